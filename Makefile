@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine:
+#   make demo   - create .venv, install core + every first-party plugin, run the simulated microscope
+#   make test   - same bootstrap, then lint (ruff, mypy) and the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+PLUGIN_PKGS := $(foreach d,$(PLUGIN_DIRS),$(wildcard $(d)/magscope_*))
+STAMP  := $(VENV)/.installed
+DEMO_SECONDS ?= 10
+DEMO_OUT ?= out/demo
+
+.PHONY: install demo test lint pytest bench clean help
+
+help:
+	@echo "make demo   - install everything and run the simulated microscope"
+	@echo "make test   - install everything, lint, and run the whole test suite"
+	@echo "make lint   - ruff + mypy"
+	@echo "make bench  - run the benchmarks (prints figures)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[test]" \
+		$(foreach d,$(PLUGIN_DIRS),-e "$(d)[test]")
+	@touch $(STAMP)
+
+demo: install
+	@if [ -n "$$DISPLAY" ] && $(BIN)/magscope plugins --json | grep -q '"gui"'; then \
+		$(BIN)/magscope run; \
+	else \
+		echo "no display (or no GUI plugin): headless run of $(DEMO_SECONDS) s into $(DEMO_OUT)"; \
+		$(BIN)/magscope run --headless --duration $(DEMO_SECONDS) --out $(DEMO_OUT); \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy magscope_core $(PLUGIN_PKGS)
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint pytest
+
+bench: install
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache out

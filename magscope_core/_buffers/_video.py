@@ -1,0 +1,518 @@
+"""The video ring: camera frames in shared memory, handed out as whole stacks.
+
+Layout of the segment ``magscope-{session}-vid`` (one segment, all offsets fixed at
+creation)::
+
+    int64 header[24]       line 0 geometry, line 1 producer words, line 2 dispatcher words
+    int64 state[n_stacks]  FREE / FILLING / READY / CLAIMED per stack
+    int64 frame_no[n]      frame number per slot, -1 while the slot is being (re)written
+    f64   timestamp[n]     per slot (n = n_stacks * stack_size)
+    dtype frames[n_stacks, stack_size, height, width]   page aligned, C order
+
+Protocol (no locks): every word has one writer at a time.
+
+- The *producer* (camera process) takes the stacks in ring order: FREE -> FILLING, fills
+  its ``stack_size`` slots, then FILLING -> READY. If the next stack is not FREE the ring
+  is full: :meth:`VideoRing.slot` returns None and the frame must be dropped
+  (:meth:`VideoRing.drop`, which :meth:`VideoRing.write` calls for you) and is counted.
+  Drops therefore happen only *between* stacks: a stack never holds a partial or
+  shifted run of frames, and the gap in frame numbers between two stacks equals the
+  frames dropped there. Frame numbers count every frame offered (written or dropped).
+- One *dispatcher* claims READY stacks in ring order: READY -> CLAIMED.
+- Any process may then read the claimed stack (:meth:`VideoRing.view`) and one of them
+  releases it: CLAIMED -> FREE. Releases may come out of order and from any process.
+- :meth:`VideoRing.peek_latest` copies the newest frame without any lock: the per-slot
+  frame number is a sequence word (-1 while rewritten) checked before and after the copy,
+  so a torn frame is never returned.
+
+Memory ordering: writers store the data first and publish it with a single aligned
+8-byte store (state word, frame number); readers load in the opposite order. This is
+correct on x86-64, whose TSO model keeps stores in order and loads in order. CPython has no
+memory fences, so on weakly ordered CPUs (ARM64) this is an assumption, not a guarantee.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, NamedTuple
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from magscope_core._buffers._errors import StackStateError
+from magscope_core._buffers._layout import (
+    CACHE_LINE,
+    LAYOUT_VERSION,
+    PAGE,
+    Region,
+    SegmentBuffer,
+    attach_checked,
+    magic,
+    map_regions,
+    plan_regions,
+)
+from magscope_core._buffers._segments import SessionMemory
+
+__all__ = [
+    "LatestFrame", "StackState", "StackView", "VideoRing", "VideoRingHandle", "VideoRingStats",
+]
+
+_MAGIC = magic(b"MSVRING1")
+# line 0: geometry (words 0-2 are magic, version, size)
+_H_NSTACKS, _H_STACK_SIZE, _H_HEIGHT, _H_WIDTH, _H_ITEMSIZE = 3, 4, 5, 6, 7
+# line 1: producer
+_H_WRITTEN, _H_DROPPED, _H_NEXT_FRAME, _H_FILL_STACK = 8, 9, 10, 11
+_H_FILL_POS, _H_NEXT_FILL, _H_LATEST, _H_PENDING = 12, 13, 14, 15
+# line 2: dispatcher
+_H_NEXT_CLAIM, _H_CLAIMED = 16, 17
+_HEADER_WORDS = 24
+_PEEK_RETRIES = 16
+
+
+class StackState(enum.IntEnum):
+    """State of one stack of the ring."""
+
+    FREE = 0
+    FILLING = 1
+    READY = 2
+    CLAIMED = 3
+
+
+_FREE, _FILLING, _READY, _CLAIMED = 0, 1, 2, 3
+
+
+def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attr.name} must be >= 1, got {value}")
+
+
+def _dtype_name(value: npt.DTypeLike) -> str:
+    return str(np.dtype(value).name)
+
+
+def _unsigned(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:
+    dt = np.dtype(value)
+    if dt.kind != "u":
+        raise ValueError(f"video ring dtype must be an unsigned integer type, got {value!r}")
+
+
+@attrs.frozen
+class VideoRingHandle:
+    """Picklable description of a :class:`VideoRing`; pass it to :meth:`VideoRing.attach`."""
+
+    segment: str
+    n_stacks: int = attrs.field(validator=_positive)
+    stack_size: int = attrs.field(validator=_positive)
+    height: int = attrs.field(validator=_positive)
+    width: int = attrs.field(validator=_positive)
+    dtype: str = attrs.field(default="uint8", converter=_dtype_name, validator=_unsigned)
+
+    @property
+    def capacity(self) -> int:
+        """Frame slots in the ring."""
+        return self.n_stacks * self.stack_size
+
+
+@attrs.frozen(eq=False)
+class StackView:
+    """A claimed stack: zero-copy views valid until the stack is released.
+
+    Attributes
+    ----------
+    index
+        Stack index in the ring.
+    frames
+        ``(stack_size, height, width)`` view (time, rows, columns).
+    timestamps
+        ``(stack_size,)`` float64 view.
+    frame_numbers
+        ``(stack_size,)`` int64 view of the frames' numbers.
+    """
+
+    index: int
+    frames: np.ndarray
+    timestamps: np.ndarray
+    frame_numbers: np.ndarray
+
+    @property
+    def first_frame(self) -> int:
+        """Number of the stack's first frame."""
+        return int(self.frame_numbers[0])
+
+    @property
+    def last_frame(self) -> int:
+        """Number of the stack's last frame."""
+        return int(self.frame_numbers[-1])
+
+    def __len__(self) -> int:
+        return int(self.frames.shape[0])
+
+
+class LatestFrame(NamedTuple):
+    """A consistent copy of the newest frame (see :meth:`VideoRing.peek_latest`)."""
+
+    frame: np.ndarray
+    timestamp: float
+    frame_number: int
+
+
+@attrs.frozen
+class VideoRingStats:
+    """Counters and stack states of a :class:`VideoRing` at one moment."""
+
+    frames_written: int
+    frames_dropped: int
+    stacks_free: int
+    stacks_filling: int
+    stacks_ready: int
+    stacks_claimed: int
+    fill_fraction: float
+    """Share of the slots holding frames not yet released (0 to 1)."""
+
+
+def _regions(h: VideoRingHandle) -> tuple[dict[str, Region], int]:
+    n = h.capacity
+    return plan_regions([
+        ("header", (_HEADER_WORDS,), np.int64, CACHE_LINE),
+        ("state", (h.n_stacks,), np.int64, CACHE_LINE),
+        ("frame_no", (n,), np.int64, CACHE_LINE),
+        ("ts", (n,), np.float64, CACHE_LINE),
+        ("frames", (h.n_stacks, h.stack_size, h.height, h.width), np.dtype(h.dtype), PAGE),
+    ])
+
+
+class VideoRing(SegmentBuffer):
+    """Lock-free ring of camera frames organised in stacks (see the module notes).
+
+    Make one with :meth:`create` in the owner process and :meth:`attach` its
+    :attr:`handle` elsewhere. Roles: one producer (:meth:`slot`, :meth:`commit`,
+    :meth:`write`, :meth:`drop`), one dispatcher (:meth:`claim_next`), any readers
+    (:meth:`view`, :meth:`release`, :meth:`peek_latest`, :meth:`stats`).
+    """
+
+    _kind = "VideoRing"
+
+    def __init__(self, shm: Any, handle: VideoRingHandle, *, owner: bool) -> None:
+        super().__init__(shm, owner=owner)
+        self._handle = handle
+        regions, _ = _regions(handle)
+        v = map_regions(shm, regions)
+        self._hdr = v["header"]
+        self._state = v["state"]
+        self._frame_no = v["frame_no"]
+        self._ts = v["ts"]
+        self._frames = v["frames"]
+        self._flat = self._frames.reshape(handle.capacity, handle.height, handle.width)
+        self._n = handle.n_stacks
+        self._ss = handle.stack_size
+        self._shape = (handle.height, handle.width)
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        memory: SessionMemory,
+        *,
+        n_stacks: int,
+        stack_size: int,
+        height: int,
+        width: int,
+        dtype: npt.DTypeLike = np.uint8,
+        name: str = "vid",
+    ) -> VideoRing:
+        """Create the ring's segment in ``memory`` (owner side; pages pre-faulted).
+
+        Raises
+        ------
+        ValueError
+            A non-positive size or a dtype that is not an unsigned integer.
+        """
+        dtype_name = np.dtype(dtype).name
+        probe = VideoRingHandle("", n_stacks, stack_size, height, width, dtype_name)
+        _, nbytes = _regions(probe)
+        shm = memory.create(name, nbytes)
+        handle = attrs.evolve(probe, segment=shm.name)
+        ring = cls(shm, handle, owner=True)
+        hdr = ring._hdr
+        hdr[1] = LAYOUT_VERSION
+        hdr[2] = nbytes
+        hdr[_H_NSTACKS], hdr[_H_STACK_SIZE] = n_stacks, stack_size
+        hdr[_H_HEIGHT], hdr[_H_WIDTH] = height, width
+        hdr[_H_ITEMSIZE] = np.dtype(dtype_name).itemsize
+        hdr[_H_FILL_STACK] = -1
+        hdr[_H_LATEST] = -1
+        ring._frame_no[:] = -1
+        ring._ts[:] = np.nan
+        hdr[0] = _MAGIC
+        return ring
+
+    @classmethod
+    def attach(cls, handle: VideoRingHandle, *, prefault: bool = True) -> VideoRing:
+        """Attach the ring described by ``handle`` (any process).
+
+        Parameters
+        ----------
+        prefault
+            Map every page now (reading one byte per page) so the first pass is fast.
+
+        Raises
+        ------
+        BufferAttachError
+            The segment is gone.
+        BufferLayoutError
+            The segment does not match ``handle``.
+        """
+        _, nbytes = _regions(handle)
+        shm = attach_checked(handle.segment, cls._kind, _MAGIC, nbytes, {
+            _H_NSTACKS: ("n_stacks", handle.n_stacks),
+            _H_STACK_SIZE: ("stack_size", handle.stack_size),
+            _H_HEIGHT: ("height", handle.height),
+            _H_WIDTH: ("width", handle.width),
+            _H_ITEMSIZE: ("itemsize", np.dtype(handle.dtype).itemsize),
+        }, header_words=_HEADER_WORDS, prefault=prefault)
+        return cls(shm, handle, owner=False)
+
+    @property
+    def handle(self) -> VideoRingHandle:
+        """Picklable handle for :meth:`attach`."""
+        return self._handle
+
+    @property
+    def n_stacks(self) -> int:
+        """Number of stacks."""
+        return self._n
+
+    @property
+    def stack_size(self) -> int:
+        """Frames per stack."""
+        return self._ss
+
+    @property
+    def frame_shape(self) -> tuple[int, int]:
+        """``(height, width)`` of a frame."""
+        return self._shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """Pixel dtype."""
+        return self._frames.dtype
+
+    # -- producer ----------------------------------------------------------------------
+    def slot(self) -> np.ndarray | None:
+        """Writable ``(height, width)`` view of the next free slot, or None if full.
+
+        Write the frame into it (a camera SDK may write straight into it), then call
+        :meth:`commit`. Calling again before :meth:`commit` returns the same slot. On None
+        the frame has nowhere to go: discard it and call :meth:`drop` so it is counted.
+        Producer only.
+        """
+        self._check_open()
+        h = self._hdr
+        s = int(h[_H_FILL_STACK])
+        if s < 0:
+            s = int(h[_H_NEXT_FILL])
+            if self._state[s] != _FREE:
+                return None
+            self._state[s] = _FILLING
+            h[_H_FILL_POS] = 0
+            h[_H_FILL_STACK] = s
+        pos = int(h[_H_FILL_POS])
+        if not h[_H_PENDING]:
+            self._frame_no[s * self._ss + pos] = -1  # readers: slot is being rewritten
+            h[_H_PENDING] = 1
+        result: np.ndarray = self._frames[s, pos]
+        return result
+
+    def commit(self, timestamp: float) -> int:
+        """Publish the slot from :meth:`slot` with ``timestamp``; return its frame number.
+
+        Raises
+        ------
+        StackStateError
+            No slot is pending (``commit`` without ``slot``).
+        """
+        self._check_open()
+        h = self._hdr
+        if not h[_H_PENDING]:
+            raise StackStateError(
+                f"VideoRing {self.segment_name!r}: commit() without a pending slot; "
+                "call slot() first and check it is not None"
+            )
+        s = int(h[_H_FILL_STACK])
+        pos = int(h[_H_FILL_POS])
+        gs = s * self._ss + pos
+        number = int(h[_H_NEXT_FRAME])
+        self._ts[gs] = timestamp
+        self._frame_no[gs] = number
+        h[_H_LATEST] = gs
+        h[_H_PENDING] = 0
+        h[_H_WRITTEN] += 1
+        h[_H_NEXT_FRAME] = number + 1
+        pos += 1
+        if pos == self._ss:
+            h[_H_FILL_STACK] = -1
+            h[_H_FILL_POS] = 0
+            h[_H_NEXT_FILL] = (s + 1) % self._n
+            self._state[s] = _READY  # publish: data and timestamps are stored before
+        else:
+            h[_H_FILL_POS] = pos
+        return number
+
+    def drop(self, n: int = 1) -> None:
+        """Count ``n`` frames that were discarded (they consume frame numbers)."""
+        self._check_open()
+        if n < 0:
+            raise ValueError(f"drop count must be >= 0, got {n}")
+        self._hdr[_H_DROPPED] += n
+        self._hdr[_H_NEXT_FRAME] += n
+
+    def write(self, frame: npt.ArrayLike, timestamp: float) -> bool:
+        """Copy ``frame`` into the next slot and commit it; False if dropped (ring full).
+
+        Raises
+        ------
+        ValueError
+            ``frame`` does not have the ring's ``(height, width)`` shape.
+        TypeError
+            ``frame``'s dtype cannot be stored without loss in the ring's dtype.
+        """
+        arr = np.asarray(frame)
+        if arr.shape != self._shape:
+            raise ValueError(
+                f"VideoRing {self.segment_name!r}: frame shape {arr.shape} != ring frame "
+                f"shape {self._shape} (height, width)"
+            )
+        dst = self.slot()
+        if dst is None:
+            self.drop()
+            return False
+        np.copyto(dst, arr, casting="safe")
+        self.commit(timestamp)
+        return True
+
+    # -- dispatcher --------------------------------------------------------------------
+    def claim_next(self) -> StackView | None:
+        """Claim the oldest READY stack (ring order), or None if it is not ready yet.
+
+        Only one process (the dispatcher) may call this.
+        """
+        self._check_open()
+        h = self._hdr
+        s = int(h[_H_NEXT_CLAIM])
+        if self._state[s] != _READY:
+            return None
+        self._state[s] = _CLAIMED
+        h[_H_NEXT_CLAIM] = (s + 1) % self._n
+        h[_H_CLAIMED] += 1
+        return self._stack_view(s)
+
+    # -- readers -----------------------------------------------------------------------
+    def _stack_view(self, s: int) -> StackView:
+        a, b = s * self._ss, (s + 1) * self._ss
+        return StackView(s, self._frames[s], self._ts[a:b], self._frame_no[a:b])
+
+    def _check_claimed(self, index: int, action: str) -> None:
+        if not 0 <= index < self._n:
+            raise StackStateError(
+                f"VideoRing {self.segment_name!r}: cannot {action} stack {index}: "
+                f"index out of range 0..{self._n - 1}"
+            )
+        state = int(self._state[index])
+        if state != _CLAIMED:
+            raise StackStateError(
+                f"VideoRing {self.segment_name!r}: cannot {action} stack {index}: it is "
+                f"{StackState(state).name}, expected CLAIMED (claim it first; released twice?)"
+            )
+
+    def stack_state(self, index: int) -> StackState:
+        """Current state of stack ``index``."""
+        self._check_open()
+        return StackState(int(self._state[index]))
+
+    def view(self, index: int) -> StackView:
+        """Zero-copy view of the claimed stack ``index`` (valid until released).
+
+        Raises
+        ------
+        StackStateError
+            The stack is not CLAIMED.
+        """
+        self._check_open()
+        self._check_claimed(index, "view")
+        return self._stack_view(index)
+
+    def release(self, index: int) -> None:
+        """Give the claimed stack ``index`` back to the producer (any process, once).
+
+        Raises
+        ------
+        StackStateError
+            The stack is not CLAIMED.
+        """
+        self._check_open()
+        self._check_claimed(index, "release")
+        self._state[index] = _FREE
+
+    def peek_latest(self, out: np.ndarray | None = None) -> LatestFrame | None:
+        """Consistent copy of the newest committed frame, or None if there is none yet.
+
+        Lock-free: the slot's frame number is read before and after the copy and the
+        copy is retried if the producer rewrote the slot meanwhile.
+
+        Parameters
+        ----------
+        out
+            Optional ``(height, width)`` array to copy into (returned as ``frame``).
+        """
+        self._check_open()
+        for _ in range(_PEEK_RETRIES):
+            gs = int(self._hdr[_H_LATEST])
+            if gs < 0:
+                return None
+            n1 = int(self._frame_no[gs])
+            if n1 < 0:
+                continue
+            if out is None:
+                frame = self._flat[gs].copy()
+            else:
+                np.copyto(out, self._flat[gs])
+                frame = out
+            ts = float(self._ts[gs])
+            if int(self._frame_no[gs]) == n1:
+                return LatestFrame(frame, ts, n1)
+        return None
+
+    @property
+    def frames_written(self) -> int:
+        """Frames committed since creation."""
+        self._check_open()
+        return int(self._hdr[_H_WRITTEN])
+
+    @property
+    def frames_dropped(self) -> int:
+        """Frames dropped since creation."""
+        self._check_open()
+        return int(self._hdr[_H_DROPPED])
+
+    def stats(self) -> VideoRingStats:
+        """Counters and stack occupancy now (an approximate snapshot)."""
+        self._check_open()
+        states = self._state.copy()
+        counts = np.bincount(states, minlength=4)
+        pos = int(self._hdr[_H_FILL_POS]) if counts[_FILLING] else 0
+        used = int(counts[_READY] + counts[_CLAIMED]) * self._ss + pos
+        return VideoRingStats(
+            frames_written=int(self._hdr[_H_WRITTEN]),
+            frames_dropped=int(self._hdr[_H_DROPPED]),
+            stacks_free=int(counts[_FREE]),
+            stacks_filling=int(counts[_FILLING]),
+            stacks_ready=int(counts[_READY]),
+            stacks_claimed=int(counts[_CLAIMED]),
+            fill_fraction=used / self._handle.capacity,
+        )
+
+    def __repr__(self) -> str:
+        h = self._handle
+        return (f"VideoRing({h.segment!r}, {h.n_stacks}x{h.stack_size} frames of "
+                f"{h.height}x{h.width} {h.dtype})")

@@ -1,0 +1,127 @@
+"""The camera manager: runs a camera plugin's object and fills the video ring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from magscope_core._builtin import (
+    CameraConnected,
+    GetCameraSettings,
+    SetAcquisition,
+    SetCameraSetting,
+)
+from magscope_core._camera import Camera, CameraError, CameraInfo
+from magscope_core._manager import ManagerProcess, handles
+
+__all__ = ["CameraManager"]
+
+
+class CameraManager(ManagerProcess):
+    """Owns the camera: connect, grab frames straight into ring slots, apply settings.
+
+    The loop blocks inside :meth:`Camera.grab_into` (the camera paces itself), checking
+    the command pipe between frames. A full ring never blocks the camera: the frame is
+    grabbed into a scratch buffer and counted as dropped.
+
+    Parameters
+    ----------
+    camera_factory
+        The camera spec's factory (module level, importable).
+    camera_options
+        Keyword arguments for the factory.
+    grab_timeout
+        Seconds to wait for one frame before counting a timeout.
+    """
+
+    tick_interval = 0.0  # grab every loop turn; grab_into itself blocks until a frame
+
+    def __init__(
+        self,
+        camera_factory: Callable[..., Camera],
+        camera_options: dict[str, Any] | None = None,
+        grab_timeout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self._factory = camera_factory
+        self._camera_options = dict(camera_options or {})
+        self._grab_timeout = grab_timeout
+        self.camera: Camera | None = None
+        self.info: CameraInfo | None = None
+        self.acquiring = False
+        self._last_stack = -1
+
+    def setup(self) -> None:
+        """Build and connect the camera, publish its metadata, attach the ring."""
+        camera = self._factory(**self._camera_options)
+        self.camera = camera
+        info = camera.connect()
+        if not isinstance(info, CameraInfo):
+            raise CameraError(
+                f"camera {type(camera).__name__}.connect() returned {type(info).__name__}, "
+                "expected magscope_core.CameraInfo"
+            )
+        self.info = info
+        reply = self.call(CameraConnected(info), timeout=30.0)
+        self.acquiring = bool(reply["acquiring"])
+        self.resources.ring_handle = reply["ring"]
+        self.resources.camera_info = info
+        self.ring = self.resources.ring()
+        self.counters = self.resources.counters()
+        self._scratch = np.zeros(info.shape, dtype=info.dtype)
+        self._notify = self.resources.stack_notify_send
+        self._stack_size = self.ring.stack_size
+        self.log.info("connected %s (%dx%d, %s)", info.model or type(camera).__name__,
+                      info.width, info.height, info.dtype)
+
+    def tick(self) -> None:
+        """Grab one frame into the next ring slot (or the scratch buffer)."""
+        assert self.camera is not None
+        slot = self.ring.slot() if self.acquiring else None
+        target = slot if slot is not None else self._scratch
+        t = self.camera.grab_into(target, self._grab_timeout)
+        if t is None:
+            self.counters.add("camera_timeouts", 1)
+            return
+        self.counters.add("camera_frames", 1)
+        self.counters.set("camera_last_frame_t", float(t))
+        if slot is None:
+            if self.acquiring:
+                self.ring.drop()
+                self.counters.add("frames_dropped", 1)
+            return
+        self.ring.commit(float(t))
+        if self.ring.frames_written % self._stack_size == 0:
+            self._poke()
+
+    def _poke(self) -> None:
+        try:
+            self._notify.send_bytes(b"s")
+        except (BlockingIOError, OSError):
+            pass
+
+    def teardown(self) -> None:
+        """Disconnect the camera."""
+        if self.camera is not None:
+            self.camera.disconnect()
+            self.camera = None
+
+    @handles(SetCameraSetting)
+    def set_setting(self, cmd: SetCameraSetting) -> dict[str, Any]:
+        """Apply one setting and return all settings."""
+        assert self.camera is not None
+        self.camera.set_setting(cmd.name, cmd.value)
+        return dict(self.camera.get_settings())
+
+    @handles(GetCameraSettings)
+    def get_settings(self, cmd: GetCameraSettings) -> dict[str, Any]:
+        """Return all camera settings."""
+        assert self.camera is not None
+        return dict(self.camera.get_settings())
+
+    @handles(SetAcquisition)
+    def set_acquisition(self, cmd: SetAcquisition) -> None:
+        """Start or stop filling the ring."""
+        self.acquiring = cmd.on

@@ -1,0 +1,655 @@
+"""The hub: starts manager processes, routes commands, supervises, and shuts down.
+
+The hub lives in the main process. One thread (``magscope-hub``) owns every child
+process and pipe: it blocks in :func:`multiprocessing.connection.wait` on all command
+pipes, all process sentinels and a wake-up pipe, so it reacts at once to a message or a
+death and otherwise sleeps. Other threads (the CLI, a GUI, tests) talk to it through
+:meth:`Hub.send`, :meth:`Hub.call` and :meth:`Hub.stop`, which hand work to that thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing.connection import wait
+from typing import Any
+
+import attrs
+
+from magscope_core._builtin import (
+    BUILTIN_COMMANDS,
+    CameraConnected,
+    FilesWritten,
+    GetStatus,
+    SetAcquisition,
+    Ping,
+    Quit,
+    Shutdown,
+)
+from magscope_core._commands import Command, CommandSpec, Route, validate_command
+from magscope_core._hub_child import Child, ManagerEntry, signal_name
+from magscope_core._manager import Bootstrap, child_main
+from magscope_core._messages import (
+    CommandError,
+    Envelope,
+    ErrorReport,
+    Goodbye,
+    Ready,
+    RemoteError,
+    Reply,
+)
+from magscope_core._registry import HUB, CommandRegistry
+from magscope_core._session import Session
+from magscope_core._status import ManagerState
+
+__all__ = ["Hub", "HubConfig", "ManagerEntry"]
+
+log = logging.getLogger("magscope.hub")
+
+
+@attrs.frozen
+class HubConfig:
+    """Start-up parameters of a hub (normally taken from the ``core`` settings)."""
+
+    n_stacks: int = 10
+    stack_size: int = 10
+    tracks_capacity: int = 1_000_000
+    max_beads: int = 10_000
+    profile_length: int = 2560
+    heartbeat_interval_s: float = 0.5
+    heartbeat_timeout_s: float = 10.0
+    join_timeout_s: float = 5.0
+    start_timeout_s: float = 30.0
+    log_level: int = logging.INFO
+
+
+class Hub:
+    """Run a session: shared memory, manager processes, command routing, supervision.
+
+    Parameters
+    ----------
+    managers
+        The managers to start (a camera manager first, if any).
+    commands
+        ``(CommandSpec, plugin, distribution)`` for every command the plugins define;
+        the core's own commands are added automatically.
+    config
+        Start-up parameters.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`::
+
+        with Hub(entries, commands) as hub:
+            hub.call(Ping(payload=1))
+    """
+
+    def __init__(
+        self,
+        managers: Sequence[ManagerEntry],
+        commands: Iterable[tuple[CommandSpec, str, str]] = (),
+        config: HubConfig | None = None,
+    ) -> None:
+        self.config = config or HubConfig()
+        self._entries = {e.spec.name: e for e in managers}
+        if len(self._entries) != len(managers):
+            names = [e.spec.name for e in managers]
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"manager names must be unique; duplicated: {dup}")
+        self.registry = self.build_registry(managers, commands)
+        self._ctx = mp.get_context("spawn")
+        self._children: dict[str, Child] = {}
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
+        self._futures: dict[int, Future[Any]] = {}
+        self._ids = itertools.count(1)
+        self._thread: threading.Thread | None = None
+        self._stop_requested = threading.Event()
+        self._stopped = threading.Event()
+        self._ring_ready = threading.Event()
+        self.stop_reason = ""
+        self.errors: list[ErrorReport] = []
+        self.files: dict[str, list[str]] = {}
+        self.acquiring = False
+        self.session: Session | None = None
+        self._started = False
+
+    @classmethod
+    def build_registry(
+        cls,
+        managers: Sequence[ManagerEntry],
+        commands: Iterable[tuple[CommandSpec, str, str]] = (),
+    ) -> CommandRegistry:
+        """The command registry of a session with these managers and plugin commands.
+
+        Raises
+        ------
+        CommandConflictError
+            Naming both plugins, if two define the same command or two managers own a
+            direct command.
+        UnknownCommandError
+            If a manager handles a command that no plugin registered.
+        """
+        registry = CommandRegistry()
+        for spec in BUILTIN_COMMANDS:
+            registry.add_command(spec, "magscope-core", "magscope-core")
+        for spec, plugin, dist in commands:
+            registry.add_command(spec, plugin, dist)
+        registry.add_handlers(HUB, cls._hub_handler_types(), "magscope-core", "magscope-core")
+        for entry in managers:
+            handlers = getattr(entry.spec.factory, "handlers", None)
+            if handlers is None:
+                raise TypeError(
+                    f"manager {entry.spec.name!r} (plugin {entry.plugin!r}, "
+                    f"{entry.distribution}): factory {entry.spec.factory!r} is not a "
+                    "ManagerProcess subclass"
+                )
+            registry.add_handlers(entry.spec.name, handlers(), entry.plugin, entry.distribution)
+        return registry
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        """Create the shared memory, start every manager and wait until they are up.
+
+        Raises
+        ------
+        RuntimeError
+            If the hub was already started.
+        """
+        if self._started:
+            raise RuntimeError("a Hub can be started only once; create a new one")
+        self._started = True
+        c = self.config
+        self.session = Session.create(
+            manager_names=list(self._entries),
+            n_stacks=c.n_stacks,
+            stack_size=c.stack_size,
+            tracks_capacity=c.tracks_capacity,
+            max_beads=c.max_beads,
+            profile_length=c.profile_length,
+        )
+        self._thread = threading.Thread(target=self._run, name="magscope-hub", daemon=True)
+        self._thread.start()
+        cameras = [n for n, e in self._entries.items() if e.kind == "camera"]
+        rest = [n for n in self._entries if n not in cameras]
+        deadline = time.monotonic() + c.start_timeout_s
+        for name in cameras:
+            self._submit(lambda n=name: self._spawn(n)).result(timeout=10)
+        if cameras and not self._wait_until(
+            lambda: self._ring_ready.is_set() or self._all_down(cameras), deadline
+        ):
+            log.warning("the camera did not connect within %.0f s", c.start_timeout_s)
+        for name in rest:
+            self._submit(lambda n=name: self._spawn(n)).result(timeout=10)
+        self._wait_until(lambda: self._all_settled(list(self._entries)), deadline)
+        if cameras:
+            # every consumer is up: now let frames flow into the ring
+            self.send(SetAcquisition(on=True))
+
+    def __enter__(self) -> Hub:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def request_stop(self, reason: str = "") -> None:
+        """Ask for the session to end (thread- and signal-safe); see :meth:`wait`."""
+        if not self._stop_requested.is_set():
+            self.stop_reason = reason
+            self._stop_requested.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until a stop is requested; return whether it was."""
+        return self._stop_requested.wait(timeout)
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether something asked the session to end."""
+        return self._stop_requested.is_set()
+
+    def stop(self) -> None:
+        """End the session: ``Quit`` to every manager, join (then terminate, then kill),
+        unlink every shared-memory segment. Safe to call more than once."""
+        if self._thread is None or self._stopped.is_set():
+            self._release_memory()
+            return
+        self.request_stop(self.stop_reason or "stop() called")
+        if self._thread.is_alive():
+            done = self._submit(self._shutdown_children)
+            try:
+                done.result(timeout=self.config.join_timeout_s + 10)
+            except Exception as exc:  # pragma: no cover - last resort
+                log.error("shutdown did not finish cleanly: %s", exc)
+            self._stopped.set()
+            self._wake()
+            self._thread.join(timeout=5)
+        self._kill_leftovers()
+        self._release_memory()
+
+    # ------------------------------------------------------------------ talking
+    def send(self, command: Command, *, to: str | None = None) -> None:
+        """Send a command from the hub side without waiting for an answer."""
+        validate_command(command)
+        entry = self.registry.get(command)
+        self._submit(lambda: self._route(Envelope(command, HUB, 0, to), entry_checked=entry))
+
+    def call(self, command: Command, *, timeout: float = 5.0, to: str | None = None) -> Any:
+        """Send a request and wait for the value its handler returns.
+
+        Raises
+        ------
+        CommandError
+            If the receiver raised, is not running, or did not answer in time.
+        """
+        validate_command(command)
+        entry = self.registry.get(command)
+        if entry.route is Route.BROADCAST:
+            raise CommandError(f"{entry.name} is a broadcast command; use send(), not call()")
+        rid = next(self._ids)
+        fut: Future[Any] = Future()
+        self._futures[rid] = fut
+        self._submit(lambda: self._route(Envelope(command, HUB, rid, to), entry_checked=entry))
+        try:
+            return fut.result(timeout=timeout)
+        except FutureTimeout:
+            raise CommandError(
+                f"{entry.name}: no reply from {to or ', '.join(entry.owners) or 'anyone'} "
+                f"within {timeout:g} s"
+            ) from None
+        finally:
+            self._futures.pop(rid, None)
+
+    def state(self, name: str) -> ManagerState:
+        """Current state of manager ``name``."""
+        assert self.session is not None
+        return self.session.status.state(name)
+
+    def pid(self, name: str) -> int | None:
+        """Process id of manager ``name`` (None if it is not running)."""
+        child = self._children.get(name)
+        return child.proc.pid if child and child.proc.is_alive() else None
+
+    def restarts(self, name: str) -> int:
+        """How many times manager ``name`` was restarted."""
+        child = self._children.get(name)
+        return child.restarts if child else 0
+
+    @property
+    def resources(self) -> Any:
+        """The session's :class:`~magscope_core.SharedResources` (hub side)."""
+        assert self.session is not None
+        return self.session.resources
+
+    # ------------------------------------------------------------------ hub handlers
+    _HUB_HANDLERS: dict[type[Command], str] = {
+        Shutdown: "_on_shutdown",
+        GetStatus: "_on_status",
+        Ping: "_on_ping",
+        CameraConnected: "_on_camera_connected",
+        FilesWritten: "_on_files_written",
+        SetAcquisition: "_on_set_acquisition",
+    }
+
+    @classmethod
+    def _hub_handler_types(cls) -> list[tuple[type[Command], str]]:
+        return list(cls._HUB_HANDLERS.items())
+
+    def _on_shutdown(self, cmd: Shutdown) -> None:
+        log.info("shutdown requested: %s", cmd.reason or "no reason given")
+        self.request_stop(cmd.reason or "Shutdown command")
+
+    def _on_ping(self, cmd: Ping) -> Any:
+        return cmd.payload
+
+    def _on_status(self, cmd: GetStatus) -> dict[str, Any]:
+        return self.status()
+
+    def _on_camera_connected(self, cmd: CameraConnected) -> dict[str, Any]:
+        assert self.session is not None
+        handle = self.session.attach_camera(cmd.info)
+        self._ring_ready.set()
+        return {"ring": handle, "acquiring": self.acquiring}
+
+    def _on_set_acquisition(self, cmd: SetAcquisition) -> None:
+        self.acquiring = cmd.on
+
+    def _on_files_written(self, cmd: FilesWritten) -> None:
+        self.files.setdefault(cmd.writer, []).extend(cmd.paths)
+
+    def status(self) -> dict[str, Any]:
+        """Managers (state, pid, restarts), counters and buffer figures, as plain data."""
+        assert self.session is not None
+        managers = {
+            name: {
+                "state": self.session.status.state(name).name.lower(),
+                "pid": (self._children[name].proc.pid if name in self._children else None),
+                "restarts": self._children[name].restarts if name in self._children else 0,
+                "plugin": entry.plugin,
+                "distribution": entry.distribution,
+            }
+            for name, entry in self._entries.items()
+        }
+        return {
+            "session": self.session.session_id,
+            "managers": managers,
+            "counters": self.session.counters_snapshot(),
+            "errors": len(self.errors),
+        }
+
+    # ------------------------------------------------------------------ hub thread
+    def _submit(self, job: Callable[[], Any]) -> Future[Any]:
+        fut: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(job())
+            except BaseException as exc:
+                fut.set_exception(exc)
+
+        self._jobs.put(run)
+        self._wake()
+        return fut
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send_bytes(b"!")
+        except OSError:
+            pass
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            conns = {c.conn: c for c in self._children.values() if c.conn is not None}
+            sentinels = {c.proc.sentinel: c for c in self._children.values() if c.watching}
+            timeout = self._next_timeout()
+            try:
+                ready = wait([self._wake_r, *conns, *sentinels], timeout)
+            except OSError:
+                ready = []
+            for obj in ready:
+                if obj is self._wake_r:
+                    while self._wake_r.poll():
+                        self._wake_r.recv_bytes()
+                elif obj in conns:
+                    self._drain(conns[obj])
+                elif obj in sentinels:
+                    self._on_exit(sentinels[obj])
+            while True:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                job()
+            self._supervise()
+
+    def _next_timeout(self) -> float:
+        timeout = self.config.heartbeat_interval_s
+        now = time.monotonic()
+        for child in self._children.values():
+            if child.restart_at is not None:
+                timeout = min(timeout, max(0.0, child.restart_at - now))
+        return timeout
+
+    def _drain(self, child: Child) -> None:
+        conn = child.conn
+        for _ in range(1000):
+            if conn is None:
+                return
+            try:
+                if not conn.poll():
+                    return
+                msg = conn.recv()
+            except (EOFError, OSError):
+                child.close_conn()
+                return
+            except Exception as exc:
+                log.error("unreadable message from %s: %s", child.name, exc)
+                continue
+            self._handle(child, msg)
+            conn = child.conn
+
+    def _handle(self, child: Child, msg: Any) -> None:
+        if isinstance(msg, logging.LogRecord):
+            logging.getLogger(msg.name).handle(msg)
+        elif isinstance(msg, Envelope):
+            self._route(msg)
+        elif isinstance(msg, Reply):
+            self._deliver_reply(msg)
+        elif isinstance(msg, Ready):
+            child.ready = True
+            child.pid = msg.pid
+            log.info("manager %s is running (pid %d)", msg.manager, msg.pid)
+        elif isinstance(msg, ErrorReport):
+            self.errors.append(msg)
+            level = logging.ERROR if msg.fatal else logging.WARNING
+            log.log(
+                level,
+                "%s in manager %r (plugin %r, distribution %s):\n%s",
+                "fatal error" if msg.fatal else "error",
+                msg.manager,
+                msg.plugin,
+                msg.distribution,
+                msg.error.traceback or msg.error,
+            )
+        elif isinstance(msg, Goodbye):
+            child.said_goodbye = True
+            child.close_conn()
+        else:
+            log.warning("ignoring unexpected message %r from %s", type(msg).__name__, child.name)
+
+    def _route(self, env: Envelope, entry_checked: Any = None) -> None:
+        try:
+            entry = entry_checked or self.registry.get(env.command)
+            validate_command(env.command)
+            if entry.route is Route.BROADCAST:
+                for name in entry.owners:
+                    if name == HUB:
+                        self._run_hub_handler(env)
+                    elif name != env.sender and self._is_running(name):
+                        self._children[name].send(env)
+                return
+            target = env.target or (entry.owners[0] if entry.owners else None)
+            if target is None:
+                raise CommandError(f"{entry.name}: no manager handles it")
+            if target == HUB:
+                self._run_hub_handler(env)
+                return
+            if not self._is_running(target):
+                state = self.session.status.state(target) if self.session else None
+                raise CommandError(
+                    f"{entry.name}: manager {target!r} is "
+                    f"{state.name.lower() if state is not None else 'unknown'}"
+                )
+            self._children[target].send(env)
+        except Exception as exc:
+            self._fail(env, exc)
+
+    def _fail(self, env: Envelope, exc: BaseException) -> None:
+        remote = RemoteError.from_exception(exc, "hub")
+        if env.request_id:
+            self._deliver_reply(Reply(env.request_id, HUB, env.sender, None, remote))
+        else:
+            log.warning("could not deliver %s from %s: %s", type(env.command).__name__,
+                        env.sender, exc)
+
+    def _run_hub_handler(self, env: Envelope) -> None:
+        method = self._HUB_HANDLERS.get(type(env.command))
+        try:
+            if method is None:
+                raise CommandError(f"the hub has no handler for {type(env.command).__name__}")
+            value = getattr(self, method)(env.command)
+        except Exception as exc:
+            self._fail(env, exc)
+            return
+        if env.request_id:
+            self._deliver_reply(Reply(env.request_id, HUB, env.sender, value))
+
+    def _deliver_reply(self, reply: Reply) -> None:
+        if reply.to == HUB:
+            fut = self._futures.get(reply.request_id)
+            if fut is None or fut.done():
+                return
+            if reply.error is not None:
+                fut.set_exception(CommandError(str(reply.error), remote=reply.error))
+            else:
+                fut.set_result(reply.value)
+        elif self._is_running(reply.to) or reply.to in self._children:
+            child = self._children.get(reply.to)
+            if child is not None and child.conn is not None:
+                child.send(reply)
+
+    def _is_running(self, name: str) -> bool:
+        child = self._children.get(name)
+        return child is not None and child.conn is not None and child.proc.is_alive()
+
+    # ------------------------------------------------------------------ processes
+    def _spawn(self, name: str) -> None:
+        assert self.session is not None
+        entry = self._entries[name]
+        old = self._children.get(name)
+        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
+        boot = Bootstrap(
+            name=name,
+            factory=entry.spec.factory,
+            options=dict(entry.spec.options),
+            plugin=entry.plugin,
+            distribution=entry.distribution,
+            conn=child_conn,
+            registry=self.registry,
+            resources=self.session.resources,
+            heartbeat_interval=self.config.heartbeat_interval_s,
+            log_level=self.config.log_level,
+        )
+        proc = self._ctx.Process(target=child_main, args=(boot,), name=f"magscope:{name}")
+        status = self.session.status
+        status.set_state(name, ManagerState.STARTING)
+        status.beat(name)
+        proc.start()
+        child_conn.close()
+        status.set_pid(name, proc.pid or 0)
+        child = Child(name=name, entry=entry, proc=proc, conn=parent_conn)
+        if old is not None:
+            child.restarts = old.restarts
+            child.restart_times = old.restart_times
+        self._children[name] = child
+
+    def _on_exit(self, child: Child) -> None:
+        assert self.session is not None
+        child.watching = False
+        child.proc.join(0.5)
+        self._drain(child)
+        child.close_conn()
+        code = child.proc.exitcode
+        status = self.session.status
+        if self._stop_requested.is_set() or (child.said_goodbye and code == 0):
+            status.set_state(child.name, ManagerState.STOPPED)
+            log.info("manager %s stopped (exit code %s)", child.name, code)
+            return
+        policy = child.entry.spec.restart
+        log.error(
+            "manager %r (plugin %r, distribution %s) died unexpectedly: exit code %s%s",
+            child.name, child.entry.plugin, child.entry.distribution, code, signal_name(code),
+        )
+        now = time.monotonic()
+        recent = [t for t in child.restart_times if now - t < policy.window_s]
+        if policy.on_failure == "stop_all":
+            status.set_state(child.name, ManagerState.FAILED)
+            self.request_stop(f"manager {child.name!r} died (policy stop_all)")
+        elif policy.on_failure == "restart" and len(recent) < policy.max_restarts:
+            delay = policy.delay(len(recent) + 1)
+            status.set_state(child.name, ManagerState.RESTARTING)
+            child.restart_at = now + delay
+            child.restart_times = [*recent, now]
+            log.warning("restarting manager %r in %.2f s (restart %d of %d)",
+                        child.name, delay, len(recent) + 1, policy.max_restarts)
+        else:
+            status.set_state(child.name, ManagerState.FAILED)
+            log.error("manager %r left stopped (policy %s, %d recent restarts)",
+                      child.name, policy.on_failure, len(recent))
+
+    def _supervise(self) -> None:
+        if self.session is None or self._stop_requested.is_set():
+            return
+        now = time.monotonic()
+        wall = time.time()
+        for child in list(self._children.values()):
+            if child.restart_at is not None and now >= child.restart_at:
+                child.restart_at = None
+                child.restarts += 1
+                self.session.status.set_restarts(child.name, child.restarts)
+                self._spawn(child.name)
+            elif child.watching and child.ready and child.proc.is_alive():
+                last = self.session.status.last_beat(child.name)
+                if wall - last > self.config.heartbeat_timeout_s:
+                    log.error("manager %r missed its heartbeat for %.1f s; killing it",
+                              child.name, wall - last)
+                    child.proc.kill()
+
+    def _shutdown_children(self) -> None:
+        """Runs in the hub thread: Quit, join, terminate, kill."""
+        assert self.session is not None
+        quit_env = Envelope(Quit(), HUB)
+        for child in self._children.values():
+            child.restart_at = None
+            if child.proc.is_alive():
+                self.session.status.set_state(child.name, ManagerState.STOPPING)
+                if child.conn is not None:
+                    child.send(quit_env)
+        deadline = time.monotonic() + self.config.join_timeout_s
+        while time.monotonic() < deadline:
+            alive = [c for c in self._children.values() if c.proc.is_alive()]
+            if not alive:
+                break
+            conns = [c.conn for c in alive if c.conn is not None]
+            ready = wait([*conns, *(c.proc.sentinel for c in alive)], 0.1)
+            for c in alive:
+                if c.conn is not None and c.conn in ready:
+                    self._drain(c)
+        for sig in ("terminate", "kill"):
+            alive = [c for c in self._children.values() if c.proc.is_alive()]
+            for c in alive:
+                log.warning("manager %r did not quit in time; %s", c.name, sig)
+                getattr(c.proc, sig)()
+            for c in alive:
+                c.proc.join(2.0)
+        for c in self._children.values():
+            c.proc.join(0.1)
+            self._drain(c)
+            c.close_conn()
+            self.session.status.set_state(c.name, ManagerState.STOPPED)
+
+    def _kill_leftovers(self) -> None:
+        for c in self._children.values():
+            if c.proc.is_alive():
+                c.proc.kill()
+                c.proc.join(2.0)
+
+    def _release_memory(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    # ------------------------------------------------------------------ helpers
+    def _wait_until(self, predicate: Callable[[], bool], deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.02)
+        return predicate()
+
+    def _all_down(self, names: Sequence[str]) -> bool:
+        return all(
+            self.session is not None
+            and self.session.status.state(n) in (ManagerState.FAILED, ManagerState.STOPPED)
+            for n in names
+        )
+
+    def _all_settled(self, names: Sequence[str]) -> bool:
+        assert self.session is not None
+        return all(
+            self.session.status.state(n) != ManagerState.STARTING for n in names
+        )

@@ -1,0 +1,78 @@
+"""The hub's record of one manager process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import attrs
+
+from magscope_core._specs import ManagerSpec
+
+__all__ = ["Child", "ManagerEntry", "signal_name"]
+
+log = logging.getLogger("magscope.hub")
+
+
+@attrs.frozen
+class ManagerEntry:
+    """A manager to start, with the plugin and distribution that provided it.
+
+    ``kind`` is ``"camera"`` for the camera manager (started first, so the video ring
+    can be sized from the camera's metadata before anyone else starts).
+    """
+
+    spec: ManagerSpec
+    plugin: str = "magscope-core"
+    distribution: str = "magscope-core"
+    kind: str = "manager"
+
+
+@attrs.define(eq=False)
+class Child:
+    """A running (or dead) manager process, owned by the hub thread."""
+
+    name: str
+    entry: ManagerEntry
+    proc: BaseProcess
+    conn: Connection | None
+    ready: bool = False
+    pid: int = 0
+    said_goodbye: bool = False
+    watching: bool = True
+    restarts: int = 0
+    restart_at: float | None = None
+    restart_times: list[float] = attrs.field(factory=list)
+
+    def send(self, obj: Any) -> None:
+        """Send ``obj`` to the process; a broken pipe closes it (the death is handled
+        when the sentinel fires)."""
+        if self.conn is None:
+            return
+        try:
+            self.conn.send(obj)
+        except (BrokenPipeError, EOFError, OSError) as exc:
+            log.debug("pipe to %s broke: %s", self.name, exc)
+            self.close_conn()
+
+    def close_conn(self) -> None:
+        """Close the hub's end of the pipe."""
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+            self.conn = None
+
+
+def signal_name(code: int | None) -> str:
+    """`` (SIGKILL)`` for a negative exit code, else an empty string."""
+    if code is None or code >= 0:
+        return ""
+    try:
+        return f" ({signal.Signals(-code).name})"
+    except ValueError:
+        return ""

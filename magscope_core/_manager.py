@@ -1,0 +1,454 @@
+"""The manager process base class: one OS process per manager.
+
+Lifecycle in the child (started with the ``spawn`` context by the hub):
+
+1. the manager object is built from its spec's factory with the spec's options;
+2. :meth:`ManagerProcess.configure` gets the session's shared resources;
+3. :meth:`ManagerProcess.setup` opens devices;
+4. the event loop blocks on the command pipe (and :meth:`ManagerProcess.wait_objects`)
+   with a timeout, dispatches commands to ``@handles`` methods and calls
+   :meth:`ManagerProcess.tick` every ``tick_interval`` seconds: no busy spinning;
+5. on ``Quit`` (or SIGTERM, or the hub going away) :meth:`ManagerProcess.teardown` runs,
+   the hub is told ``Goodbye`` and the pipe is drained until the hub closes it.
+
+Any exception in setup or the loop is reported to the hub with the manager's name, the
+plugin's distribution and the traceback; an exception in a command handler is reported
+(or returned to the caller of a request) and never kills the process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import attrs
+
+from magscope_core._builtin import Quit, Shutdown
+from magscope_core._commands import Command, validate_command
+from magscope_core._messages import (
+    CommandError,
+    Envelope,
+    ErrorReport,
+    Goodbye,
+    Ready,
+    RemoteError,
+    Reply,
+)
+from magscope_core._registry import HUB, CommandRegistry
+from magscope_core._status import ManagerState, StatusBoard
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from magscope_core._resources import SharedResources
+
+__all__ = ["ManagerProcess", "handles"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_HANDLES_ATTR = "__magscope_handles__"
+log = logging.getLogger("magscope.manager")
+
+
+def handles(*command_types: type[Command]) -> Callable[[F], F]:
+    """Mark a :class:`ManagerProcess` method as the handler of some command types.
+
+    The method receives the command record and may return a value, which is sent back
+    to the caller of a request::
+
+        class Focus(ManagerProcess):
+            @handles(MoveFocus)
+            def move(self, cmd: MoveFocus) -> float:
+                ...
+    """
+    if not command_types:
+        raise TypeError("@handles needs at least one command class")
+
+    def mark(func: F) -> F:
+        setattr(func, _HANDLES_ATTR, (*getattr(func, _HANDLES_ATTR, ()), *command_types))
+        return func
+
+    return mark
+
+
+@attrs.frozen
+class Bootstrap:
+    """Everything a manager process needs, pickled into the spawned child."""
+
+    name: str
+    factory: Callable[..., ManagerProcess]
+    options: dict[str, Any]
+    plugin: str
+    distribution: str
+    conn: Connection
+    registry: CommandRegistry
+    resources: SharedResources
+    heartbeat_interval: float
+    log_level: int
+
+
+class _ConnSender:
+    """Thread-safe sending on one Connection (also used as a logging 'queue')."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def send(self, obj: object) -> None:
+        with self._lock:
+            self._conn.send(obj)
+
+    def put_nowait(self, record: logging.LogRecord) -> None:  # QueueHandler protocol
+        try:
+            self.send(record)
+        except (OSError, ValueError):
+            pass
+
+
+class ManagerProcess:
+    """Base class of every manager process (camera, hardware, trackers, writers, ...).
+
+    Subclass it, declare command handlers with :func:`handles`, and override the hooks
+    you need. The object is built *inside* its own process, so it may open device
+    handles in :meth:`setup`.
+
+    Attributes
+    ----------
+    tick_interval
+        Seconds between :meth:`tick` calls, or ``None`` for a purely event-driven
+        manager. The loop blocks in between; it never spins.
+    name
+        The manager's routing name (set by the hub from its spec).
+    log
+        A logger named ``magscope.<name>``; records reach the hub's log with the
+        process name.
+    resources
+        The session's :class:`~magscope_core.SharedResources`.
+    """
+
+    tick_interval: ClassVar[float | None] = None
+    _handler_table: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                for cmd in getattr(value, _HANDLES_ATTR, ()):
+                    table[cmd.__name__] = attr
+        cls._handler_table = table
+        cls._handler_types = {
+            cmd.__name__: cmd
+            for klass in cls.__mro__
+            for value in vars(klass).values()
+            for cmd in getattr(value, _HANDLES_ATTR, ())
+        }
+
+    _handler_types: ClassVar[dict[str, type[Command]]] = {}
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        self.name = "unnamed"
+        self.log = logging.getLogger("magscope.manager")
+        self._quitting = False
+        self._backlog: deque[Any] = deque()
+        self._request_ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ class API
+    @classmethod
+    def handlers(cls) -> list[tuple[type[Command], str]]:
+        """``(command class, method name)`` for every ``@handles`` method."""
+        return [(cls._handler_types[n], m) for n, m in sorted(cls._handler_table.items())]
+
+    # ------------------------------------------------------------------ hooks
+    def configure(self, resources: SharedResources) -> None:
+        """Receive the session's shared resources (attach buffers here or lazily)."""
+
+    def setup(self) -> None:
+        """Open devices and prepare; runs in the child before the loop starts."""
+
+    def tick(self) -> None:
+        """Periodic work, called every :attr:`tick_interval` seconds when set."""
+
+    def wait_objects(self) -> Sequence[Any]:
+        """Extra objects (connections, sockets, sentinels) the loop should wait on."""
+        return ()
+
+    def on_ready(self, obj: Any) -> None:
+        """Called when one of :meth:`wait_objects` is ready."""
+
+    def teardown(self) -> None:
+        """Close devices; runs once when the manager ends (also after an error)."""
+
+    @handles(Quit)
+    def _on_quit(self, cmd: Quit) -> None:
+        self._quitting = True
+
+    # ------------------------------------------------------------------ messaging
+    def send(self, command: Command, *, to: str | None = None) -> None:
+        """Send a command without waiting (fire and forget).
+
+        Raises
+        ------
+        UnknownCommandError
+            If no plugin defines the command.
+        CommandError
+            If it has no receiver or its receiver is not running.
+        CommandValidationError
+            If a field has the wrong type.
+        """
+        target = self._check_route(command, to)
+        self._sender.send(Envelope(command, self.name, 0, target))
+
+    def call(self, command: Command, *, timeout: float = 5.0, to: str | None = None) -> Any:
+        """Send a request and wait for its reply; return the handler's value.
+
+        Commands that arrive while waiting are kept and handled afterwards.
+
+        Raises
+        ------
+        CommandError
+            If the receiver raised (the message includes its error), is not running,
+            or did not answer within ``timeout`` seconds.
+        """
+        target = self._check_route(command, to)
+        rid = next(self._request_ids)
+        self._sender.send(Envelope(command, self.name, rid, target))
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._conn.poll(remaining):
+                raise CommandError(
+                    f"{type(command).__name__}: no reply from {target or 'its owner'} within "
+                    f"{timeout:g} s"
+                )
+            msg = self._recv()
+            if isinstance(msg, Reply) and msg.request_id == rid:
+                if msg.error is not None:
+                    raise CommandError(
+                        f"{type(command).__name__} failed: {msg.error}", remote=msg.error
+                    )
+                return msg.value
+            if msg is not None:
+                self._backlog.append(msg)
+
+    def quit(self) -> None:
+        """Ask the hub to end the whole session (every manager gets ``Quit``)."""
+        self.send(Shutdown(reason=f"requested by {self.name}"))
+
+    @property
+    def quitting(self) -> bool:
+        """Whether this manager is on its way out."""
+        return self._quitting
+
+    def _check_route(self, command: Command, to: str | None) -> str | None:
+        validate_command(command)
+        entry = self._registry.get(command)
+        targets = entry.owners if to is None else (to,)
+        if not targets:
+            raise CommandError(
+                f"{entry.name}: no running manager handles it (defined by plugin "
+                f"{entry.plugin!r}, {entry.distribution})"
+            )
+        if entry.route.value == "broadcast":
+            return None
+        target = targets[0]
+        if target != HUB and self._status.state(target) is not ManagerState.RUNNING:
+            raise CommandError(
+                f"{entry.name}: manager {target!r} is {self._status.state(target).name.lower()}"
+            )
+        return target
+
+    # ------------------------------------------------------------------ child side
+    def _bind(self, boot: Bootstrap) -> None:
+        self.name = boot.name
+        self.plugin = boot.plugin
+        self.distribution = boot.distribution
+        self.log = logging.getLogger(f"magscope.{boot.name}")
+        self.resources = boot.resources
+        self._conn = boot.conn
+        self._sender = _ConnSender(boot.conn)
+        self._registry = boot.registry
+        self._heartbeat_interval = boot.heartbeat_interval
+        self._status = StatusBoard(boot.resources.counters())
+
+    def _recv(self) -> Any:
+        """Receive one message; a message that cannot be unpickled is reported, not fatal."""
+        try:
+            return self._conn.recv()
+        except (EOFError, OSError):
+            self._quitting = True
+            self._hub_gone = True
+            return None
+        except Exception as exc:
+            self._report(exc, fatal=False, where=f"{self.name} (receiving a message)")
+            return None
+
+    def _report(self, exc: BaseException, *, fatal: bool, where: str) -> None:
+        remote = RemoteError.from_exception(exc, where)
+        try:
+            self._sender.send(ErrorReport(self.name, self.plugin, self.distribution, remote, fatal))
+        except Exception:
+            log.error("%s: could not report %s", self.name, remote)
+
+    def _dispatch(self, msg: Any) -> None:
+        if not isinstance(msg, Envelope):
+            if isinstance(msg, Reply):
+                return  # a late reply to a request that timed out
+            self._report(
+                TypeError(f"malformed message {type(msg).__name__}: {msg!r:.200}"),
+                fatal=False,
+                where=self.name,
+            )
+            return
+        name = type(msg.command).__name__
+        method = self._handler_table.get(name)
+        where = f"{self.name}.{method or '?'}({name})"
+        try:
+            if method is None:
+                raise CommandError(f"manager {self.name!r} has no handler for {name}")
+            validate_command(msg.command)
+            value = getattr(self, method)(msg.command)
+        except Exception as exc:
+            if msg.request_id:
+                self._sender.send(
+                    Reply(msg.request_id, self.name, msg.sender, None,
+                          RemoteError.from_exception(exc, where))
+                )
+            else:
+                self._report(exc, fatal=False, where=where)
+            return
+        if msg.request_id:
+            try:
+                self._sender.send(Reply(msg.request_id, self.name, msg.sender, value))
+            except Exception as exc:  # e.g. an unpicklable return value
+                self._sender.send(
+                    Reply(msg.request_id, self.name, msg.sender, None,
+                          RemoteError.from_exception(exc, where))
+                )
+
+    def _loop(self) -> None:
+        from multiprocessing.connection import wait
+
+        next_tick = time.monotonic()
+        while not self._quitting:
+            while self._backlog and not self._quitting:
+                self._dispatch(self._backlog.popleft())
+            now = time.monotonic()
+            timeout = self._heartbeat_interval
+            if self.tick_interval is not None:
+                timeout = max(0.0, min(timeout, next_tick - now))
+            extra = list(self.wait_objects())
+            ready = wait([self._conn, *extra], timeout)
+            self._status.beat(self.name)
+            for obj in ready:
+                if obj is self._conn:
+                    # drain what is there now, bounded so ticks still happen
+                    for _ in range(256):
+                        msg = self._recv()
+                        if msg is not None:
+                            self._dispatch(msg)
+                        if self._quitting or not self._conn.poll(0):
+                            break
+                else:
+                    self.on_ready(obj)
+            if self.tick_interval is not None and time.monotonic() >= next_tick:
+                self.tick()
+                next_tick = max(next_tick + self.tick_interval, time.monotonic() - 1.0)
+
+    def _finish(self) -> None:
+        """Say goodbye and drain the pipe until the hub closes it."""
+        if getattr(self, "_hub_gone", False):
+            return
+        try:
+            self._sender.send(Goodbye(self.name))
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline and self._conn.poll(0.2):
+                self._conn.recv()
+        except (EOFError, OSError):
+            pass
+        except Exception:
+            pass
+
+
+def _set_parent_death_signal() -> None:
+    """On Linux, get SIGTERM if the hub process dies (no orphans even after SIGKILL)."""
+    if not os.path.exists("/proc/self"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except Exception:
+        pass
+
+
+def child_main(boot: Bootstrap) -> None:
+    """Entry point of every manager process (the target of ``Process``)."""
+    from logging.handlers import QueueHandler
+
+    _set_parent_death_signal()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
+    sender = _ConnSender(boot.conn)
+    root = logging.getLogger()
+    root.handlers[:] = [QueueHandler(sender)]  # type: ignore[arg-type]
+    root.setLevel(boot.log_level)
+
+    manager: ManagerProcess | None = None
+    code = 0
+    try:
+        manager = boot.factory(**boot.options)
+        if not isinstance(manager, ManagerProcess):
+            raise TypeError(
+                f"factory {boot.factory!r} of manager {boot.name!r} returned "
+                f"{type(manager).__name__}, expected a ManagerProcess"
+            )
+        manager._bind(boot)
+
+        def _on_sigterm(signum: int, frame: Any) -> None:
+            assert manager is not None
+            manager._quitting = True
+
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        manager.configure(boot.resources)
+        manager.setup()
+        manager._status.set_state(boot.name, ManagerState.RUNNING)
+        manager._status.beat(boot.name)
+        sender.send(Ready(boot.name, os.getpid()))
+        manager._loop()
+    except BaseException as exc:
+        code = 1
+        remote = RemoteError.from_exception(exc, f"manager {boot.name!r}")
+        try:
+            sender.send(ErrorReport(boot.name, boot.plugin, boot.distribution, remote, True))
+        except Exception:
+            pass
+    finally:
+        if manager is not None:
+            try:
+                manager.teardown()
+            except Exception as exc:
+                code = code or 1
+                remote = RemoteError.from_exception(exc, f"{boot.name}.teardown")
+                try:
+                    sender.send(
+                        ErrorReport(boot.name, boot.plugin, boot.distribution, remote, False)
+                    )
+                except Exception:
+                    pass
+            if code == 0:
+                manager._finish()
+            try:
+                manager.resources.close()
+            except Exception:
+                pass
+        root.handlers[:] = []
+    if code:
+        raise SystemExit(code)

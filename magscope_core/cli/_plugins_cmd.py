@@ -1,0 +1,105 @@
+"""``magscope plugins``: list installed plugins, what they provide, and their status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Any
+
+from magscope_core._plugins import PluginError, PluginRecord, PluginSet
+from magscope_core.cli._common import load_plugin_set
+
+__all__ = ["add_parser", "render_json", "render_table", "run"]
+
+_STYLES = {
+    "loaded": "green",
+    "failed": "bold red",
+    "disabled": "dim",
+    "needs update": "yellow",
+}
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``plugins`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "plugins",
+        help="list installed plugins with versions and status",
+        description=(
+            "List every plugin found (built-in and installed through the 'magscope' "
+            "entry-point group): what it provides, its distribution and version, and whether "
+            "it loaded. Plugins are skipped with MAGSCOPE_DISABLE_PLUGINS=name1,name2."
+        ),
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list (name, kind, distribution, version, status, error, traceback)",
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the plugin listing.
+
+    Returns
+    -------
+    int
+        0, also when plugins failed (they are listed as failed); 2 when loading is strict
+        (``--strict-plugins`` or ``MAGSCOPE_STRICT_PLUGINS=1``) and a plugin failed.
+    """
+    try:
+        plugins = load_plugin_set(args)
+    except PluginError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "json", False):
+        print(render_json(plugins))
+    else:
+        render_table(plugins)
+    return 0
+
+
+def render_json(plugins: PluginSet) -> str:
+    """The listing as a JSON array, one object per plugin (see ``PluginRecord.to_dict``)."""
+    return json.dumps([record.to_dict() for record in plugins.plugins], indent=2)
+
+
+def _provides(record: PluginRecord) -> str:
+    return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in record.provides.items())
+
+
+def render_table(plugins: PluginSet) -> None:
+    """Print the listing as a table on stdout, with a one-line summary."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="MagScope plugins", title_justify="left")
+    for column in ("name", "kind", "provides", "distribution", "version", "status"):
+        table.add_column(column, overflow="fold")
+    table.add_column("error", overflow="fold", style="red")
+    for record in plugins.plugins:
+        error = record.error.splitlines()[0] if record.error else ""
+        table.add_row(
+            Text(record.name),
+            Text(", ".join(record.kinds)),
+            Text(_provides(record)),
+            Text(record.distribution),
+            Text(record.version or ""),
+            Text(record.status, style=_STYLES[record.status]),
+            Text(error),
+        )
+    console = Console()
+    console.print(table)
+    counts = Counter(r.status for r in plugins.plugins)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    console.print(f"{len(plugins.plugins)} plugins: {summary or 'none'}", highlight=False)
+    if plugins.errors:
+        console.print(
+            "Tracebacks: magscope plugins --json. Skip a plugin: "
+            "MAGSCOPE_DISABLE_PLUGINS=name. Make failures fatal: --strict-plugins.",
+            highlight=False,
+        )

@@ -1,0 +1,168 @@
+"""``magscope run``: start a session (headless until the GUI plugin is installed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from magscope_core._app import SetupError, plan_session
+from magscope_core._builtin import GetPipelineStats
+from magscope_core._hub import Hub
+from magscope_core._logging import configure_logging
+from magscope_core.cli._common import load_everything
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``run``."""
+    p = sub.add_parser(
+        "run",
+        help="start a session: camera, pipeline, writers and plugin managers",
+        description="Start a session. Without a GUI plugin (or with --headless) it runs "
+        "headless, shows a progress line and prints a summary at the end.",
+    )
+    p.add_argument("--headless", action="store_true", help="no GUI even if a display exists")
+    p.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                   help="stop after this many seconds (default: until Ctrl-C / SIGTERM)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output folder (default: a new time-stamped folder under "
+                   "the core.output_dir setting)")
+    p.add_argument("--camera", default=None, help="camera plugin name (see 'magscope plugins')")
+    p.add_argument("--writers", default=None,
+                   help="comma-separated writer names (default: every default writer)")
+    p.add_argument("--no-managers", action="store_true",
+                   help="do not start the managers plugins contribute (hardware, ...)")
+    p.add_argument("--json-summary", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a headless session; return the exit code."""
+    console = Console(stderr=True)
+    plugins, store = load_everything(args)
+    writers = [w for w in args.writers.split(",") if w] if args.writers else None
+    try:
+        plan = plan_session(
+            plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
+            with_managers=not args.no_managers,
+        )
+    except SetupError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(store.get("core").log_level, plan.out_dir / "magscope.log")
+    if not args.headless:
+        console.print("no GUI plugin is installed: running headless")
+    hub = Hub(plan.managers, plan.commands, plan.config)
+    previous = _install_signal_handlers(hub)
+    started = time.monotonic()
+    stats: dict[str, Any] = {}
+    try:
+        console.print(
+            f"session starting: camera [bold]{plan.camera}[/bold], writers "
+            f"{', '.join(plan.writers) or 'none'}, output {plan.out_dir}"
+        )
+        hub.start()
+        started = time.monotonic()
+        _progress_loop(hub, args.duration, console, started)
+        try:
+            stats = hub.call(GetPipelineStats(), timeout=5.0)
+        except Exception as exc:
+            logging.getLogger("magscope").warning("no pipeline statistics: %s", exc)
+    finally:
+        elapsed = time.monotonic() - started
+        counters = hub.status()["counters"] if hub.session is not None else {}
+        hub.stop()
+        _restore_signal_handlers(previous)
+    summary = _summary(hub, plan.out_dir, elapsed, counters, stats)
+    if args.json_summary:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_summary(console, summary)
+    fatal = [e for e in hub.errors if e.fatal]
+    return 1 if fatal and summary["frames"] == 0 else 0
+
+
+def _install_signal_handlers(hub: Hub) -> dict[int, Any]:
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        hub.request_stop(f"signal {signal.Signals(signum).name}")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    return previous
+
+
+def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+    for sig, old in previous.items():
+        signal.signal(sig, old)
+
+
+def _progress_loop(hub: Hub, duration: float | None, console: Console, started: float) -> None:
+    tty = sys.stderr.isatty()
+    last_print = 0.0
+    while not hub.wait(0.5):
+        now = time.monotonic()
+        elapsed = now - started
+        if duration is not None and elapsed >= duration:
+            hub.request_stop("duration reached")
+            break
+        if tty or now - last_print >= 5.0:
+            last_print = now
+            c = hub.status()["counters"]
+            frames = int(c.get("camera_frames", 0))
+            dropped = int(c.get("frames_dropped", 0))
+            total = f"/{duration:.0f}" if duration else ""
+            line = (f"{elapsed:6.1f}{total} s  frames {frames}  "
+                    f"{frames / max(elapsed, 1e-9):7.1f} fps  dropped {dropped}")
+            if tty:
+                console.print(line, end="\r", highlight=False)
+            else:
+                console.print(line, highlight=False)
+    if tty:
+        console.print()
+
+
+def _summary(hub: Hub, out_dir: Path, elapsed: float, counters: dict[str, Any],
+             stats: dict[str, Any]) -> dict[str, Any]:
+    frames = int(counters.get("camera_frames", 0))
+    files = sorted({p for paths in hub.files.values() for p in paths})
+    return {
+        "out_dir": str(out_dir),
+        "seconds": round(elapsed, 3),
+        "frames": frames,
+        "fps": round(frames / elapsed, 2) if elapsed > 0 else 0.0,
+        "dropped": int(counters.get("frames_dropped", 0)),
+        "frames_processed": int(stats.get("frames", 0)),
+        "failed_writers": stats.get("failed_writers", {}),
+        "files": files,
+        "errors": [f"{e.manager}: {e.error}" for e in hub.errors],
+        "stop_reason": hub.stop_reason,
+    }
+
+
+def _print_summary(console: Console, summary: dict[str, Any]) -> None:
+    table = Table(title="magscope run summary", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    for key in ("out_dir", "seconds", "frames", "fps", "dropped", "frames_processed",
+                "stop_reason"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    table.add_row("files written", "\n".join(summary["files"]) or "none")
+    if summary["failed_writers"]:
+        table.add_row("failed writers", json.dumps(summary["failed_writers"]))
+    if summary["errors"]:
+        table.add_row("errors", "\n".join(summary["errors"][:10]))
+    Console().print(table)

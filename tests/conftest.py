@@ -1,0 +1,30 @@
+"""Test configuration shared by the core's tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+TESTPLUGIN_DIR = Path(__file__).parent / "testplugin"
+
+
+@pytest.fixture
+def testplugin_path(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put the test plugin (package + dist-info) on sys.path and PYTHONPATH."""
+    monkeypatch.syspath_prepend(str(TESTPLUGIN_DIR))
+    old = os.environ.get("PYTHONPATH", "")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(TESTPLUGIN_DIR), old) if p))
+    return TESTPLUGIN_DIR
+
+
+@pytest.fixture
+def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private settings folder so tests never read the user's settings."""
+    cfg = tmp_path / "config"
+    monkeypatch.setenv("MAGSCOPE_CONFIG_DIR", str(cfg))
+    return cfg
+
