@@ -25,6 +25,7 @@ import numpy as np
 from magscope_core._buffers import SessionMemory, VideoRing, VideoRingHandle
 
 SOURCES = 4  # distinct source frames the camera cycles through
+IDLE_SLEEP = 0.0002  # seconds a process sleeps when it has nothing to do (no busy spin)
 
 
 def _sources(height: int, width: int, dtype: Any) -> np.ndarray:
@@ -43,6 +44,7 @@ def _camera(handle: VideoRingHandle, n_frames: int, start: Any, result: Any) -> 
         slot = ring.slot()
         while slot is None:  # back-pressure: wait for the consumer, never drop
             waits += 1
+            time.sleep(IDLE_SLEEP)
             slot = ring.slot()
         np.copyto(slot, src[k % SOURCES])
         ring.commit(float(k))
@@ -61,6 +63,7 @@ def _consumer(handle: VideoRingHandle, n_frames: int, mode: str, start: Any, res
         sv = ring.claim_next()
         if sv is None:
             idle += 1
+            time.sleep(IDLE_SLEEP)
             continue
         numbers = sv.frame_numbers
         if numbers[0] != expected or numbers[-1] != expected + len(sv) - 1:

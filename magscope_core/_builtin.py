@@ -17,6 +17,7 @@ __all__ = [
     "GetPipelineStats",
     "GetStatus",
     "Ping",
+    "PipelineFinished",
     "Quit",
     "SetAcquisition",
     "SetCameraSetting",
@@ -77,6 +78,15 @@ class FilesWritten(Command):
 
 
 @attrs.frozen
+class PipelineFinished(Command):
+    """The pipeline's final counts, sent to the hub when it ends (for the run summary)."""
+
+    stacks: int
+    frames: int
+    failed_writers: dict[str, str]
+
+
+@attrs.frozen
 class GetPipelineStats(Command):
     """Return the pipeline's counts (stacks and frames processed, writer errors)."""
 
@@ -97,6 +107,7 @@ BUILTIN_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(SetCameraSetting, Route.DIRECT, True, "change one camera setting"),
     CommandSpec(GetCameraSettings, Route.DIRECT, True, "read the camera settings"),
     CommandSpec(FilesWritten, Route.HUB, False, "a writer reports finished files"),
+    CommandSpec(PipelineFinished, Route.HUB, False, "final pipeline counts"),
     CommandSpec(GetPipelineStats, Route.DIRECT, True, "stacks/frames processed, writer errors"),
     CommandSpec(SetAcquisition, Route.BROADCAST, True, "acquisition on/off"),
 )

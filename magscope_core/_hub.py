@@ -30,6 +30,7 @@ from magscope_core._builtin import (
     GetStatus,
     SetAcquisition,
     Ping,
+    PipelineFinished,
     Quit,
     Shutdown,
 )
@@ -116,6 +117,7 @@ class Hub:
         self.errors: list[ErrorReport] = []
         self.files: dict[str, list[str]] = {}
         self.acquiring = False
+        self.pipeline_final: dict[str, Any] | None = None
         self.session: Session | None = None
         self._started = False
 
@@ -294,6 +296,7 @@ class Hub:
         CameraConnected: "_on_camera_connected",
         FilesWritten: "_on_files_written",
         SetAcquisition: "_on_set_acquisition",
+        PipelineFinished: "_on_pipeline_finished",
     }
 
     @classmethod
@@ -315,6 +318,10 @@ class Hub:
         handle = self.session.attach_camera(cmd.info)
         self._ring_ready.set()
         return {"ring": handle, "acquiring": self.acquiring}
+
+    def _on_pipeline_finished(self, cmd: PipelineFinished) -> None:
+        self.pipeline_final = {"stacks": cmd.stacks, "frames": cmd.frames,
+                               "failed_writers": dict(cmd.failed_writers)}
 
     def _on_set_acquisition(self, cmd: SetAcquisition) -> None:
         self.acquiring = cmd.on
@@ -339,6 +346,8 @@ class Hub:
             "session": self.session.session_id,
             "managers": managers,
             "counters": self.session.counters_snapshot(),
+            "ring": self.session.ring_stats(),
+            "acquiring": self.acquiring,
             "errors": len(self.errors),
         }
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from magscope_core._builtin import FilesWritten, GetPipelineStats
+from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
 from magscope_core._manager import ManagerProcess, handles
 
 __all__ = ["PipelineManager"]
@@ -148,4 +148,8 @@ class PipelineManager(ManagerProcess):
                 continue
             self._report_files(name, paths)
         self._writers.clear()
+        try:
+            self.send(PipelineFinished(self.stacks, self.frames, dict(self._failed)))
+        except Exception as exc:
+            self.log.warning("could not report the final counts: %s", exc)
         self.log.info("pipeline done: %s", json.dumps(summary, default=str))

@@ -128,6 +128,12 @@ class Session:
             self.resources.camera_info = info
         return self._ring.handle
 
+    def ring_stats(self) -> dict[str, Any]:
+        """Figures of the video ring (empty before a camera connected)."""
+        import attrs
+
+        return attrs.asdict(self._ring.stats()) if self._ring is not None else {}
+
     def counters_snapshot(self) -> dict[str, Any]:
         """All shared counters as a dict."""
         return dict(self.resources.counters().snapshot())

@@ -10,7 +10,7 @@ import importlib.metadata
 import sys
 import textwrap
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from magscope_core._commands import Command, CommandSpec, Route
 from magscope_core._hookspecs import hookimpl
 from magscope_core._plugins import (
     BUILTIN,
+    Contribution,
     PluginError,
     PluginManager,
     check_api_version,
@@ -71,7 +72,7 @@ def cam(name: str) -> CameraSpec:
     return CameraSpec(name=name, factory=_factory)
 
 
-def make_plugin(**hooks: Callable[[], object]) -> object:
+def make_plugin(**hooks: Callable[..., object]) -> object:
     """A plugin object whose attributes are the given hook implementations."""
     return types.SimpleNamespace(**{name: hookimpl(fn) for name, fn in hooks.items()})
 
@@ -154,7 +155,7 @@ def test_collects_every_kind_with_its_origin() -> None:
     assert pm.register(everything, "acme", distribution="acme-dist", version="2.3")
     result = pm.collect()
 
-    for lookup, key in [
+    lookups: list[tuple[Mapping[str, Contribution[Any]], str]] = [
         (result.cameras, "sim"),
         (result.managers, "focus"),
         (result.trackers, "com"),
@@ -163,7 +164,8 @@ def test_collects_every_kind_with_its_origin() -> None:
         (result.commands, "Ping"),
         (result.settings, "acme"),
         (result.health_checks, "drv"),
-    ]:
+    ]
+    for lookup, key in lookups:
         contribution = lookup[key]
         assert (contribution.plugin, contribution.distribution, contribution.version) == (
             "acme",
@@ -215,7 +217,8 @@ def test_each_implementation_is_called_on_its_own() -> None:
     pm.register(make_plugin(magscope_cameras=good("first")), "first")
     pm.register(
         make_plugin(
-            magscope_cameras=boom, magscope_panels=lambda: [PanelSpec(id="x", title="X", factory="a:b")]
+            magscope_cameras=boom,
+            magscope_panels=lambda: [PanelSpec(id="x", title="X", factory="a:b")],
         ),
         "broken",
         distribution="broken-dist",
@@ -255,7 +258,7 @@ def test_each_implementation_is_called_on_its_own() -> None:
         (cam("solo"), "returned a single CameraSpec; expected a list of them (return [spec])"),
         ({"sim": "x"}, "returned dict; expected a list or tuple of CameraSpec"),
         ("sim", "returned str; expected a list or tuple of CameraSpec"),
-        ((c for c in ()), "returned generator; expected a list or tuple of CameraSpec"),
+        ((n for n in range(0)), "returned generator; expected a list or tuple of CameraSpec"),
         (
             [cam("ok"), ManagerSpec(name="m", factory=_factory)],
             "returned item 1 of type ManagerSpec: ManagerSpec(name='m'",
@@ -369,10 +372,10 @@ def test_name_conflicts_keep_the_first_and_name_both(
     beta = result.plugin("beta")
     assert beta.status == "loaded"  # keeps what does not conflict
     assert result.contributions(extra_attr)["extra"].plugin == "beta"
+    key = {"magscope_panels": "id", "magscope_settings": "namespace"}.get(hook, "name")
     assert beta.error == (
         f"plugin 'beta' (beta-dist 2.0): {what} is ignored: already provided by "
-        f"plugin 'alpha' (alpha-dist 1.0); expected unique {what.split()[0]} "
-        f"{'id' if hook == 'magscope_panels' else 'namespace' if hook == 'magscope_settings' else 'name'}s"
+        f"plugin 'alpha' (alpha-dist 1.0); expected unique {what.split()[0]} {key}s"
         " (rename one, or disable a plugin with MAGSCOPE_DISABLE_PLUGINS)"
     )
     (failure,) = result.errors
@@ -627,7 +630,9 @@ def test_entry_point_plugin_loads_with_its_distribution(dists: Callable[..., Any
 
 
 def test_needs_update_is_never_imported(dists: Callable[..., Any], tmp_path: Path) -> None:
-    dist = dists("oldplug", MARKS_IMPORT + GOOD.format(camera="old"), requires=("magscope-core>=99",))
+    dist = dists(
+        "oldplug", MARKS_IMPORT + GOOD.format(camera="old"), requires=("magscope-core>=99",)
+    )
     pm = PluginManager(core_version="0.1.0")
     pm.load_entry_points([entry_point(dist)])
     result = pm.collect()

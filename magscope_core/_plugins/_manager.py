@@ -360,7 +360,8 @@ class PluginManager:
                         entry,
                         "hook",
                         kind.hook,
-                        f"{entry.origin}: hook {kind.hook} {problem} (hook signature: {kind.signature})",
+                        f"{entry.origin}: hook {kind.hook} {problem} "
+                        f"(hook signature: {kind.signature})",
                         unregister=False,
                     )
                     continue

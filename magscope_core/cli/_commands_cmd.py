@@ -6,7 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from magscope_core._app import CAMERA_MANAGER, PIPELINE_MANAGER
@@ -16,7 +15,7 @@ from magscope_core._hub_child import ManagerEntry
 from magscope_core._pipeline import PipelineManager
 from magscope_core._registry import CommandRegistry
 from magscope_core._specs import ManagerSpec
-from magscope_core.cli._common import load_plugin_set
+from magscope_core.cli._common import console, load_plugin_set
 
 __all__ = ["add_parser", "command_rows", "run"]
 
@@ -81,5 +80,5 @@ def run(args: argparse.Namespace) -> int:
             f"{r['plugin']} ({r['distribution']})", "yes" if r["scriptable"] else "no",
             ", ".join(r["fields"]), r["description"],
         )
-    Console().print(table)
+    console().print(table)
     return 0

@@ -7,11 +7,19 @@ import os
 import sys
 from pathlib import Path
 
+from rich.console import Console
+
 from magscope_core._core_plugin import CorePlugin
 from magscope_core._plugins import PluginError, PluginSet, load_plugins
 from magscope_core._settings import SettingsStore, default_settings_path
 
-__all__ = ["load_everything", "load_plugin_set", "load_settings"]
+__all__ = ["console", "load_everything", "load_plugin_set", "load_settings"]
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console; wide tables when the output is not a terminal (pipes, CI logs)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else 160)
 
 
 def load_plugin_set(args: argparse.Namespace) -> PluginSet:

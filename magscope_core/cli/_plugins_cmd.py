@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from magscope_core._plugins import PluginError, PluginRecord, PluginSet
+from magscope_core._plugins._records import describe_origin
 from magscope_core.cli._common import load_plugin_set
 
 __all__ = ["add_parser", "render_json", "render_table", "run"]
@@ -67,36 +68,69 @@ def render_json(plugins: PluginSet) -> str:
     return json.dumps([record.to_dict() for record in plugins.plugins], indent=2)
 
 
-def _provides(record: PluginRecord) -> str:
-    return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in record.provides.items())
+def _provides(record: PluginRecord, limit: int = 3) -> str:
+    """One line per kind: ``camera: sim, acme`` (long lists are shortened)."""
+    lines = []
+    for kind, names in record.provides.items():
+        shown = ", ".join(names[:limit])
+        if len(names) > limit:
+            shown += f", +{len(names) - limit} more"
+        lines.append(f"{kind}: {shown}")
+    return "\n".join(lines)
 
 
-def render_table(plugins: PluginSet) -> None:
-    """Print the listing as a table on stdout, with a one-line summary."""
+def _short_error(record: PluginRecord) -> str:
+    """First line of the error, without the "plugin 'x' (dist 1.0): " the row already shows."""
+    if not record.error:
+        return ""
+    first = record.error.splitlines()[0]
+    prefix = describe_origin(record.name, record.distribution, record.version) + ": "
+    return first.removeprefix(prefix)
+
+
+def render_table(plugins: PluginSet, *, wide_from: int = 110) -> None:
+    """Print the listing as a table on stdout, with a one-line summary.
+
+    On a terminal narrower than ``wide_from`` columns the errors are printed under the
+    table instead of in an ``error`` column.
+    """
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    console = Console()
+    wide = console.width >= wide_from
     table = Table(title="MagScope plugins", title_justify="left")
-    for column in ("name", "kind", "provides", "distribution", "version", "status"):
-        table.add_column(column, overflow="fold")
-    table.add_column("error", overflow="fold", style="red")
+    table.add_column("name", overflow="fold")
+    table.add_column("kind", overflow="fold")
+    table.add_column("distribution", overflow="fold")
+    table.add_column("version", overflow="fold")
+    table.add_column("status")
+    if wide:
+        table.add_column("error", overflow="fold", style="red", ratio=3)
     for record in plugins.plugins:
-        error = record.error.splitlines()[0] if record.error else ""
-        table.add_row(
+        row = [
             Text(record.name),
-            Text(", ".join(record.kinds)),
             Text(_provides(record)),
             Text(record.distribution),
             Text(record.version or ""),
             Text(record.status, style=_STYLES[record.status]),
-            Text(error),
-        )
-    console = Console()
+        ]
+        if wide:
+            row.append(Text(_short_error(record)))
+        table.add_row(*row)
     console.print(table)
+    if not wide:
+        for record in plugins.plugins:
+            if record.error:
+                line = Text(f"{record.name}: ", style="bold")
+                line.append(_short_error(record), style="red")
+                console.print(line)
     counts = Counter(r.status for r in plugins.plugins)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    console.print(f"{len(plugins.plugins)} plugins: {summary or 'none'}", highlight=False)
+    total = len(plugins.plugins)
+    noun = "plugin" if total == 1 else "plugins"
+    console.print(f"{total} {noun}: {summary or 'none'}", highlight=False)
     if plugins.errors:
         console.print(
             "Tracebacks: magscope plugins --json. Skip a plugin: "

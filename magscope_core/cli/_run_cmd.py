@@ -19,7 +19,7 @@ from magscope_core._app import SetupError, plan_session
 from magscope_core._builtin import GetPipelineStats
 from magscope_core._hub import Hub
 from magscope_core._logging import configure_logging
-from magscope_core.cli._common import load_everything
+from magscope_core.cli._common import console, load_everything
 
 __all__ = ["add_parser", "run"]
 
@@ -49,7 +49,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a headless session; return the exit code."""
-    console = Console(stderr=True)
+    err = console(stderr=True)
     plugins, store = load_everything(args)
     writers = [w for w in args.writers.split(",") if w] if args.writers else None
     try:
@@ -58,38 +58,38 @@ def run(args: argparse.Namespace) -> int:
             with_managers=not args.no_managers,
         )
     except SetupError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {exc}")
         return 2
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(store.get("core").log_level, plan.out_dir / "magscope.log")
     if not args.headless:
-        console.print("no GUI plugin is installed: running headless")
+        err.print("no GUI plugin is installed: running headless")
     hub = Hub(plan.managers, plan.commands, plan.config)
     previous = _install_signal_handlers(hub)
     started = time.monotonic()
     stats: dict[str, Any] = {}
     try:
-        console.print(
+        err.print(
             f"session starting: camera [bold]{plan.camera}[/bold], writers "
             f"{', '.join(plan.writers) or 'none'}, output {plan.out_dir}"
         )
         hub.start()
         started = time.monotonic()
-        _progress_loop(hub, args.duration, console, started)
+        _progress_loop(hub, args.duration, err, started)
         try:
             stats = hub.call(GetPipelineStats(), timeout=5.0)
         except Exception as exc:
             logging.getLogger("magscope").warning("no pipeline statistics: %s", exc)
     finally:
         elapsed = time.monotonic() - started
-        counters = hub.status()["counters"] if hub.session is not None else {}
+        status = hub.status() if hub.session is not None else {}
         hub.stop()
         _restore_signal_handlers(previous)
-    summary = _summary(hub, plan.out_dir, elapsed, counters, stats)
+    summary = _summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats)
     if args.json_summary:
         print(json.dumps(summary, indent=2))
     else:
-        _print_summary(console, summary)
+        _print_summary(summary)
     fatal = [e for e in hub.errors if e.fatal]
     return 1 if fatal and summary["frames"] == 0 else 0
 
@@ -110,7 +110,7 @@ def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         signal.signal(sig, old)
 
 
-def _progress_loop(hub: Hub, duration: float | None, console: Console, started: float) -> None:
+def _progress_loop(hub: Hub, duration: float | None, out: Console, started: float) -> None:
     tty = sys.stderr.isatty()
     last_print = 0.0
     while not hub.wait(0.5):
@@ -121,30 +121,34 @@ def _progress_loop(hub: Hub, duration: float | None, console: Console, started: 
             break
         if tty or now - last_print >= 5.0:
             last_print = now
-            c = hub.status()["counters"]
-            frames = int(c.get("camera_frames", 0))
-            dropped = int(c.get("frames_dropped", 0))
+            ring = hub.status()["ring"]
+            frames = int(ring.get("frames_written", 0))
+            dropped = int(ring.get("frames_dropped", 0))
             total = f"/{duration:.0f}" if duration else ""
             line = (f"{elapsed:6.1f}{total} s  frames {frames}  "
                     f"{frames / max(elapsed, 1e-9):7.1f} fps  dropped {dropped}")
             if tty:
-                console.print(line, end="\r", highlight=False)
+                out.print(line, end="\r", highlight=False)
             else:
-                console.print(line, highlight=False)
+                out.print(line, highlight=False)
     if tty:
-        console.print()
+        out.print()
 
 
-def _summary(hub: Hub, out_dir: Path, elapsed: float, counters: dict[str, Any],
+def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
              stats: dict[str, Any]) -> dict[str, Any]:
-    frames = int(counters.get("camera_frames", 0))
+    ring = status.get("ring", {})
+    counters = status.get("counters", {})
+    frames = int(ring.get("frames_written", 0))
     files = sorted({p for paths in hub.files.values() for p in paths})
     return {
         "out_dir": str(out_dir),
         "seconds": round(elapsed, 3),
         "frames": frames,
         "fps": round(frames / elapsed, 2) if elapsed > 0 else 0.0,
-        "dropped": int(counters.get("frames_dropped", 0)),
+        "dropped": int(ring.get("frames_dropped", 0)),
+        "camera_frames": int(counters.get("camera_frames", 0)),
+        "camera_timeouts": int(counters.get("camera_timeouts", 0)),
         "frames_processed": int(stats.get("frames", 0)),
         "failed_writers": stats.get("failed_writers", {}),
         "files": files,
@@ -153,16 +157,16 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, counters: dict[str, Any],
     }
 
 
-def _print_summary(console: Console, summary: dict[str, Any]) -> None:
+def _print_summary(summary: dict[str, Any]) -> None:
     table = Table(title="magscope run summary", show_header=False)
     table.add_column("what")
     table.add_column("value")
     for key in ("out_dir", "seconds", "frames", "fps", "dropped", "frames_processed",
-                "stop_reason"):
+                "camera_frames", "camera_timeouts", "stop_reason"):
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("files written", "\n".join(summary["files"]) or "none")
     if summary["failed_writers"]:
         table.add_row("failed writers", json.dumps(summary["failed_writers"]))
     if summary["errors"]:
         table.add_row("errors", "\n".join(summary["errors"][:10]))
-    Console().print(table)
+    console().print(table)

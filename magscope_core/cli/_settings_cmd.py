@@ -7,11 +7,10 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from magscope_core._settings import SettingsError, describe
-from magscope_core.cli._common import load_everything
+from magscope_core.cli._common import console, load_everything
 
 __all__ = ["add_parser", "run"]
 
@@ -83,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(r["key"], repr(r["value"]), repr(r["default"]),
                       f"{r['range']} {r['unit']}".strip(), "yes" if r["startup_only"] else "",
                       r["doc"])
-    Console().print(table)
+    console().print(table)
     return 0
 
 

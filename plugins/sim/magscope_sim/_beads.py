@@ -278,7 +278,8 @@ class BeadField:
         #: Stiffness (pN/nm) per axis x, y, z.
         self.stiffness_pn_per_nm: F64 = np.array([k_xy, k_xy, k_z])
         #: Relaxation time (s) per axis.
-        self.tau_s: F64 = np.array([float(g_xy), float(g_xy), float(g_z)]) / self.stiffness_pn_per_nm
+        drag = np.array([float(g_xy), float(g_xy), float(g_z)])
+        self.tau_s: F64 = drag / self.stiffness_pn_per_nm
         #: Equilibrium variance (nm^2) per axis, ``kT / k``.
         self.variance_nm2: F64 = p.kt_pn_nm / self.stiffness_pn_per_nm
 

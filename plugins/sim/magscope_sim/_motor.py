@@ -59,7 +59,7 @@ class MotorAxis:
         if not self.lower <= self.position <= self.upper:
             raise ValueError(f"{where}: position {self.position} {self.units} outside "
                              f"{self.lower}..{self.upper}")
-        if not 0 < self.max_speed:
+        if not self.max_speed > 0:
             raise ValueError(f"{where}: max_speed must be > 0, got {self.max_speed}")
         if not self.tolerance >= 0:
             raise ValueError(f"{where}: tolerance must be >= 0, got {self.tolerance}")

@@ -41,7 +41,8 @@ def _to_adu(electrons: NDArray[np.float32], gain: float, bits: int) -> NDArray[A
     adu = electrons * np.float32(gain)
     np.rint(adu, out=adu)
     np.clip(adu, 0.0, float(2**bits - 1), out=adu)
-    return adu.astype(adu_dtype(bits))
+    out: NDArray[Any] = adu.astype(adu_dtype(bits))
+    return out
 
 
 def photon_noise_adu(

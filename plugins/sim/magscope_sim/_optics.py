@@ -146,7 +146,7 @@ class ProfileTable:
     @property
     def r_max_px(self) -> float:
         """Largest radius held by the table, in pixels."""
-        return (self.data.shape[1] - 1) / self.params.oversampling
+        return float(self.data.shape[1] - 1) / self.params.oversampling
 
     @property
     def r_px(self) -> NDArray[np.float64]:
@@ -204,8 +204,8 @@ def _pixel_average_plan(
     os_ = p.oversampling
     r = np.arange(n_out, dtype=np.float64)  # in table steps
     samples, weights = [], []
-    for u, wu in zip(_GL_NODES, _GL_WEIGHTS):
-        for v, wv in zip(_GL_NODES, _GL_WEIGHTS):
+    for u, wu in zip(_GL_NODES, _GL_WEIGHTS, strict=True):
+        for v, wv in zip(_GL_NODES, _GL_WEIGHTS, strict=True):
             samples.append(np.hypot(r + u * os_, v * os_))
             weights.append(wu * wv)
     t = np.stack(samples)  # (9, n_out)

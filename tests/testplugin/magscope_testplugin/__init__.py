@@ -120,13 +120,16 @@ class Fail(Command):
 class EchoManager(ManagerProcess):
     """Answers Echo, records Notes to ``<notes_dir>/<name>.notes``, fails on demand."""
 
-    def __init__(self, notes_dir: str = "", slow_setup: float = 0.0) -> None:
-        super().__init__()
+    def __init__(self, notes_dir: str = "", slow_setup: float = 0.0,
+                 fail_setup: bool = False) -> None:
+        super().__init__(fail_setup=fail_setup)
         self.notes_dir = notes_dir
         self.slow_setup = slow_setup
 
     def setup(self) -> None:
         time.sleep(self.slow_setup)
+        if self.options.get("fail_setup"):
+            raise RuntimeError("setup failed on purpose")
 
     @handles(Echo)
     def echo(self, cmd: Echo) -> str:
@@ -142,6 +145,9 @@ class EchoManager(ManagerProcess):
     def fail(self, cmd: Fail) -> None:
         if cmd.how == "exit":
             os._exit(3)
+        if cmd.how == "hang":
+            time.sleep(60)
+            return
         raise RuntimeError(f"asked to fail ({cmd.how})")
 
 

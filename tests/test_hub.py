@@ -1,0 +1,192 @@
+"""Multi-process tests of the hub: real spawned processes, real shared memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from support import shm_segments, wait_for
+
+from magscope_core import (
+    CameraManager,
+    CommandError,
+    CommandValidationError,
+    GetPipelineStats,
+    Hub,
+    HubConfig,
+    ManagerEntry,
+    ManagerSpec,
+    ManagerState,
+    PipelineManager,
+    RestartPolicy,
+    UnknownCommandError,
+)
+
+pytestmark = pytest.mark.integration
+
+FAST = HubConfig(heartbeat_interval_s=0.2, heartbeat_timeout_s=2.0, join_timeout_s=3.0,
+                 start_timeout_s=20.0)
+
+
+@pytest.fixture
+def tp(testplugin_path):
+    import magscope_testplugin
+
+    return magscope_testplugin
+
+
+def _commands(tp):
+    return [(c, "testplugin", "magscope-testplugin") for c in tp.COMMANDS]
+
+
+def _echo(tp, name="echo", notes="", policy=None, **options):
+    return ManagerEntry(
+        ManagerSpec(name, tp.EchoManager, options={"notes_dir": notes, **options},
+                    restart=policy or RestartPolicy("restart", backoff_s=0.1)),
+        "testplugin", "magscope-testplugin")
+
+
+def test_request_response_and_broadcast(tp, tmp_path: Path) -> None:
+    entries = [_echo(tp, notes=str(tmp_path)),
+               ManagerEntry(ManagerSpec("listener", tp.ListenerManager,
+                                        options={"notes_dir": str(tmp_path)}))]
+    with Hub(entries, _commands(tp), FAST) as hub:
+        session = hub.session.session_id
+        assert hub.call(tp.Echo(text="hi")) == "echo:hi"
+        hub.send(tp.Note(text="first"))
+        hub.send(tp.Note(text="second"))
+        for name in ("echo", "listener"):
+            path = tmp_path / f"{name}.notes"
+            assert wait_for(lambda p=path: p.exists() and p.read_text().count("\n") == 2)
+            assert path.read_text().splitlines() == ["first", "second"]
+        assert shm_segments(session)
+    assert shm_segments(session) == []
+
+
+def test_handler_errors_never_kill_the_receiver(tp) -> None:
+    with Hub([_echo(tp)], _commands(tp), FAST) as hub:
+        pid = hub.pid("echo")
+        with pytest.raises(CommandError, match="asked to fail") as info:
+            hub.call(tp.Fail(how="raise"))
+        assert info.value.remote is not None and "RuntimeError" in info.value.remote.traceback
+        hub.send(tp.Fail(how="raise"))  # fire-and-forget: reported, not fatal
+        assert wait_for(lambda: len(hub.errors) == 1)
+        assert not hub.errors[0].fatal and hub.errors[0].distribution == "magscope-testplugin"
+        assert hub.call(tp.Echo(text="still here")) == "echo:still here"
+        assert hub.pid("echo") == pid
+
+
+def test_bad_commands_give_clear_errors(tp) -> None:
+    import attrs
+
+    from magscope_core import Command
+
+    @attrs.frozen
+    class Unregistered(Command):
+        x: int
+
+    with Hub([_echo(tp, policy=RestartPolicy("leave"))], _commands(tp), FAST) as hub:
+        with pytest.raises(CommandValidationError, match=r"Echo\.text: expected str, got int"):
+            tp.Echo(text=3)
+        with pytest.raises(UnknownCommandError, match="Unregistered"):
+            hub.call(Unregistered(x=1))
+        hub.send(tp.Fail(how="exit"))
+        assert wait_for(lambda: hub.state("echo") is ManagerState.FAILED)
+        with pytest.raises(CommandError, match="Echo: manager 'echo' is failed"):
+            hub.call(tp.Echo(text="anyone?"))
+
+
+def test_sigkill_child_is_restarted_and_memory_released(tp) -> None:
+    with Hub([_echo(tp)], _commands(tp), FAST) as hub:
+        session = hub.session.session_id
+        old = hub.pid("echo")
+        os.kill(old, signal.SIGKILL)
+        assert wait_for(lambda: hub.restarts("echo") == 1
+                        and hub.state("echo") is ManagerState.RUNNING, timeout=15)
+        assert hub.pid("echo") not in (None, old)
+        assert hub.call(tp.Echo(text="back")) == "echo:back"
+    assert shm_segments(session) == []
+
+
+def test_missed_heartbeat_kills_and_restarts(tp) -> None:
+    with Hub([_echo(tp)], _commands(tp), FAST) as hub:
+        old = hub.pid("echo")
+        hub.send(tp.Fail(how="hang"))
+        assert wait_for(lambda: hub.restarts("echo") == 1
+                        and hub.state("echo") is ManagerState.RUNNING, timeout=20)
+        assert hub.pid("echo") != old
+
+
+def test_setup_exception_is_reported_with_traceback(tp) -> None:
+    entries = [_echo(tp, policy=RestartPolicy("leave"), fail_setup=True)]
+    with Hub(entries, _commands(tp), FAST) as hub:
+        assert wait_for(lambda: hub.state("echo") is ManagerState.FAILED)
+        report = next(e for e in hub.errors if e.fatal)
+        assert report.manager == "echo" and report.plugin == "testplugin"
+        assert report.distribution == "magscope-testplugin"
+        assert "setup failed on purpose" in report.error.traceback
+
+
+def test_stop_all_policy_ends_the_session(tp) -> None:
+    entries = [_echo(tp, policy=RestartPolicy("stop_all"))]
+    with Hub(entries, _commands(tp), FAST) as hub:
+        hub.send(tp.Fail(how="exit"))
+        assert hub.wait(10)
+        assert "stop_all" in hub.stop_reason
+
+
+def _camera_entries(tp, out: Path, fps: float = 300.0):
+    return [
+        ManagerEntry(ManagerSpec("camera", CameraManager, options={
+            "camera_factory": tp.PatternCamera, "camera_options": {"fps": fps}}), kind="camera"),
+        ManagerEntry(ManagerSpec("pipeline", PipelineManager, options={
+            "writers": [("framelog", tp.FrameLogWriter, {})], "out_dir": str(out)})),
+    ]
+
+
+def test_frames_flow_camera_ring_consumer(tp, tmp_path: Path) -> None:
+    with Hub(_camera_entries(tp, tmp_path), _commands(tp), FAST) as hub:
+        assert wait_for(lambda: hub.call(GetPipelineStats())["frames"] >= 200, timeout=15)
+        counters = hub.status()["counters"]
+    rows = (tmp_path / "frames.csv").read_text().splitlines()[1:]
+    frames = [tuple(map(float, r.split(","))) for r in rows]
+    assert len(frames) >= 200
+    numbers = [int(f[0]) for f in frames]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert all(int(f[3]) == 1 for f in frames), "a frame was torn or overwritten"
+    # the camera numbers its frames from connect, the ring from the first stored frame:
+    # consecutive rows must advance both by the same amount (no frame mixed up)
+    offset = (int(frames[0][2]) - int(frames[0][0])) % 251
+    assert all(int(f[2]) == tp.pattern_value(int(f[0]) + offset) for f in frames)
+    ts = [f[1] for f in frames]
+    assert ts == sorted(ts)
+    assert counters["camera_frames"] >= len(frames)
+    assert hub.files == {"framelog": [str(tmp_path / "frames.csv")]}
+
+
+def test_two_sessions_at_once(tp, tmp_path: Path) -> None:
+    a_out, b_out = tmp_path / "a", tmp_path / "b"
+    with Hub(_camera_entries(tp, a_out), _commands(tp), FAST) as a, \
+            Hub(_camera_entries(tp, b_out), _commands(tp), FAST) as b:
+        assert a.session.session_id != b.session.session_id
+        assert wait_for(lambda: a.call(GetPipelineStats())["frames"] >= 50
+                        and b.call(GetPipelineStats())["frames"] >= 50, timeout=15)
+        sessions = (a.session.session_id, b.session.session_id)
+        assert all(shm_segments(s) for s in sessions)
+    assert all(shm_segments(s) == [] for s in sessions)
+    assert (a_out / "frames.csv").exists() and (b_out / "frames.csv").exists()
+
+
+def test_stop_is_quick_and_idempotent(tp) -> None:
+    hub = Hub([_echo(tp)], _commands(tp), FAST)
+    hub.start()
+    pid = hub.pid("echo")
+    t0 = time.monotonic()
+    hub.stop()
+    hub.stop()
+    assert time.monotonic() - t0 < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
