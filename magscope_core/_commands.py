@@ -12,7 +12,7 @@ import enum
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal, Union, cast
 
 import attrs
 
@@ -59,7 +59,7 @@ def _type_name(tp: Any) -> str:
     return str(tp).replace("typing.", "")
 
 
-def _matches(value: Any, tp: Any) -> bool:  # noqa: PLR0911 - one branch per typing form
+def _matches(value: Any, tp: Any) -> bool:
     """Return whether ``value`` is an instance of the annotation ``tp``."""
     if tp is Any or tp is object:
         return True
@@ -82,7 +82,8 @@ def _matches(value: Any, tp: Any) -> bool:  # noqa: PLR0911 - one branch per typ
             return False
         if len(args) == 2 and args[1] is Ellipsis:
             return all(_matches(v, args[0]) for v in value)
-        return len(args) == len(value) and all(_matches(v, a) for v, a in zip(value, args))
+        pairs = zip(value, args, strict=False)
+        return len(args) == len(value) and all(_matches(v, a) for v, a in pairs)
     if origin in (list, Sequence):
         return isinstance(value, (list, tuple)) and all(
             _matches(v, args[0]) for v in value
@@ -111,7 +112,7 @@ def validate_command(command: object) -> None:
         )
     cls = type(command)
     hints = _hints(cls)
-    for field in attrs.fields(cls):
+    for field in attrs.fields(cast(Any, cls)):
         value = getattr(command, field.name)
         tp = hints.get(field.name, Any)
         if not _matches(value, tp):

@@ -9,6 +9,7 @@ death and otherwise sleeps. Other threads (the CLI, a GUI, tests) talk to it thr
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import multiprocessing as mp
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import attrs
@@ -28,27 +29,23 @@ from magscope_core._builtin import (
     CameraConnected,
     FilesWritten,
     GetStatus,
-    SetAcquisition,
     Ping,
     PipelineFinished,
-    Quit,
+    SetAcquisition,
     Shutdown,
 )
 from magscope_core._commands import Command, CommandSpec, Route, validate_command
-from magscope_core._hub_child import Child, ManagerEntry, signal_name
-from magscope_core._manager import Bootstrap, child_main
+from magscope_core._hub_child import Child, ManagerEntry
 from magscope_core._messages import (
     CommandError,
     Envelope,
     ErrorReport,
-    Goodbye,
-    Ready,
-    RemoteError,
-    Reply,
 )
 from magscope_core._registry import HUB, CommandRegistry
+from magscope_core._router import Router
 from magscope_core._session import Session
 from magscope_core._status import ManagerState
+from magscope_core._supervisor import Supervisor
 
 __all__ = ["Hub", "HubConfig", "ManagerEntry"]
 
@@ -71,7 +68,7 @@ class HubConfig:
     log_level: int = logging.INFO
 
 
-class Hub:
+class Hub(Router, Supervisor):
     """Run a session: shared memory, manager processes, command routing, supervision.
 
     Parameters
@@ -106,7 +103,8 @@ class Hub:
         self._ctx = mp.get_context("spawn")
         self._children: dict[str, Child] = {}
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
+        pipe: tuple[Connection, Connection] = self._ctx.Pipe(duplex=False)
+        self._wake_r, self._wake_w = pipe
         self._futures: dict[int, Future[Any]] = {}
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
@@ -181,13 +179,13 @@ class Hub:
         rest = [n for n in self._entries if n not in cameras]
         deadline = time.monotonic() + c.start_timeout_s
         for name in cameras:
-            self._submit(lambda n=name: self._spawn(n)).result(timeout=10)
+            self._submit(functools.partial(self._spawn, name)).result(timeout=10)
         if cameras and not self._wait_until(
             lambda: self._ring_ready.is_set() or self._all_down(cameras), deadline
         ):
             log.warning("the camera did not connect within %.0f s", c.start_timeout_s)
         for name in rest:
-            self._submit(lambda n=name: self._spawn(n)).result(timeout=10)
+            self._submit(functools.partial(self._spawn, name)).result(timeout=10)
         self._wait_until(lambda: self._all_settled(list(self._entries)), deadline)
         if cameras:
             # every consumer is up: now let frames flow into the ring
@@ -216,8 +214,12 @@ class Hub:
         return self._stop_requested.is_set()
 
     def stop(self) -> None:
-        """End the session: ``Quit`` to every manager, join (then terminate, then kill),
-        unlink every shared-memory segment. Safe to call more than once."""
+        """End the session and release its shared memory.
+
+        Every manager gets ``Quit``; those still alive after the join timeout are
+        terminated, then killed. Every shared-memory segment is unlinked. Safe to call
+        more than once.
+        """
         if self._thread is None or self._stopped.is_set():
             self._release_memory()
             return
@@ -403,244 +405,6 @@ class Hub:
             if child.restart_at is not None:
                 timeout = min(timeout, max(0.0, child.restart_at - now))
         return timeout
-
-    def _drain(self, child: Child) -> None:
-        conn = child.conn
-        for _ in range(1000):
-            if conn is None:
-                return
-            try:
-                if not conn.poll():
-                    return
-                msg = conn.recv()
-            except (EOFError, OSError):
-                child.close_conn()
-                return
-            except Exception as exc:
-                log.error("unreadable message from %s: %s", child.name, exc)
-                continue
-            self._handle(child, msg)
-            conn = child.conn
-
-    def _handle(self, child: Child, msg: Any) -> None:
-        if isinstance(msg, logging.LogRecord):
-            logging.getLogger(msg.name).handle(msg)
-        elif isinstance(msg, Envelope):
-            self._route(msg)
-        elif isinstance(msg, Reply):
-            self._deliver_reply(msg)
-        elif isinstance(msg, Ready):
-            child.ready = True
-            child.pid = msg.pid
-            log.info("manager %s is running (pid %d)", msg.manager, msg.pid)
-        elif isinstance(msg, ErrorReport):
-            self.errors.append(msg)
-            level = logging.ERROR if msg.fatal else logging.WARNING
-            log.log(
-                level,
-                "%s in manager %r (plugin %r, distribution %s):\n%s",
-                "fatal error" if msg.fatal else "error",
-                msg.manager,
-                msg.plugin,
-                msg.distribution,
-                msg.error.traceback or msg.error,
-            )
-        elif isinstance(msg, Goodbye):
-            child.said_goodbye = True
-            child.close_conn()
-        else:
-            log.warning("ignoring unexpected message %r from %s", type(msg).__name__, child.name)
-
-    def _route(self, env: Envelope, entry_checked: Any = None) -> None:
-        try:
-            entry = entry_checked or self.registry.get(env.command)
-            validate_command(env.command)
-            if entry.route is Route.BROADCAST:
-                for name in entry.owners:
-                    if name == HUB:
-                        self._run_hub_handler(env)
-                    elif name != env.sender and self._is_running(name):
-                        self._children[name].send(env)
-                return
-            target = env.target or (entry.owners[0] if entry.owners else None)
-            if target is None:
-                raise CommandError(f"{entry.name}: no manager handles it")
-            if target == HUB:
-                self._run_hub_handler(env)
-                return
-            if not self._is_running(target):
-                state = self.session.status.state(target) if self.session else None
-                raise CommandError(
-                    f"{entry.name}: manager {target!r} is "
-                    f"{state.name.lower() if state is not None else 'unknown'}"
-                )
-            self._children[target].send(env)
-        except Exception as exc:
-            self._fail(env, exc)
-
-    def _fail(self, env: Envelope, exc: BaseException) -> None:
-        remote = RemoteError.from_exception(exc, "hub")
-        if env.request_id:
-            self._deliver_reply(Reply(env.request_id, HUB, env.sender, None, remote))
-        else:
-            log.warning("could not deliver %s from %s: %s", type(env.command).__name__,
-                        env.sender, exc)
-
-    def _run_hub_handler(self, env: Envelope) -> None:
-        method = self._HUB_HANDLERS.get(type(env.command))
-        try:
-            if method is None:
-                raise CommandError(f"the hub has no handler for {type(env.command).__name__}")
-            value = getattr(self, method)(env.command)
-        except Exception as exc:
-            self._fail(env, exc)
-            return
-        if env.request_id:
-            self._deliver_reply(Reply(env.request_id, HUB, env.sender, value))
-
-    def _deliver_reply(self, reply: Reply) -> None:
-        if reply.to == HUB:
-            fut = self._futures.get(reply.request_id)
-            if fut is None or fut.done():
-                return
-            if reply.error is not None:
-                fut.set_exception(CommandError(str(reply.error), remote=reply.error))
-            else:
-                fut.set_result(reply.value)
-        elif self._is_running(reply.to) or reply.to in self._children:
-            child = self._children.get(reply.to)
-            if child is not None and child.conn is not None:
-                child.send(reply)
-
-    def _is_running(self, name: str) -> bool:
-        child = self._children.get(name)
-        return child is not None and child.conn is not None and child.proc.is_alive()
-
-    # ------------------------------------------------------------------ processes
-    def _spawn(self, name: str) -> None:
-        assert self.session is not None
-        entry = self._entries[name]
-        old = self._children.get(name)
-        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
-        boot = Bootstrap(
-            name=name,
-            factory=entry.spec.factory,
-            options=dict(entry.spec.options),
-            plugin=entry.plugin,
-            distribution=entry.distribution,
-            conn=child_conn,
-            registry=self.registry,
-            resources=self.session.resources,
-            heartbeat_interval=self.config.heartbeat_interval_s,
-            log_level=self.config.log_level,
-        )
-        proc = self._ctx.Process(target=child_main, args=(boot,), name=f"magscope:{name}")
-        status = self.session.status
-        status.set_state(name, ManagerState.STARTING)
-        status.beat(name)
-        proc.start()
-        child_conn.close()
-        status.set_pid(name, proc.pid or 0)
-        child = Child(name=name, entry=entry, proc=proc, conn=parent_conn)
-        if old is not None:
-            child.restarts = old.restarts
-            child.restart_times = old.restart_times
-        self._children[name] = child
-
-    def _on_exit(self, child: Child) -> None:
-        assert self.session is not None
-        child.watching = False
-        child.proc.join(0.5)
-        self._drain(child)
-        child.close_conn()
-        code = child.proc.exitcode
-        status = self.session.status
-        if self._stop_requested.is_set() or (child.said_goodbye and code == 0):
-            status.set_state(child.name, ManagerState.STOPPED)
-            log.info("manager %s stopped (exit code %s)", child.name, code)
-            return
-        policy = child.entry.spec.restart
-        log.error(
-            "manager %r (plugin %r, distribution %s) died unexpectedly: exit code %s%s",
-            child.name, child.entry.plugin, child.entry.distribution, code, signal_name(code),
-        )
-        now = time.monotonic()
-        recent = [t for t in child.restart_times if now - t < policy.window_s]
-        if policy.on_failure == "stop_all":
-            status.set_state(child.name, ManagerState.FAILED)
-            self.request_stop(f"manager {child.name!r} died (policy stop_all)")
-        elif policy.on_failure == "restart" and len(recent) < policy.max_restarts:
-            delay = policy.delay(len(recent) + 1)
-            status.set_state(child.name, ManagerState.RESTARTING)
-            child.restart_at = now + delay
-            child.restart_times = [*recent, now]
-            log.warning("restarting manager %r in %.2f s (restart %d of %d)",
-                        child.name, delay, len(recent) + 1, policy.max_restarts)
-        else:
-            status.set_state(child.name, ManagerState.FAILED)
-            log.error("manager %r left stopped (policy %s, %d recent restarts)",
-                      child.name, policy.on_failure, len(recent))
-
-    def _supervise(self) -> None:
-        if self.session is None or self._stop_requested.is_set():
-            return
-        now = time.monotonic()
-        wall = time.time()
-        for child in list(self._children.values()):
-            if child.restart_at is not None and now >= child.restart_at:
-                child.restart_at = None
-                child.restarts += 1
-                self.session.status.set_restarts(child.name, child.restarts)
-                self._spawn(child.name)
-            elif child.watching and child.ready and child.proc.is_alive():
-                last = self.session.status.last_beat(child.name)
-                if wall - last > self.config.heartbeat_timeout_s:
-                    log.error("manager %r missed its heartbeat for %.1f s; killing it",
-                              child.name, wall - last)
-                    child.proc.kill()
-
-    def _shutdown_children(self) -> None:
-        """Runs in the hub thread: Quit, join, terminate, kill."""
-        assert self.session is not None
-        quit_env = Envelope(Quit(), HUB)
-        for child in self._children.values():
-            child.restart_at = None
-            if child.proc.is_alive():
-                self.session.status.set_state(child.name, ManagerState.STOPPING)
-                if child.conn is not None:
-                    child.send(quit_env)
-        deadline = time.monotonic() + self.config.join_timeout_s
-        while time.monotonic() < deadline:
-            alive = [c for c in self._children.values() if c.proc.is_alive()]
-            if not alive:
-                break
-            conns = [c.conn for c in alive if c.conn is not None]
-            ready = wait([*conns, *(c.proc.sentinel for c in alive)], 0.1)
-            for c in alive:
-                if c.conn is not None and c.conn in ready:
-                    self._drain(c)
-        for sig in ("terminate", "kill"):
-            alive = [c for c in self._children.values() if c.proc.is_alive()]
-            for c in alive:
-                log.warning("manager %r did not quit in time; %s", c.name, sig)
-                getattr(c.proc, sig)()
-            for c in alive:
-                c.proc.join(2.0)
-        for c in self._children.values():
-            c.proc.join(0.1)
-            self._drain(c)
-            c.close_conn()
-            self.session.status.set_state(c.name, ManagerState.STOPPED)
-
-    def _kill_leftovers(self) -> None:
-        for c in self._children.values():
-            if c.proc.is_alive():
-                c.proc.kill()
-                c.proc.join(2.0)
-
-    def _release_memory(self) -> None:
-        if self.session is not None:
-            self.session.close()
 
     # ------------------------------------------------------------------ helpers
     def _wait_until(self, predicate: Callable[[], bool], deadline: float) -> bool:

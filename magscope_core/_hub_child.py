@@ -48,8 +48,10 @@ class Child:
     restart_times: list[float] = attrs.field(factory=list)
 
     def send(self, obj: Any) -> None:
-        """Send ``obj`` to the process; a broken pipe closes it (the death is handled
-        when the sentinel fires)."""
+        """Send ``obj`` to the process.
+
+        A broken pipe closes it; the death itself is handled when the sentinel fires.
+        """
         if self.conn is None:
             return
         try:

@@ -53,7 +53,7 @@ def test_wrong_field_type_names_command_and_field(kwargs, field, expected) -> No
 
 
 def test_validate_rejects_non_commands() -> None:
-    with pytest.raises(CommandValidationError, match="not a command"):
+    with pytest.raises(CommandValidationError, match=r"not a command"):
         validate_command({"z_nm": 1.0})
 
 
@@ -71,7 +71,7 @@ def test_command_spec_checks_its_command() -> None:
     class NotAttrs(Command):
         pass
 
-    with pytest.raises(TypeError, match="attrs subclass"):
+    with pytest.raises(TypeError, match=r"attrs subclass"):
         CommandSpec(NotAttrs, Route.DIRECT)
     with pytest.raises(TypeError):
         CommandSpec(Move, "direct")  # type: ignore[arg-type]

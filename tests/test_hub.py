@@ -69,7 +69,7 @@ def test_request_response_and_broadcast(tp, tmp_path: Path) -> None:
 def test_handler_errors_never_kill_the_receiver(tp) -> None:
     with Hub([_echo(tp)], _commands(tp), FAST) as hub:
         pid = hub.pid("echo")
-        with pytest.raises(CommandError, match="asked to fail") as info:
+        with pytest.raises(CommandError, match=r"asked to fail") as info:
             hub.call(tp.Fail(how="raise"))
         assert info.value.remote is not None and "RuntimeError" in info.value.remote.traceback
         hub.send(tp.Fail(how="raise"))  # fire-and-forget: reported, not fatal
@@ -91,11 +91,11 @@ def test_bad_commands_give_clear_errors(tp) -> None:
     with Hub([_echo(tp, policy=RestartPolicy("leave"))], _commands(tp), FAST) as hub:
         with pytest.raises(CommandValidationError, match=r"Echo\.text: expected str, got int"):
             tp.Echo(text=3)
-        with pytest.raises(UnknownCommandError, match="Unregistered"):
+        with pytest.raises(UnknownCommandError, match=r"Unregistered"):
             hub.call(Unregistered(x=1))
         hub.send(tp.Fail(how="exit"))
         assert wait_for(lambda: hub.state("echo") is ManagerState.FAILED)
-        with pytest.raises(CommandError, match="Echo: manager 'echo' is failed"):
+        with pytest.raises(CommandError, match=r"Echo: manager 'echo' is failed"):
             hub.call(tp.Echo(text="anyone?"))
 
 

@@ -453,6 +453,53 @@ def test_hook_with_arguments_is_rejected() -> None:
     )
 
 
+def test_optional_unknown_hook_is_ignored_with_a_note() -> None:
+    class FromTheFuture:
+        @hookimpl(optionalhook=True)
+        def magscope_teleporters(self) -> list[object]:
+            return []
+
+        @hookimpl
+        def magscope_cameras(self) -> list[CameraSpec]:
+            return [cam("sim")]
+
+    pm = PluginManager()
+    assert pm.register(FromTheFuture(), "future")
+    result = pm.collect()
+    assert list(result.cameras) == ["sim"]
+    assert result.plugin("future").notes == (
+        "implements the optional hook magscope_teleporters, which this magscope-core does "
+        "not have; it is ignored",
+    )
+
+
+def test_a_class_instead_of_an_instance_is_explained() -> None:
+    class Acme:
+        @hookimpl
+        def magscope_cameras(self) -> list[CameraSpec]:
+            return []
+
+    pm = PluginManager()
+    assert not pm.register(Acme, "acme", "acme-dist", "1")
+    assert (pm.collect().plugin("acme").error or "").endswith(
+        "magscope hooks take none, expected def magscope_cameras() -> Sequence[CameraSpec] "
+        "(the plugin is a class; register an instance, or a module)"
+    )
+
+
+def test_collect_again_after_a_new_registration_does_not_repeat_conflicts() -> None:
+    pm = PluginManager()
+    pm.register(make_plugin(magscope_cameras=lambda: [cam("sim")]), "a")
+    pm.register(make_plugin(magscope_cameras=lambda: [cam("sim")]), "b")
+    first = pm.collect()
+    pm.register(make_plugin(magscope_cameras=lambda: [cam("other")]), "c")
+    second = pm.collect()
+    assert second is not first
+    assert list(second.cameras) == ["sim", "other"]
+    assert [f.plugin for f in second.errors] == ["b"]
+    assert second.plugin("b").error == first.plugin("b").error
+
+
 def test_wrapper_hook_is_rejected() -> None:
     class Wrapper:
         @hookimpl(wrapper=True)

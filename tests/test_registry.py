@@ -82,20 +82,20 @@ def test_same_command_defined_by_two_plugins() -> None:
     class Go(Command):  # same name, another class
         speed: float
 
-    with pytest.raises(CommandConflictError, match="defined twice.*'motors'.*'copycat'"):
+    with pytest.raises(CommandConflictError, match=r"defined twice.*'motors'.*'copycat'"):
         reg.add_command(CommandSpec(Go, Route.DIRECT), "copycat", "copycat-dist")
 
 
 def test_unknown_command_and_unregistered_handler() -> None:
     reg = _registry()
-    with pytest.raises(UnknownCommandError, match="unknown command 'Nope'.*magscope commands"):
+    with pytest.raises(UnknownCommandError, match=r"unknown command 'Nope'.*magscope commands"):
         reg.get("Nope")
 
     @attrs.frozen
     class Stray(Command):
         pass
 
-    with pytest.raises(UnknownCommandError, match="no plugin registered that command"):
+    with pytest.raises(UnknownCommandError, match=r"no plugin registered that command"):
         reg.add_handlers("a", [(Stray, "x")], "motors", "acme-motors")
 
 
@@ -104,11 +104,11 @@ def test_hub_registry_detects_conflicting_managers() -> None:
              (CommandSpec(Tell, Route.BROADCAST), "motors", "acme")]
     entries = [ManagerEntry(ManagerSpec("a", A), "pa", "dist-a"),
                ManagerEntry(ManagerSpec("b", B), "pb", "dist-b")]
-    with pytest.raises(CommandConflictError, match="'pa'.*'pb'"):
+    with pytest.raises(CommandConflictError, match=r"'pa'.*'pb'"):
         Hub.build_registry(entries, specs)
 
 
 def test_hub_registry_rejects_non_manager_factory() -> None:
     entries = [ManagerEntry(ManagerSpec("x", dict), "px", "dist-x")]
-    with pytest.raises(TypeError, match="not a ManagerProcess subclass"):
+    with pytest.raises(TypeError, match=r"not a ManagerProcess subclass"):
         Hub.build_registry(entries)

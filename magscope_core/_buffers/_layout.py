@@ -95,9 +95,16 @@ def plan_regions(
 
 
 def map_regions(shm: SharedMemory, regions: Mapping[str, Region]) -> dict[str, np.ndarray]:
-    """Numpy views of every region of ``shm``."""
+    """Numpy views of every region of ``shm``.
+
+    ``np.frombuffer`` (unlike ``np.ndarray(buffer=...)``) holds a buffer export, so the
+    mapping cannot be unmapped under a live view: ``close()`` then fails safely instead
+    of leaving views that crash the process when touched.
+    """
     return {
-        name: np.ndarray(r.shape, dtype=r.dtype, buffer=shm.buf, offset=r.offset)
+        name: np.frombuffer(
+            shm.buf, dtype=r.dtype, count=r.nbytes // r.dtype.itemsize, offset=r.offset
+        ).reshape(r.shape)
         for name, r in regions.items()
     }
 
@@ -172,7 +179,7 @@ def attach_checked(
             raise BufferLayoutError(
                 f"{kind} segment {segment!r} has {shm.size} bytes, too small for its header"
             )
-        header = np.ndarray((header_words,), np.int64, buffer=shm.buf).copy()
+        header = np.frombuffer(shm.buf, np.int64, count=header_words).copy()
         check_header(segment, kind, header, magic_word, nbytes, fields)
         if prefault:
             prefault_read(shm)

@@ -93,7 +93,7 @@ def _check_space(full_name: str, nbytes: int) -> None:
 
 def _prefault_write(shm: SharedMemory) -> None:
     """Write zeros over the whole segment so every page is allocated now."""
-    view = np.ndarray((shm.size,), dtype=np.uint8, buffer=shm.buf)
+    view = np.frombuffer(shm.buf, dtype=np.uint8)
     view.fill(0)
     del view
 
@@ -104,7 +104,7 @@ def prefault_read(shm: SharedMemory) -> None:
     First touches otherwise fault page by page inside the hot loop. Reading keeps the
     data intact (unlike the owner's zero fill).
     """
-    view = np.ndarray((shm.size,), dtype=np.uint8, buffer=shm.buf)
+    view = np.frombuffer(shm.buf, dtype=np.uint8)
     int(view[::PAGE_SIZE].sum())
     del view
 

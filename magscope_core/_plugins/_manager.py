@@ -89,6 +89,7 @@ class _Entry:
     error: str | None = None
     traceback: str | None = None
     notes: list[str] = attrs.Factory(list)
+    conflict_error: bool = False
 
     @property
     def origin(self) -> str:
@@ -333,6 +334,12 @@ class PluginManager:
         """
         if self._result is not None:
             return self._result
+        # conflicts are recomputed from scratch on every collection
+        self._failures = [f for f in self._failures if f.stage != "conflict"]
+        for entry in self._entries:
+            if entry.conflict_error:
+                entry.error = entry.traceback = None
+                entry.conflict_error = False
         before = len(self._failures)
         order = {e.name: i for i, e in enumerate(self._entries) if e.status == "loaded"}
         returned: dict[str, dict[str, list[Any]]] = {name: {} for name in order}
@@ -428,6 +435,7 @@ class PluginManager:
         if entry.error is None:
             entry.error = message
             entry.traceback = tb
+            entry.conflict_error = stage == "conflict"
         if (
             unregister
             and status is not None

@@ -55,6 +55,12 @@ def check_hookimpls(
             continue
         hook = opts.get("specname") or attr
         kind = HOOKS.get(hook)
+        if kind is None and opts.get("optionalhook"):
+            notes.append(
+                f"implements the optional hook {hook}, which this magscope-core does not "
+                "have; it is ignored"
+            )
+            continue
         if kind is None:
             close = difflib.get_close_matches(hook, list(HOOKS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -68,9 +74,12 @@ def check_hookimpls(
             )
         required = _required_parameters(getattr(plugin, attr))
         if required:
+            hint = ""
+            if isinstance(plugin, type) and required[:1] == ["self"]:
+                hint = " (the plugin is a class; register an instance, or a module)"
             return hook, (
                 f"{origin}: hook {hook} takes argument(s) {', '.join(required)}; "
-                f"magscope hooks take none, expected {kind.signature}"
+                f"magscope hooks take none, expected {kind.signature}{hint}"
             )
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import Any, cast
 
 from rich.table import Table
 
@@ -59,7 +59,7 @@ def command_rows(registry: CommandRegistry) -> list[dict[str, Any]]:
             "plugin": entry.plugin,
             "distribution": entry.distribution,
             "scriptable": entry.spec.scriptable,
-            "fields": [f.name for f in attrs.fields(entry.spec.command)],
+            "fields": [f.name for f in attrs.fields(cast(Any, entry.spec.command))],
             "description": entry.spec.description,
         })
     return rows

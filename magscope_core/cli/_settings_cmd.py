@@ -36,7 +36,7 @@ def _split(key: str | None) -> tuple[str, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     """Show, set or reset settings."""
-    plugins, store = load_everything(args)
+    _plugins, store = load_everything(args)
     try:
         if args.action == "path":
             print(store.path)

@@ -93,7 +93,10 @@ def test_narrow_table_prints_errors_below(
     assert "(broken-dist 2.0)" not in out  # the row already names the distribution
 
 
-def test_run_prints_json_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_prints_json_and_exits_zero(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MAGSCOPE_STRICT_PLUGINS", raising=False)
     code = _plugins_cmd.run(argparse.Namespace(json=True, strict_plugins=None))
     assert code == 0
     rows = json.loads(capsys.readouterr().out)

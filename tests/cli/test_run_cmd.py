@@ -87,7 +87,7 @@ def test_sigterm_to_main_process_leaves_no_orphan_and_no_segment(
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     assert json.loads(stdout)["stop_reason"] == "signal SIGTERM"
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
     assert shm_segments(f"{proc.pid}-") == []
 
@@ -99,7 +99,7 @@ def test_sigkill_to_main_process_children_exit_and_next_start_cleans(
     children = _children(proc.pid)
     proc.kill()
     proc.communicate(timeout=30)
-    gone, alive = psutil.wait_procs(children, timeout=15)
+    _gone, alive = psutil.wait_procs(children, timeout=15)
     assert alive == [], "managers must not outlive a killed hub"
     # whatever the resource tracker did not unlink, the next start (or cleanup) removes
     subprocess.run(_magscope("cleanup"), env=_env(testplugin_path, isolated_config),

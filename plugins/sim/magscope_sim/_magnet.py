@@ -11,7 +11,6 @@ is an exact root of that same interpolant, so ``position_for(force_at(z)) == z``
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, overload
 
@@ -122,9 +121,10 @@ class MagnetCalibration:
         """Force (pN) at a magnet position (mm); raises ``ValueError`` outside the table."""
         pos = np.asarray(position_mm, dtype=np.float64)
         lo, hi = self.position_range
-        if np.any(~np.isfinite(pos) | (pos < lo) | (pos > hi)):
+        bad = ~np.isfinite(pos) | (pos < lo) | (pos > hi)
+        if np.any(bad):
             raise ValueError(f"MagnetCalibration({self.source}).force_at: position "
-                             f"{position_mm!r} mm outside the calibrated {lo:g}..{hi:g} mm")
+                             f"{pos[bad].flat[0]!r} mm outside the calibrated {lo:g}..{hi:g} mm")
         f = np.exp(self._log_force(pos))
         return float(f) if f.ndim == 0 else np.asarray(f, dtype=np.float64)
 
@@ -137,14 +137,17 @@ class MagnetCalibration:
         """Magnet position (mm) giving ``force_pn``; raises ``ValueError`` outside the table."""
         forces = np.asarray(force_pn, dtype=np.float64)
         fmin, fmax = self.force_range
-        if np.any(~np.isfinite(forces) | (forces < fmin) | (forces > fmax)):
+        # 1e-9 relative slack absorbs the round-off of exp(log(F)) at the table ends
+        bad = ~np.isfinite(forces) | (forces < fmin * (1 - 1e-9)) | (forces > fmax * (1 + 1e-9))
+        if np.any(bad):
             raise ValueError(f"MagnetCalibration({self.source}).position_for: force "
-                             f"{force_pn!r} pN outside the calibrated {fmin:.4g}..{fmax:.4g} pN")
+                             f"{forces[bad].flat[0]!r} pN outside the calibrated "
+                             f"{fmin:.4g}..{fmax:.4g} pN")
         logs = self._log_force(self.position_mm)
+        targets = np.clip(np.log(forces), logs.min(), logs.max())
         decreasing = logs[-1] < logs[0]
-        out = np.empty_like(forces)
-        for i, f in np.ndenumerate(forces):
-            target = math.log(f)
+        out = np.empty_like(targets)
+        for i, target in np.ndenumerate(targets):
             key = -target if decreasing else target
             j = int(np.searchsorted(-logs if decreasing else logs, key))
             j = min(max(j, 1), logs.size - 1)

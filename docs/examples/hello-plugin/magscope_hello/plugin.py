@@ -7,7 +7,6 @@ module; ``pyproject.toml`` points the ``magscope`` entry-point group here.
 from __future__ import annotations
 
 import attrs
-
 from magscope_core import (
     Command,
     CommandSpec,

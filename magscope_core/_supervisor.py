@@ -1,0 +1,170 @@
+"""Supervision: start manager processes, notice deaths, restart, shut down.
+
+A mixin of :class:`~magscope_core.Hub`; every method runs in the hub thread, which owns
+the child processes and their pipes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from typing import TYPE_CHECKING, Any
+
+from magscope_core._builtin import Quit
+from magscope_core._hub_child import Child, ManagerEntry, signal_name
+from magscope_core._manager import Bootstrap, child_main
+from magscope_core._messages import Envelope
+from magscope_core._registry import HUB, CommandRegistry
+from magscope_core._status import ManagerState
+
+if TYPE_CHECKING:
+    from magscope_core._hub import HubConfig
+    from magscope_core._session import Session
+
+__all__ = ["Supervisor"]
+
+log = logging.getLogger("magscope.hub")
+
+
+class Supervisor:
+    """Process management half of the hub (see :class:`~magscope_core.Hub`)."""
+
+    config: HubConfig
+    session: Session | None
+    registry: CommandRegistry
+    _entries: dict[str, ManagerEntry]
+    _children: dict[str, Child]
+    _ctx: Any
+    _stop_requested: threading.Event
+    request_stop: Callable[[str], None]
+    _drain: Callable[[Child], None]
+
+    # ------------------------------------------------------------------ processes
+    def _spawn(self, name: str) -> None:
+        assert self.session is not None
+        entry = self._entries[name]
+        old = self._children.get(name)
+        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
+        boot = Bootstrap(
+            name=name,
+            factory=entry.spec.factory,
+            options=dict(entry.spec.options),
+            plugin=entry.plugin,
+            distribution=entry.distribution,
+            conn=child_conn,
+            registry=self.registry,
+            resources=self.session.resources,
+            heartbeat_interval=self.config.heartbeat_interval_s,
+            log_level=self.config.log_level,
+        )
+        proc = self._ctx.Process(target=child_main, args=(boot,), name=f"magscope:{name}")
+        status = self.session.status
+        status.set_state(name, ManagerState.STARTING)
+        status.beat(name)
+        proc.start()
+        child_conn.close()
+        status.set_pid(name, proc.pid or 0)
+        child = Child(name=name, entry=entry, proc=proc, conn=parent_conn)
+        if old is not None:
+            child.restarts = old.restarts
+            child.restart_times = old.restart_times
+        self._children[name] = child
+
+    def _on_exit(self, child: Child) -> None:
+        assert self.session is not None
+        child.watching = False
+        child.proc.join(0.5)
+        self._drain(child)
+        child.close_conn()
+        code = child.proc.exitcode
+        status = self.session.status
+        if self._stop_requested.is_set() or (child.said_goodbye and code == 0):
+            status.set_state(child.name, ManagerState.STOPPED)
+            log.info("manager %s stopped (exit code %s)", child.name, code)
+            return
+        policy = child.entry.spec.restart
+        log.error(
+            "manager %r (plugin %r, distribution %s) died unexpectedly: exit code %s%s",
+            child.name, child.entry.plugin, child.entry.distribution, code, signal_name(code),
+        )
+        now = time.monotonic()
+        recent = [t for t in child.restart_times if now - t < policy.window_s]
+        if policy.on_failure == "stop_all":
+            status.set_state(child.name, ManagerState.FAILED)
+            self.request_stop(f"manager {child.name!r} died (policy stop_all)")
+        elif policy.on_failure == "restart" and len(recent) < policy.max_restarts:
+            delay = policy.delay(len(recent) + 1)
+            status.set_state(child.name, ManagerState.RESTARTING)
+            child.restart_at = now + delay
+            child.restart_times = [*recent, now]
+            log.warning("restarting manager %r in %.2f s (restart %d of %d)",
+                        child.name, delay, len(recent) + 1, policy.max_restarts)
+        else:
+            status.set_state(child.name, ManagerState.FAILED)
+            log.error("manager %r left stopped (policy %s, %d recent restarts)",
+                      child.name, policy.on_failure, len(recent))
+
+    def _supervise(self) -> None:
+        if self.session is None or self._stop_requested.is_set():
+            return
+        now = time.monotonic()
+        wall = time.time()
+        for child in list(self._children.values()):
+            if child.restart_at is not None and now >= child.restart_at:
+                child.restart_at = None
+                child.restarts += 1
+                self.session.status.set_restarts(child.name, child.restarts)
+                self._spawn(child.name)
+            elif child.watching and child.ready and child.proc.is_alive():
+                last = self.session.status.last_beat(child.name)
+                if wall - last > self.config.heartbeat_timeout_s:
+                    log.error("manager %r missed its heartbeat for %.1f s; killing it",
+                              child.name, wall - last)
+                    child.proc.kill()
+
+    def _shutdown_children(self) -> None:
+        """Runs in the hub thread: Quit, join, terminate, kill."""
+        assert self.session is not None
+        quit_env = Envelope(Quit(), HUB)
+        for child in self._children.values():
+            child.restart_at = None
+            if child.proc.is_alive():
+                self.session.status.set_state(child.name, ManagerState.STOPPING)
+                if child.conn is not None:
+                    child.send(quit_env)
+        deadline = time.monotonic() + self.config.join_timeout_s
+        while time.monotonic() < deadline:
+            alive = [c for c in self._children.values() if c.proc.is_alive()]
+            if not alive:
+                break
+            conns = [c.conn for c in alive if c.conn is not None]
+            ready = wait([*conns, *(c.proc.sentinel for c in alive)], 0.1)
+            for c in alive:
+                if c.conn is not None and c.conn in ready:
+                    self._drain(c)
+        for sig in ("terminate", "kill"):
+            alive = [c for c in self._children.values() if c.proc.is_alive()]
+            for c in alive:
+                log.warning("manager %r did not quit in time; %s", c.name, sig)
+                getattr(c.proc, sig)()
+            for c in alive:
+                c.proc.join(2.0)
+        for c in self._children.values():
+            c.proc.join(0.1)
+            self._drain(c)
+            c.close_conn()
+            self.session.status.set_state(c.name, ManagerState.STOPPED)
+
+    def _kill_leftovers(self) -> None:
+        for c in self._children.values():
+            if c.proc.is_alive():
+                c.proc.kill()
+                c.proc.join(2.0)
+
+    def _release_memory(self) -> None:
+        if self.session is not None:
+            self.session.close()
+

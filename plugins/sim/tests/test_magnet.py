@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from magscope_sim import MagnetCalibration, MotorAxis
+
+
+def test_default_calibration_is_monotone_and_invertible():
+    cal = MagnetCalibration.default()
+    assert cal.position_range == (0.0, 34.5)
+    z = np.linspace(0, 34.5, 2001)
+    f = cal.force_at(z)
+    assert np.all(np.diff(f) < 0)
+    assert cal.force_at(0.0) == pytest.approx(10.0)
+    np.testing.assert_allclose(cal.position_for(f), z, atol=1e-8)
+    for force in (0.05, 0.3, 1.0, 4.0, 9.9):
+        assert cal.force_at(cal.position_for(force)) == pytest.approx(force, rel=1e-9)
+    assert isinstance(cal.position_for(1.0), float)
+
+
+def test_out_of_range_errors_name_the_range():
+    cal = MagnetCalibration.default()
+    with pytest.raises(ValueError, match=r"0\.\.34\.5 mm"):
+        cal.force_at(40.0)
+    with pytest.raises(ValueError, match="pN"):
+        cal.position_for(50.0)
+
+
+def test_bad_tables_are_refused_and_files_load(tmp_path):
+    with pytest.raises(ValueError, match="monotone"):
+        MagnetCalibration([0, 1, 2], [5, 6, 4])
+    with pytest.raises(ValueError, match="increasing"):
+        MagnetCalibration([0, 2, 1], [5, 4, 3])
+    path = tmp_path / "force_calibrant.txt"
+    path.write_text("# mm pN\n2 1.0\n0 8.0\n1 3.0\n")
+    cal = MagnetCalibration.from_file(path)
+    assert cal.force_at(1.0) == pytest.approx(3.0)
+    assert 0.0 < cal.position_for(5.0) < 1.0
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1 2 3\n")
+    with pytest.raises(ValueError, match="2 columns"):
+        MagnetCalibration.from_file(bad)
+
+
+def test_motor_axis_moves_at_speed_and_reports_target():
+    ax = MotorAxis.focus()
+    ax.set_speed(1000.0)
+    ax.move_to(500.0)
+    assert ax.is_moving and not ax.at_target
+    ax.update(0.2)
+    assert ax.position == pytest.approx(200.0)
+    ax.update(0.295)
+    assert ax.position == pytest.approx(495.0) and ax.at_target and ax.is_moving
+    ax.update(1.0)
+    assert ax.position == 500.0 and not ax.is_moving
+    ax.move_to(-100.0)
+    ax.update(0.1)
+    ax.stop()
+    ax.update(1.0)
+    assert ax.position == pytest.approx(400.0)
+
+
+def test_motor_axis_limits():
+    ax = MotorAxis.magnet()
+    with pytest.raises(ValueError, match=r"outside 0\.0\.\.34\.5"):
+        ax.move_to(40.0)
+    assert ax.move_to(40.0, clip=True) == 34.5
+    with pytest.raises(ValueError, match="speed"):
+        ax.set_speed(100.0)
+    with pytest.raises(ValueError, match="position"):
+        MotorAxis("x", "mm", 0, 1, 2, 1, 1, 0)
