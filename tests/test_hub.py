@@ -66,6 +66,24 @@ def test_request_response_and_broadcast(tp, tmp_path: Path) -> None:
     assert shm_segments(session) == []
 
 
+def test_manager_to_manager_request(tp) -> None:
+    entries = [_echo(tp), ManagerEntry(ManagerSpec("listener", tp.ListenerManager))]
+    with Hub(entries, _commands(tp), FAST) as hub:
+        assert hub.call(tp.Relay(text="ping")) == "listener got echo:ping"
+
+
+def test_manager_quit_ends_the_whole_session(tp) -> None:
+    entries = [_echo(tp), ManagerEntry(ManagerSpec("listener", tp.ListenerManager))]
+    with Hub(entries, _commands(tp), FAST) as hub:
+        hub.send(tp.Fail(how="quit"))
+        assert hub.wait(10)
+        assert "requested by echo" in hub.stop_reason
+        pids = [hub.pid("echo"), hub.pid("listener")]
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 def test_handler_errors_never_kill_the_receiver(tp) -> None:
     with Hub([_echo(tp)], _commands(tp), FAST) as hub:
         pid = hub.pid("echo")

@@ -7,6 +7,7 @@ Plugins are registered as objects, or written to ``tmp_path`` as real distributi
 from __future__ import annotations
 
 import importlib.metadata
+import pickle
 import sys
 import textwrap
 import types
@@ -791,6 +792,18 @@ def test_plugin_set_is_read_only() -> None:
         result.plugin("nope")
     with pytest.raises(KeyError, match="unknown contribution kind 'camera'"):
         result.contributions("camera")
+
+
+def test_plugin_set_pickles() -> None:
+    pm = PluginManager()
+    pm.register(
+        make_plugin(magscope_cameras=lambda: [CameraSpec(name="sim", factory=dict)]), "a", "d", "1"
+    )
+    result = pm.collect()
+    copy = pickle.loads(pickle.dumps(result))
+    assert copy == result
+    assert copy.cameras["sim"].spec.factory is dict
+    assert copy.plugin("a").provides == {"camera": ("sim",)}
 
 
 def test_record_to_dict_is_json_ready() -> None:

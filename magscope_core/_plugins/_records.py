@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import attrs
@@ -30,6 +29,7 @@ __all__ = [
     "PluginRecord",
     "PluginSet",
     "PluginStatus",
+    "ReadOnlyDict",
     "describe_origin",
 ]
 
@@ -44,10 +44,39 @@ imported)."""
 Stage = Literal["version", "import", "register", "hook", "conflict"]
 
 SpecT = TypeVar("SpecT")
+ValueT = TypeVar("ValueT")
+
+
+class ReadOnlyDict(Mapping[str, ValueT]):
+    """A read-only mapping that, unlike ``MappingProxyType``, pickles (for spawned processes)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, ValueT] | None = None) -> None:
+        self._data: dict[str, ValueT] = dict(data or {})
+
+    def __getitem__(self, key: str) -> ValueT:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple[type[ReadOnlyDict[ValueT]], tuple[dict[str, ValueT]]]:
+        return (type(self), (self._data,))
 
 
 def _empty_mapping() -> Mapping[str, Any]:
-    return types.MappingProxyType({})
+    return ReadOnlyDict()
+
+
+def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return value if isinstance(value, ReadOnlyDict) else ReadOnlyDict(value)
 
 
 @attrs.frozen
@@ -179,7 +208,9 @@ class PluginRecord:
     distribution: str
     version: str | None
     status: PluginStatus
-    provides: Mapping[str, tuple[str, ...]] = attrs.field(factory=_empty_mapping)
+    provides: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=_empty_mapping, converter=_frozen_map
+    )
     hooks: tuple[str, ...] = ()
     error: str | None = None
     traceback: str | None = None
@@ -204,10 +235,6 @@ class PluginRecord:
             "traceback": self.traceback,
             "notes": list(self.notes),
         }
-
-
-def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return types.MappingProxyType(dict(value))
 
 
 @attrs.frozen

@@ -117,6 +117,13 @@ class Fail(Command):
     how: str = "raise"
 
 
+@attrs.frozen
+class Relay(Command):
+    """Handled by the listener, which asks the echo manager (manager -> manager request)."""
+
+    text: str
+
+
 class EchoManager(ManagerProcess):
     """Answers Echo, records Notes to ``<notes_dir>/<name>.notes``, fails on demand."""
 
@@ -145,6 +152,9 @@ class EchoManager(ManagerProcess):
     def fail(self, cmd: Fail) -> None:
         if cmd.how == "exit":
             os._exit(3)
+        if cmd.how == "quit":
+            self.quit()
+            return
         if cmd.how == "hang":
             time.sleep(60)
             return
@@ -164,11 +174,17 @@ class ListenerManager(ManagerProcess):
             with open(os.path.join(self.notes_dir, f"{self.name}.notes"), "a") as fh:
                 fh.write(cmd.text + "\n")
 
+    @handles(Relay)
+    def relay(self, cmd: Relay) -> str:
+        answer: str = self.call(Echo(text=cmd.text), timeout=5.0)
+        return f"{self.name} got {answer}"
+
 
 COMMANDS = [
     CommandSpec(Echo, Route.DIRECT, scriptable=True, description="echo text back"),
     CommandSpec(Note, Route.BROADCAST, description="every listener writes it down"),
     CommandSpec(Fail, Route.DIRECT, description="raise or exit in the handler"),
+    CommandSpec(Relay, Route.DIRECT, description="listener asks echo (manager to manager)"),
 ]
 
 
