@@ -1,37 +1,158 @@
-"""The writer contract: what a writer plugin's object implements."""
+"""The writer contract: what a writer plugin's object implements, and what it is fed.
+
+Writers run inside the pipeline manager's process. The pipeline calls only the methods
+that match the acquisition mode (and only while saving is on):
+
+=========================  ===============================================
+mode                       calls
+=========================  ===============================================
+Track                      ``write_tracks``
+Track and Video (ROIs)     ``write_tracks`` + ``write_rois``
+Track and Video (Full)     ``write_tracks`` + ``write_stack``
+Video (ROIs)               ``write_rois``
+Video (Full)               ``write_stack``
+any, hardware present      ``write_telemetry``
+=========================  ===============================================
+
+Subclass :class:`WriterBase` and override what you need; arrays handed to a writer are
+valid only during the call (they may be views into shared memory): copy what you keep.
+Flush per call so that a crash loses at most the last batch.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-if TYPE_CHECKING:
-    import numpy as np
+import attrs
+import numpy as np
 
+if TYPE_CHECKING:
     from magscope_core._camera import CameraInfo
 
-__all__ = ["Writer"]
+__all__ = ["RoiBatch", "TracksBatch", "Writer", "WriterBase"]
+
+
+@attrs.frozen(eq=False)
+class TracksBatch:
+    """Tracked positions of every bead in one stack of frames.
+
+    Attributes
+    ----------
+    sequence
+        Batch number, counting from 0 for the run; a gap means a stack was lost.
+    frame_numbers, timestamps
+        ``(n_frames,)`` frame numbers (from the video ring) and epoch seconds.
+    bead_ids
+        ``(n_beads,)`` bead ids.
+    x_nm, y_nm
+        ``(n_frames, n_beads)`` bead centres in the full frame, in nanometres
+        (x = column, y = row; pixel centres at integer pixel coordinates).
+    z_nm
+        ``(n_frames, n_beads)`` heights from the Z look-up table (NaN without one).
+    roi_x0, roi_y0
+        ``(n_beads,)`` top-left corner of each bead's ROI, in pixels.
+    """
+
+    sequence: int
+    frame_numbers: np.ndarray
+    timestamps: np.ndarray
+    bead_ids: np.ndarray
+    x_nm: np.ndarray
+    y_nm: np.ndarray
+    z_nm: np.ndarray
+    roi_x0: np.ndarray
+    roi_y0: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        """Frames in the batch."""
+        return int(self.frame_numbers.shape[0])
+
+    @property
+    def n_beads(self) -> int:
+        """Beads in the batch."""
+        return int(self.bead_ids.shape[0])
+
+
+@attrs.frozen(eq=False)
+class RoiBatch:
+    """Bead ROI crops of one stack (for the ``Video (ROIs)`` modes).
+
+    Attributes
+    ----------
+    sequence
+        Batch number (as in :class:`TracksBatch`).
+    frame_numbers, timestamps
+        ``(n_frames,)``.
+    bead_ids
+        ``(n_beads,)``.
+    crops
+        ``(n_frames, n_beads, size, size)`` pixels.
+    roi_x0, roi_y0
+        ``(n_beads,)`` top-left corners in pixels.
+    """
+
+    sequence: int
+    frame_numbers: np.ndarray
+    timestamps: np.ndarray
+    bead_ids: np.ndarray
+    crops: np.ndarray
+    roi_x0: np.ndarray
+    roi_y0: np.ndarray
 
 
 @runtime_checkable
 class Writer(Protocol):
-    """A writer consumes stacks of frames (and, later, tracks) and writes files.
-
-    Writers run inside the pipeline manager's process. ``write_stack`` receives
-    zero-copy views into the video ring that are valid only during the call: copy what
-    you keep. Flush per call so a crash loses at most the last batch.
-    """
+    """What the pipeline calls on a writer (see :class:`WriterBase` for defaults)."""
 
     def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
         """Prepare to write into ``out_dir`` (created already)."""
         ...
 
-    def write_stack(
-        self, frames: np.ndarray, timestamps: np.ndarray, first_frame: int
-    ) -> None:
-        """Write one stack: ``frames`` ``(n, h, w)``, ``timestamps`` ``(n,)`` seconds."""
+    def write_stack(self, frames: np.ndarray, timestamps: np.ndarray, first_frame: int) -> None:
+        """Full frames ``(n, h, w)`` with ``(n,)`` timestamps (Video (Full) modes)."""
         ...
 
-    def close(self) -> list[Path]:
-        """Finish the files and return the paths written."""
+    def write_rois(self, batch: RoiBatch) -> None:
+        """Bead ROI crops (Video (ROIs) modes)."""
         ...
+
+    def write_tracks(self, batch: TracksBatch) -> None:
+        """Tracked positions (Track modes)."""
+        ...
+
+    def write_telemetry(self, source: str, columns: tuple[str, ...], rows: np.ndarray) -> None:
+        """Hardware telemetry rows ``(n, len(columns))`` from manager ``source``."""
+        ...
+
+    def close(self, stats: dict[str, Any]) -> list[Path]:
+        """Finish the files (``stats`` holds run figures such as dropped frames) and
+        return every path written."""
+        ...
+
+
+class WriterBase:
+    """A writer that ignores everything: subclass it and override what you write."""
+
+    def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
+        """Remember where to write; override to create files lazily or eagerly."""
+        self.out_dir = Path(out_dir)
+        self.info = info
+        self.metadata = dict(metadata)
+
+    def write_stack(self, frames: np.ndarray, timestamps: np.ndarray, first_frame: int) -> None:
+        """Ignore full frames."""
+
+    def write_rois(self, batch: RoiBatch) -> None:
+        """Ignore ROI crops."""
+
+    def write_tracks(self, batch: TracksBatch) -> None:
+        """Ignore tracks."""
+
+    def write_telemetry(self, source: str, columns: tuple[str, ...], rows: np.ndarray) -> None:
+        """Ignore telemetry."""
+
+    def close(self, stats: dict[str, Any]) -> list[Path]:
+        """Nothing was written."""
+        return []

@@ -43,11 +43,11 @@ from magscope_core._buffers._tracks import (
     TracksMatrixHandle,
     TracksRead,
 )
-from magscope_core._buffers._video import (
+from magscope_core._buffers._video import VideoRing
+from magscope_core._buffers._video_types import (
     LatestFrame,
     StackState,
     StackView,
-    VideoRing,
     VideoRingHandle,
     VideoRingStats,
 )

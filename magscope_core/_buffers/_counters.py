@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TypeAlias
+from multiprocessing.shared_memory import SharedMemory
+from typing import Literal, TypeAlias
 
 import attrs
 import numpy as np
@@ -131,7 +132,7 @@ class SharedCounters(SegmentBuffer):
 
     _kind = "SharedCounters"
 
-    def __init__(self, shm: Any, handle: SharedCountersHandle, *, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, handle: SharedCountersHandle, *, owner: bool) -> None:
         super().__init__(shm, owner=owner)
         self._handle = handle
         v = map_regions(shm, _regions(handle)[0])

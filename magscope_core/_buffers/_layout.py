@@ -22,7 +22,12 @@ from magscope_core._buffers._errors import (
     BufferLayoutError,
     SeqlockTimeoutError,
 )
-from magscope_core._buffers._segments import _close_quietly, attach_segment, prefault_read
+from magscope_core._buffers._segments import (
+    _close_quietly,
+    attach_segment,
+    prefault_read,
+    segment_buffer,
+)
 
 __all__ = [
     "CACHE_LINE",
@@ -101,9 +106,10 @@ def map_regions(shm: SharedMemory, regions: Mapping[str, Region]) -> dict[str, n
     mapping cannot be unmapped under a live view: ``close()`` then fails safely instead
     of leaving views that crash the process when touched.
     """
+    buf = segment_buffer(shm)
     return {
         name: np.frombuffer(
-            shm.buf, dtype=r.dtype, count=r.nbytes // r.dtype.itemsize, offset=r.offset
+            buf, dtype=r.dtype, count=r.nbytes // r.dtype.itemsize, offset=r.offset
         ).reshape(r.shape)
         for name, r in regions.items()
     }
@@ -179,7 +185,7 @@ def attach_checked(
             raise BufferLayoutError(
                 f"{kind} segment {segment!r} has {shm.size} bytes, too small for its header"
             )
-        header = np.frombuffer(shm.buf, np.int64, count=header_words).copy()
+        header = np.frombuffer(segment_buffer(shm), np.int64, count=header_words).copy()
         check_header(segment, kind, header, magic_word, nbytes, fields)
         if prefault:
             prefault_read(shm)

@@ -11,7 +11,7 @@ two equal even readings, so it never sees half a profile.
 
 from __future__ import annotations
 
-from typing import Any
+from multiprocessing.shared_memory import SharedMemory
 
 import attrs
 import numpy as np
@@ -75,7 +75,7 @@ class LiveProfile(SegmentBuffer):
 
     _kind = "LiveProfile"
 
-    def __init__(self, shm: Any, handle: LiveProfileHandle, *, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, handle: LiveProfileHandle, *, owner: bool) -> None:
         super().__init__(shm, owner=owner)
         self._handle = handle
         v = map_regions(shm, _regions(handle)[0])

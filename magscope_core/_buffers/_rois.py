@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from multiprocessing.shared_memory import SharedMemory
 
 import attrs
 import numpy as np
@@ -119,7 +119,7 @@ class BeadRoiTable(SegmentBuffer):
 
     _kind = "BeadRoiTable"
 
-    def __init__(self, shm: Any, handle: BeadRoiTableHandle, *, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, handle: BeadRoiTableHandle, *, owner: bool) -> None:
         super().__init__(shm, owner=owner)
         self._handle = handle
         v = map_regions(shm, _regions(handle)[0])

@@ -78,6 +78,14 @@ def _close_quietly(shm: SharedMemory) -> None:
         pass
 
 
+def segment_buffer(shm: SharedMemory) -> memoryview:
+    """The mapped memory of ``shm`` (raises if the mapping was closed)."""
+    buf = shm.buf
+    if buf is None:
+        raise SharedBufferError(f"shared-memory segment {shm.name!r} is closed in this process")
+    return buf
+
+
 def _check_space(full_name: str, nbytes: int) -> None:
     """Refuse a segment larger than the free space of ``/dev/shm`` (writing it would SIGBUS)."""
     if not sys.platform.startswith("linux") or not os.path.isdir("/dev/shm"):
@@ -93,7 +101,7 @@ def _check_space(full_name: str, nbytes: int) -> None:
 
 def _prefault_write(shm: SharedMemory) -> None:
     """Write zeros over the whole segment so every page is allocated now."""
-    view = np.frombuffer(shm.buf, dtype=np.uint8)
+    view = np.frombuffer(segment_buffer(shm), dtype=np.uint8)
     view.fill(0)
     del view
 
@@ -104,7 +112,7 @@ def prefault_read(shm: SharedMemory) -> None:
     First touches otherwise fault page by page inside the hot loop. Reading keeps the
     data intact (unlike the owner's zero fill).
     """
-    view = np.frombuffer(shm.buf, dtype=np.uint8)
+    view = np.frombuffer(segment_buffer(shm), dtype=np.uint8)
     int(view[::PAGE_SIZE].sum())
     del view
 

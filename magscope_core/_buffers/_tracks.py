@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from multiprocessing.shared_memory import SharedMemory
 
 import attrs
 import numpy as np
@@ -114,7 +114,7 @@ class TracksMatrix(SegmentBuffer):
 
     _kind = "TracksMatrix"
 
-    def __init__(self, shm: Any, handle: TracksMatrixHandle, *, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, handle: TracksMatrixHandle, *, owner: bool) -> None:
         super().__init__(shm, owner=owner)
         self._handle = handle
         v = map_regions(shm, _regions(handle)[0])

@@ -33,8 +33,8 @@ memory fences, so on weakly ordered CPUs (ARM64) this is an assumption, not a gu
 
 from __future__ import annotations
 
-import enum
-from typing import Any, NamedTuple
+from multiprocessing.shared_memory import SharedMemory
+from typing import Any
 
 import attrs
 import numpy as np
@@ -53,6 +53,13 @@ from magscope_core._buffers._layout import (
     plan_regions,
 )
 from magscope_core._buffers._segments import SessionMemory
+from magscope_core._buffers._video_types import (
+    LatestFrame,
+    StackState,
+    StackView,
+    VideoRingHandle,
+    VideoRingStats,
+)
 
 __all__ = [
     "LatestFrame", "StackState", "StackView", "VideoRing", "VideoRingHandle", "VideoRingStats",
@@ -68,107 +75,7 @@ _H_FILL_POS, _H_NEXT_FILL, _H_LATEST, _H_PENDING = 12, 13, 14, 15
 _H_NEXT_CLAIM, _H_CLAIMED = 16, 17
 _HEADER_WORDS = 24
 _PEEK_RETRIES = 16
-
-
-class StackState(enum.IntEnum):
-    """State of one stack of the ring."""
-
-    FREE = 0
-    FILLING = 1
-    READY = 2
-    CLAIMED = 3
-
-
-_FREE, _FILLING, _READY, _CLAIMED = 0, 1, 2, 3
-
-
-def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ValueError(f"{attr.name} must be >= 1, got {value}")
-
-
-def _dtype_name(value: npt.DTypeLike) -> str:
-    return str(np.dtype(value).name)
-
-
-def _unsigned(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:
-    dt = np.dtype(value)
-    if dt.kind != "u":
-        raise ValueError(f"video ring dtype must be an unsigned integer type, got {value!r}")
-
-
-@attrs.frozen
-class VideoRingHandle:
-    """Picklable description of a :class:`VideoRing`; pass it to :meth:`VideoRing.attach`."""
-
-    segment: str
-    n_stacks: int = attrs.field(validator=_positive)
-    stack_size: int = attrs.field(validator=_positive)
-    height: int = attrs.field(validator=_positive)
-    width: int = attrs.field(validator=_positive)
-    dtype: str = attrs.field(default="uint8", converter=_dtype_name, validator=_unsigned)
-
-    @property
-    def capacity(self) -> int:
-        """Frame slots in the ring."""
-        return self.n_stacks * self.stack_size
-
-
-@attrs.frozen(eq=False)
-class StackView:
-    """A claimed stack: zero-copy views valid until the stack is released.
-
-    Attributes
-    ----------
-    index
-        Stack index in the ring.
-    frames
-        ``(stack_size, height, width)`` view (time, rows, columns).
-    timestamps
-        ``(stack_size,)`` float64 view.
-    frame_numbers
-        ``(stack_size,)`` int64 view of the frames' numbers.
-    """
-
-    index: int
-    frames: np.ndarray
-    timestamps: np.ndarray
-    frame_numbers: np.ndarray
-
-    @property
-    def first_frame(self) -> int:
-        """Number of the stack's first frame."""
-        return int(self.frame_numbers[0])
-
-    @property
-    def last_frame(self) -> int:
-        """Number of the stack's last frame."""
-        return int(self.frame_numbers[-1])
-
-    def __len__(self) -> int:
-        return int(self.frames.shape[0])
-
-
-class LatestFrame(NamedTuple):
-    """A consistent copy of the newest frame (see :meth:`VideoRing.peek_latest`)."""
-
-    frame: np.ndarray
-    timestamp: float
-    frame_number: int
-
-
-@attrs.frozen
-class VideoRingStats:
-    """Counters and stack states of a :class:`VideoRing` at one moment."""
-
-    frames_written: int
-    frames_dropped: int
-    stacks_free: int
-    stacks_filling: int
-    stacks_ready: int
-    stacks_claimed: int
-    fill_fraction: float
-    """Share of the slots holding frames not yet released (0 to 1)."""
+_FREE, _FILLING, _READY, _CLAIMED = (int(state) for state in StackState)
 
 
 def _regions(h: VideoRingHandle) -> tuple[dict[str, Region], int]:
@@ -193,7 +100,7 @@ class VideoRing(SegmentBuffer):
 
     _kind = "VideoRing"
 
-    def __init__(self, shm: Any, handle: VideoRingHandle, *, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, handle: VideoRingHandle, *, owner: bool) -> None:
         super().__init__(shm, owner=owner)
         self._handle = handle
         regions, _ = _regions(handle)
@@ -410,7 +317,10 @@ class VideoRing(SegmentBuffer):
     # -- readers -----------------------------------------------------------------------
     def _stack_view(self, s: int) -> StackView:
         a, b = s * self._ss, (s + 1) * self._ss
-        return StackView(s, self._frames[s], self._ts[a:b], self._frame_no[a:b])
+        views = (self._frames[s], self._ts[a:b], self._frame_no[a:b])
+        for v in views:
+            v.flags.writeable = False  # readers must not change frames they share
+        return StackView(s, *views)
 
     def _check_claimed(self, index: int, action: str) -> None:
         if not 0 <= index < self._n:
@@ -442,17 +352,36 @@ class VideoRing(SegmentBuffer):
         self._check_claimed(index, "view")
         return self._stack_view(index)
 
-    def release(self, index: int) -> None:
+    def release(self, index: int, first_frame: int | None = None) -> None:
         """Give the claimed stack ``index`` back to the producer (any process, once).
+
+        Parameters
+        ----------
+        first_frame
+            If given, the stack must still hold the fill whose first frame number this
+            is (:attr:`StackView.first_frame`): guards against a late release of a stack
+            that was released and filled again meanwhile.
 
         Raises
         ------
         StackStateError
-            The stack is not CLAIMED.
+            The stack is not CLAIMED, or holds another fill than ``first_frame``.
         """
         self._check_open()
         self._check_claimed(index, "release")
+        if first_frame is not None:
+            found = int(self._frame_no[index * self._ss])
+            if found != first_frame:
+                raise StackStateError(
+                    f"VideoRing {self.segment_name!r}: cannot release stack {index}: it holds "
+                    f"frames from {found}, not from {first_frame} (released twice?)"
+                )
         self._state[index] = _FREE
+
+    def claimed(self) -> list[int]:
+        """Indices of the CLAIMED stacks (e.g. to release those of a crashed worker)."""
+        self._check_open()
+        return [int(i) for i in np.flatnonzero(self._state == _CLAIMED)]
 
     def peek_latest(self, out: np.ndarray | None = None) -> LatestFrame | None:
         """Consistent copy of the newest committed frame, or None if there is none yet.

@@ -160,8 +160,8 @@ def test_attaching_processes_never_unlink(memory):
     p.join(10)
     assert p.exitcode == 0
     # a process not started by the owner has a resource tracker of its own
-    code = ("from magscope_core._buffers import attach_segment as a; s = a(%r); "
-            "print(s.buf[0]); s.close()" % shm.name)
+    code = (f"from magscope_core._buffers import attach_segment as a; s = a({shm.name!r}); "
+            "print(s.buf[0]); s.close()")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)
     assert out.stdout.strip() == "42"

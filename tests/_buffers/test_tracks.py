@@ -67,7 +67,7 @@ def test_read_since_and_lost_after_many_wraps(memory):
     assert (r2.cursor, r2.lost) == (37, 23)
     r3 = m.read_since(r2.cursor)
     assert r3.rows.shape == (0, 7) and (r3.cursor, r3.lost) == (37, 0)
-    with pytest.raises(ValueError, match="cursor 38 outside 0..37"):
+    with pytest.raises(ValueError, match=r"cursor 38 outside 0\.\.37"):
         m.read_since(38)
     with pytest.raises(ValueError, match="cursor -1 outside"):
         m.read_since(-1)

@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from magscope_core._camera import CameraError, CameraInfo
 from magscope_sim._beads import BeadField, TetherParams
+from magscope_sim._layout import blit, box_clusters, random_layout
 from magscope_sim._noise import NoiseBank, adu_dtype, photon_noise_adu
 from magscope_sim._optics import OpticsParams, profile_table
 from magscope_sim._render import BeadRenderer
@@ -30,8 +31,9 @@ __all__ = ["BeadSite", "FrameTruth", "SimulatedCamera"]
 F64 = NDArray[np.float64]
 #: Auto gain puts the mean background at this fraction of full scale.
 AUTO_GAIN_LEVEL = 0.2
-#: Fraction of the noise bank redrawn per frame when the camera has idle time.
-_REFRESH_FRACTION = 1 / 64
+#: Fraction of the noise bank redrawn per frame when the camera has idle time (~0.4 ms at
+#: 1 MP: the whole bank is new every 256 frames).
+_REFRESH_FRACTION = 1 / 256
 
 
 @attrs.frozen
@@ -67,7 +69,7 @@ class FrameTruth:
     Attributes
     ----------
     frame
-        Frame number (0 for the first frame after connecting or a re-layout).
+        Frame number, counting every rendered frame from 0 (never reset).
     timestamp
         The frame's timestamp as returned by ``grab_into`` (seconds since the epoch).
     focus_nm, force_pn
@@ -91,60 +93,6 @@ class FrameTruth:
     y_px: F64
     z_nm: F64
     dz_nm: F64
-
-
-def _layout(
-    n: int, width: int, height: int, min_sep: float, rng: np.random.Generator
-) -> F64:
-    """Random anchor positions (px) at least ``min_sep`` apart and ``min_sep/2`` from edges."""
-    margin = min_sep / 2.0
-    if n and (width - 2 * margin <= 0 or height - 2 * margin <= 0):
-        raise ValueError(f"SimulatedCamera: a {width}x{height} frame leaves no room for beads "
-                         f"with min_separation_px={min_sep:g}")
-    placed: list[tuple[float, float]] = []
-    for _ in range(2000 * max(n, 1)):
-        if len(placed) == n:
-            break
-        x = rng.uniform(margin, width - 1 - margin)
-        y = rng.uniform(margin, height - 1 - margin)
-        if all((x - a) ** 2 + (y - b) ** 2 >= min_sep**2 for a, b in placed):
-            placed.append((x, y))
-    if len(placed) < n:
-        raise ValueError(
-            f"SimulatedCamera: could not place {n} beads at least {min_sep:g} px apart in a "
-            f"{width}x{height} frame (placed {len(placed)}); lower n_fixed/n_tethered or "
-            "min_separation_px"
-        )
-    return np.array(placed, dtype=np.float64).reshape(n, 2)
-
-
-def _clusters(x0: NDArray[np.int64], y0: NDArray[np.int64], size: int) -> list[list[int]]:
-    """Group beads whose ``size`` boxes (top-left ``x0, y0``) overlap (union-find)."""
-    n = x0.size
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    close = (np.abs(x0[:, None] - x0[None, :]) < size) & (np.abs(y0[:, None] - y0[None, :]) < size)
-    for i, j in zip(*np.nonzero(np.triu(close, 1)), strict=True):
-        parent[find(int(i))] = find(int(j))
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
-
-
-def _blit(out: NDArray[Any], patch: NDArray[Any], x0: int, y0: int) -> None:
-    """Write ``patch`` into ``out`` with its top-left at ``(x0, y0)``, clipped to ``out``."""
-    h, w = patch.shape
-    ys, ye = max(y0, 0), min(y0 + h, out.shape[0])
-    xs, xe = max(x0, 0), min(x0 + w, out.shape[1])
-    if ys < ye and xs < xe:
-        out[ys:ye, xs:xe] = patch[ys - y0 : ye - y0, xs - x0 : xe - x0]
 
 
 class SimulatedCamera:
@@ -210,8 +158,24 @@ class SimulatedCamera:
         self._next_due: float | None = None
         #: Frames skipped because rendering fell more than one period behind.
         self.dropped_frames = 0
+        # Constructor values are taken literally (no exposure -> photons scaling), so their
+        # order does not matter; explicit bead counts replace explicit positions.
         for name, value in settings.items():
-            self.set_setting(name, value)
+            if name == "gain" and str(value).strip().lower() == "auto":
+                continue
+            try:
+                self._s[name] = coerce(name, value)
+            except KeyError as exc:
+                raise CameraError(exc.args[0]) from None
+            if name == "gain":
+                self._s["gain_auto"] = False
+            elif name in ("n_fixed", "n_tethered"):
+                self._given = None
+        if self._s["exposure_ms"] > 1000.0 / self._s["fps"] + 1e-9:
+            if "exposure_ms" in settings:
+                raise ValueError(f"SimulatedCamera: exposure_ms={self._s['exposure_ms']} is "
+                                 f"longer than the frame period at fps={self._s['fps']}")
+            self._s["exposure_ms"] = 1000.0 / self._s["fps"]
 
     # ------------------------------------------------------------------ settings
     @property
@@ -297,7 +261,7 @@ class SimulatedCamera:
             if self._given is not None:
                 fixed, teth = self._given
             else:
-                xy = _layout(s["n_fixed"] + s["n_tethered"], s["width"], s["height"],
+                xy = random_layout(s["n_fixed"] + s["n_tethered"], s["width"], s["height"],
                              s["min_separation_px"], np.random.default_rng(seeds[0]))
                 fixed, teth = xy[: s["n_fixed"]], xy[s["n_fixed"] :]
             tether = attrs.evolve(self._tether, bead_radius_nm=self._optics.bead_radius_nm,
@@ -308,7 +272,6 @@ class SimulatedCamera:
                                     drift_nm_per_s=self._drift,
                                     seed=np.random.default_rng(seeds[1]))
             self._noise_rng = np.random.default_rng(seeds[2])
-            self._frame, self._sim_time, self._truth = 0, 0.0, None
             self._dirty.discard(Effect.LAYOUT)
             self._dirty.add(Effect.NOISE)
         if Effect.NOISE in self._dirty:
@@ -346,9 +309,9 @@ class SimulatedCamera:
     def grab_into(self, out: NDArray[Any], timeout: float) -> float | None:
         """Wait until the next frame is due (at most ``timeout`` s), then render into ``out``.
 
-        Returns the frame's timestamp (seconds since the epoch, evenly spaced at ``1/fps``)
-        or ``None`` on timeout. If rendering falls more than a frame behind, the schedule
-        restarts from now (counted in :attr:`dropped_frames`) instead of bursting.
+        Returns the frame's timestamp (seconds since the epoch, on a ``1/fps`` grid) or
+        ``None`` on timeout. If rendering falls more than a frame behind, the frames missed
+        are skipped (counted in :attr:`dropped_frames`) rather than rendered in a burst.
         """
         if not self._connected:
             raise CameraError("SimulatedCamera.grab_into: camera is not connected")
@@ -378,7 +341,7 @@ class SimulatedCamera:
                 self.dropped_frames += missed
                 self._next_due += missed * period
             if self._bank is not None and self._next_due - now > 0.004:
-                self._bank.refresh(int(self._bank.n_pixels * 2 * _REFRESH_FRACTION))
+                self._bank.refresh(int(self._bank.size * _REFRESH_FRACTION))
         return stamp
 
     # ------------------------------------------------------------------ simulation
@@ -425,14 +388,14 @@ class SimulatedCamera:
         noise: dict[str, Any] = dict(read_noise_e=s["read_noise_e"], gain=self.gain,
                                      bits=s["bits"], rng=self._noise_rng)
         bg = np.float32(s["background_photons"])
-        groups = _clusters(x0, y0, size)
+        groups = box_clusters(x0, y0, size)
         singles = [g[0] for g in groups if len(g) == 1]
         if singles:
             sel = rel if len(singles) == rel.shape[0] else rel[singles]
             sel *= bg
             adu = photon_noise_adu(sel, **noise)
             for k, b in enumerate(singles):
-                _blit(out, adu[k], int(x0[b]), int(y0[b]))
+                blit(out, adu[k], int(x0[b]), int(y0[b]))
         for g in (g for g in groups if len(g) > 1):
             bx, by = int(x0[g].min()), int(y0[g].min())
             canvas = np.ones((int(y0[g].max()) - by + size, int(x0[g].max()) - bx + size),
@@ -442,7 +405,10 @@ class SimulatedCamera:
                 canvas[oy : oy + size, ox : ox + size] += rel[b] - 1.0
             np.maximum(canvas, 0.0, out=canvas)
             canvas *= bg
-            _blit(out, photon_noise_adu(canvas, **noise), bx, by)
+            adu = photon_noise_adu(canvas, **noise)
+            for b in g:  # only the members' boxes: the rest of the canvas may hold other beads
+                oy, ox = int(y0[b]) - by, int(x0[b]) - bx
+                blit(out, adu[oy : oy + size, ox : ox + size], int(x0[b]), int(y0[b]))
 
     def truth(self) -> FrameTruth:
         """Ground truth of the last rendered frame."""

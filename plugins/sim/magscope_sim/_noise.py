@@ -6,14 +6,14 @@ Two paths, both statistically faithful:
   expecting at least :data:`GAUSSIAN_MIN_PHOTONS` photons use the normal approximation of
   the Poisson law (mean = variance = lambda; its skewness ``1/sqrt(lambda) <= 0.1`` is below
   anything a tracker can see), merged with the Gaussian read noise into one normal draw.
-  Dimmer pixels get an exact Poisson draw plus read noise. The normal path is 5-10x faster
-  than ``Generator.poisson`` at lambda ~ 1000.
+  Dimmer pixels get an exact Poisson draw plus read noise. The whole step is 3-4x faster
+  than an exact ``Generator.poisson`` draw at lambda ~ 1000.
 - :class:`NoiseBank` holds exact Poisson + read-noise samples of the flat background,
   already converted to camera values, twice as many as one frame has pixels. A frame's
   background is one ``memcpy`` of a slice at a random offset, so each pixel's time series
   is a sequence of independent draws. Reuse would make whole frames shifted copies of one
   another, so :meth:`NoiseBank.refresh` redraws a rolling chunk of the bank while the
-  camera waits for the next frame; at the defaults the whole bank is new every ~40 frames.
+  camera waits for the next frame; the camera renews the whole bank every 256 frames.
 """
 
 from __future__ import annotations
@@ -127,6 +127,11 @@ class NoiseBank:
         self._rng = rng
         self._bank: NDArray[Any] = self._draw(factor * n_pixels)
         self._cursor = 0
+
+    @property
+    def size(self) -> int:
+        """Number of values in the bank."""
+        return int(self._bank.size)
 
     @property
     def dtype(self) -> np.dtype[Any]:

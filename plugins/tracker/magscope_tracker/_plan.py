@@ -1,0 +1,120 @@
+"""Concrete kernel parameters for one ROI shape, derived from :class:`TrackerOptions`."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from ._options import TrackerOptions
+
+__all__ = ["STATUS_MESSAGES", "Plan", "make_plan"]
+
+#: Meaning of the per-ROI status codes the kernels write (0 = tracked).
+STATUS_MESSAGES: dict[int, str] = {
+    0: "ok",
+    1: "no symmetric pattern found (flat or empty ROI)",
+    2: "centre too close to the ROI edge for the symmetry fit",
+    3: "X/Y fit did not converge",
+    4: "radial profile has empty bins",
+}
+
+#: A last X/Y step larger than this (pixels) marks the fit as not converged.
+CONVERGENCE_PX = 0.1
+
+_BACKGROUND_CODES = {"mean": 0, "border": 1, "none": 2}
+
+
+@attrs.frozen
+class Plan:
+    """Everything a kernel needs for ROIs of one shape (all values concrete).
+
+    Parameters
+    ----------
+    height, width : int
+        ROI shape.
+    sigma : float
+        Gaussian band width for the 1-D X/Y profiles, pixels.
+    n_iter : int
+        X/Y refinement iterations.
+    n_freq_x, n_freq_y : int
+        Number of DFT frequencies ``j / width`` (``j / height``), ``j = 1..n``.
+    background : int
+        0 mean, 1 border, 2 none.
+    n_bins, oversample : int
+        Radial profile layout: bin ``b`` at radius ``b / oversample`` px.
+    """
+
+    height: int
+    width: int
+    sigma: float
+    n_iter: int
+    n_freq_x: int
+    n_freq_y: int
+    background: int
+    n_bins: int
+    oversample: int
+
+    @property
+    def bin_radii(self) -> NDArray[np.float64]:
+        """Radius of each profile bin in pixels."""
+        return np.arange(self.n_bins, dtype=np.float64) / self.oversample
+
+    def dft_tables(self, axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], ...]:
+        """Return ``cos`` and ``sin`` of ``2 pi j i / axis_len`` as ``(axis_len, n_freq + 1)``."""
+        return _dft_tables(axis_len, n_freq)
+
+
+@functools.lru_cache(maxsize=32)
+def _dft_tables(axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    phase = 2.0 * np.pi * np.outer(np.arange(axis_len), np.arange(n_freq + 1)) / axis_len
+    cos = np.ascontiguousarray(np.cos(phase), dtype=np.float32)
+    sin = np.ascontiguousarray(np.sin(phase), dtype=np.float32)
+    cos.setflags(write=False)
+    sin.setflags(write=False)
+    return cos, sin
+
+
+def default_n_bins(options: TrackerOptions, height: int, width: int) -> int:
+    """Number of radial bins the options give for a ``height x width`` ROI."""
+    os_ = options.profile_oversample
+    if options.r_max_px is None:
+        return (min(height, width) // 2) * os_
+    return int(math.floor(options.r_max_px * os_ + 1e-9)) + 1
+
+
+@functools.lru_cache(maxsize=64)
+def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
+    """Resolve ``options`` for ``height x width`` ROIs.
+
+    Raises
+    ------
+    ValueError
+        If the ROI is smaller than 8 px or the profile would not fit in it.
+    """
+    if min(height, width) < 8:
+        raise ValueError(f"ROIs must be at least 8x8 pixels, got {height}x{width}")
+    n_bins = default_n_bins(options, height, width)
+    r_last = (n_bins - 1) / options.profile_oversample
+    if n_bins < 3 or r_last > math.hypot(height, width) / 2:
+        raise ValueError(
+            f"r_max_px={options.r_max_px} gives {n_bins} profile bins up to {r_last:g} px, "
+            f"which does not fit a {height}x{width} ROI (need 3 bins or more within the ROI)"
+        )
+    sigma = options.band_sigma_px
+    if sigma is None:
+        sigma = min(height, width) / 12.0
+    return Plan(
+        height=height,
+        width=width,
+        sigma=float(sigma),
+        n_iter=options.n_xy_iterations,
+        n_freq_x=max(1, int(options.xy_max_frequency * width)),
+        n_freq_y=max(1, int(options.xy_max_frequency * height)),
+        background=_BACKGROUND_CODES[options.background],
+        n_bins=n_bins,
+        oversample=options.profile_oversample,
+    )

@@ -1,0 +1,331 @@
+"""The CPU tracker: input checks, kernel dispatch, Z lookup and Z-LUT building."""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import _kernel_numba
+from ._kernel_numpy import track_numpy
+from ._lookup import PreparedLut, lookup_z, prepare_lut
+from ._options import TrackerOptions
+from ._plan import Plan, make_plan
+from ._result import TrackResult
+from ._zlut import ZLut, ZLutError
+
+__all__ = ["CpuTracker", "create_tracker"]
+
+_NATIVE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+
+# Per-process cache of normalised LUTs, keyed by the (immutable) ZLut object.
+_PREPARED: weakref.WeakKeyDictionary[ZLut, dict[tuple[Any, ...], PreparedLut]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _as_rois(rois: ArrayLike) -> NDArray[Any]:
+    arr = np.asarray(rois)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise ValueError(
+            f"rois must be an (n, height, width) array (or one (height, width) ROI), "
+            f"got shape {arr.shape}"
+        )
+    if arr.dtype not in _NATIVE_DTYPES:
+        if arr.dtype.kind not in "uif":
+            raise TypeError(
+                f"rois have dtype {arr.dtype}; expected uint8, uint16 or float32 "
+                "(other integer and float types are converted to float32)"
+            )
+        arr = arr.astype(np.float32)
+    return np.ascontiguousarray(arr)
+
+
+@attrs.frozen
+class CpuTracker:
+    """Vectorised XYZ tracker for square (or rectangular) bead ROIs.
+
+    Stateless apart from its options: safe to pickle into worker processes and to use
+    from several threads (the numba kernel releases the GIL). Create it with
+    :func:`create_tracker`.
+
+    Parameters
+    ----------
+    options : TrackerOptions
+        Algorithm options.
+
+    Raises
+    ------
+    ValueError
+        If ``backend="numba"`` is requested and numba cannot be imported.
+    """
+
+    options: TrackerOptions = attrs.field(factory=TrackerOptions)
+
+    def __attrs_post_init__(self) -> None:
+        if self.options.backend == "numba" and not _kernel_numba.AVAILABLE:
+            raise ValueError("TrackerOptions.backend='numba' but numba cannot be imported")
+
+    @property
+    def backend(self) -> str:
+        """The kernel in use: ``"numba"`` or ``"numpy"``."""
+        if self.options.backend == "numpy" or not _kernel_numba.AVAILABLE:
+            return "numpy"
+        return "numba"
+
+    def plan(self, roi_shape: tuple[int, int]) -> Plan:
+        """Concrete kernel parameters for ROIs of shape ``(height, width)``."""
+        return make_plan(self.options, int(roi_shape[0]), int(roi_shape[1]))
+
+    def n_bins(self, roi_shape: tuple[int, int]) -> int:
+        """Number of radial profile bins for ROIs of shape ``(height, width)``."""
+        return self.plan(roi_shape).n_bins
+
+    def bin_radii(self, roi_shape: tuple[int, int]) -> NDArray[np.float64]:
+        """Radius in pixels of each profile bin for ROIs of shape ``(height, width)``."""
+        return self.plan(roi_shape).bin_radii
+
+    def warm_up(self, roi_shape: tuple[int, int] = (64, 64)) -> None:
+        """Compile (or load from cache) the kernel for uint8, uint16 and float32 ROIs.
+
+        Call it once when a worker process starts so the first frames are not delayed.
+        """
+        for dtype in _NATIVE_DTYPES:
+            self.track(np.zeros((1, *roi_shape), dtype), return_profiles=True)
+
+    # -- tracking -----------------------------------------------------------------------
+
+    def check_zlut(self, zlut: ZLut, roi_shape: tuple[int, int]) -> None:
+        """Raise :class:`ZLutError` unless ``zlut`` fits ROIs of ``roi_shape``."""
+        plan = self.plan(roi_shape)
+        if zlut.n_bins != plan.n_bins:
+            raise ZLutError(
+                f"{zlut.n_bins} profile bins, but this tracker makes {plan.n_bins} bins for "
+                f"{plan.height}x{plan.width} ROIs (profile_oversample="
+                f"{self.options.profile_oversample}, r_max_px={self.options.r_max_px}); "
+                "build the Z-LUT with the same ROI size and options",
+                path=zlut.name,
+            )
+        used = int(np.count_nonzero(plan.bin_radii >= self.options.r_min_px))
+        if used < 3:
+            raise ZLutError(
+                f"only {used} profile bins lie at r >= r_min_px={self.options.r_min_px}; "
+                "at least 3 are needed to match profiles",
+                path=zlut.name,
+            )
+
+    def load_zlut(self, path: str, roi_shape: tuple[int, int]) -> ZLut:
+        """Load a Z-LUT file and check that it fits ROIs of ``roi_shape``."""
+        zlut = ZLut.load(path, n_bins=self.n_bins(roi_shape))
+        self.check_zlut(zlut, roi_shape)
+        return zlut
+
+    def _prepared(self, zlut: ZLut, plan: Plan) -> PreparedLut:
+        key = (plan.n_bins, plan.oversample, self.options.r_min_px)
+        per_lut = _PREPARED.setdefault(zlut, {})
+        prepared = per_lut.get(key)
+        if prepared is None:
+            used = plan.bin_radii >= self.options.r_min_px
+            prepared = prepare_lut(zlut.profiles, zlut.z_nm, used)
+            per_lut[key] = prepared
+        return prepared
+
+    def _run_kernel(
+        self, rois: NDArray[Any], plan: Plan, do_profile: bool
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float32], NDArray[np.int8]]:
+        n = rois.shape[0]
+        x = np.empty(n, np.float64)
+        y = np.empty(n, np.float64)
+        prof = np.empty((n, plan.n_bins if do_profile else 0), np.float32)
+        status = np.empty(n, np.int8)
+        if self.backend == "numba":
+            cos_x, sin_x = plan.dft_tables(plan.width, plan.n_freq_x)
+            cos_y, sin_y = plan.dft_tables(plan.height, plan.n_freq_y)
+            _kernel_numba.track_kernel(
+                rois, plan.sigma, plan.n_iter, plan.n_freq_x, plan.n_freq_y, plan.background,
+                do_profile, plan.n_bins, plan.oversample, cos_x, sin_x, cos_y, sin_y,
+                x, y, prof, status,
+            )  # fmt: skip
+        else:
+            track_numpy(rois, plan, do_profile, self.options.chunk_size, x, y, prof, status)
+        return x, y, prof, status
+
+    def track(
+        self, rois: ArrayLike, zlut: ZLut | None = None, *, return_profiles: bool = False
+    ) -> TrackResult:
+        """Track the bead in each ROI.
+
+        Parameters
+        ----------
+        rois : array_like, shape (n, height, width) or (height, width)
+            uint8, uint16 or float32 images (other integer/float types are converted
+            to float32). One bead per ROI, roughly centred (within a quarter of the
+            ROI size).
+        zlut : ZLut or None
+            Z look-up table built with the same ROI size and profile options; without
+            it ``z`` is NaN and no profile is computed unless requested.
+        return_profiles : bool
+            Also return the radial profiles.
+
+        Returns
+        -------
+        TrackResult
+            ``x`` (column), ``y`` (row) in pixels, ``z`` in nm, ``ok``, ``quality``,
+            ``status`` and optionally ``profiles``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For arrays of the wrong shape or type.
+        ZLutError
+            If ``zlut`` does not fit the ROI size and options.
+        """
+        arr = _as_rois(rois)
+        n, h, w = arr.shape
+        plan = self.plan((h, w))
+        if zlut is not None:
+            self.check_zlut(zlut, (h, w))
+        do_profile = return_profiles or zlut is not None
+        x, y, prof, status = self._run_kernel(arr, plan, do_profile)
+        if zlut is not None:
+            z, quality = lookup_z(
+                prof,
+                self._prepared(zlut, plan),
+                self.options.z_fit,
+                self.options.n_local,
+                self.options.min_quality,
+            )
+            z[status != 0] = np.nan
+            ok = (status == 0) & np.isfinite(z)
+        else:
+            z = np.full(n, np.nan)
+            quality = np.full(n, np.nan, np.float32)
+            ok = status == 0
+        return TrackResult(
+            x=x,
+            y=y,
+            z=z,
+            ok=ok,
+            quality=quality,
+            status=status,
+            profiles=prof if return_profiles else None,
+        )
+
+    # -- Z-LUT --------------------------------------------------------------------------
+
+    def make_zlut(
+        self,
+        stack: ArrayLike,
+        z_nm: ArrayLike,
+        *,
+        nm_per_px: float | None = None,
+        source: str = "",
+    ) -> ZLut:
+        """Build a Z-LUT from images of one bead at known heights.
+
+        Every image is tracked for its own sub-pixel centre; the radial profiles of the
+        images of one plane are averaged.
+
+        Parameters
+        ----------
+        stack : array_like, shape (n_planes, h, w) or (n_planes, n_images, h, w)
+            The images, plane by plane.
+        z_nm : array_like, shape (n_planes,)
+            Height of each plane in nm (strictly monotonic).
+        nm_per_px : float or None
+            Pixel size, recorded in the metadata.
+        source : str
+            Free text recorded in the metadata (e.g. bead id, sweep settings).
+
+        Returns
+        -------
+        ZLut
+            With metadata ``roi_shape``, ``n_bins``, ``profile_oversample``,
+            ``bin_radius_px``, ``nm_per_px``, ``images_used``, ``created``, ``source``,
+            ``backend`` and ``tracker_options``.
+
+        Raises
+        ------
+        ValueError
+            If ``stack`` or ``z_nm`` have the wrong shape.
+        ZLutError
+            If a plane has no trackable image, or z is not strictly monotonic, has
+            fewer than 3 planes, or is not finite.
+        """
+        arr = np.asarray(stack)
+        if arr.ndim == 3:
+            arr = arr[:, None]
+        if arr.ndim != 4:
+            raise ValueError(
+                "stack must be (n_planes, h, w) or (n_planes, n_images, h, w), "
+                f"got shape {arr.shape}"
+            )
+        z = np.asarray(z_nm, dtype=np.float64)
+        n_planes, n_images, h, w = arr.shape
+        if z.shape != (n_planes,):
+            raise ValueError(f"z_nm has shape {z.shape}; expected ({n_planes},), one per plane")
+        result = self.track(arr.reshape(n_planes * n_images, h, w), return_profiles=True)
+        assert result.profiles is not None
+        profiles = result.profiles.reshape(n_planes, n_images, -1).astype(np.float64)
+        good = (result.status == 0).reshape(n_planes, n_images)
+        used = good.sum(axis=1)
+        empty = np.flatnonzero(used == 0)
+        if empty.size:
+            first = int(empty[0])
+            why = TrackResult.status_message(int(result.status[first * n_images]))
+            raise ZLutError(
+                f"plane {first} (z={z[first]:g} nm): none of its {n_images} images could be "
+                f"tracked (first image: {why})",
+                path=source or None,
+            )
+        mean = np.where(good[:, :, None], profiles, 0.0).sum(axis=1) / used[:, None]
+        metadata = {
+            "roi_shape": [h, w],
+            "n_bins": int(mean.shape[1]),
+            "profile_oversample": self.options.profile_oversample,
+            "bin_radius_px": self.bin_radii((h, w)).tolist(),
+            "nm_per_px": nm_per_px,
+            "images_per_plane": n_images,
+            "images_used": used.tolist(),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "source": source,
+            "backend": self.backend,
+            "tracker_options": self.options.to_dict(),
+        }
+        return ZLut(z_nm=z, profiles=mean, metadata=metadata)
+
+
+def create_tracker(**options: Any) -> CpuTracker:
+    """Create a :class:`CpuTracker`.
+
+    Parameters
+    ----------
+    **options
+        Fields of :class:`TrackerOptions` (for example ``n_xy_iterations=3``,
+        ``profile_oversample=1``, ``r_min_px=2.0``, ``backend="auto"``).
+
+    Returns
+    -------
+    CpuTracker
+
+    Raises
+    ------
+    TypeError
+        For an unknown option name.
+    ValueError
+        For an invalid option value.
+    """
+    known = {f.name for f in attrs.fields(TrackerOptions)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(
+            f"create_tracker() got unknown option(s) {', '.join(unknown)}; "
+            f"valid options: {', '.join(sorted(known))}"
+        )
+    return CpuTracker(TrackerOptions(**options))
