@@ -209,9 +209,10 @@ def main(argv: list[str] | None = None) -> None:
               f"{med / pipe:6.1f}  {notes.get(key, '')}")
     ratios = ", ".join(f"{_summary(results[m])[1] / pipe:.1f} ({m})" for m in modes)
     print(f"median ring/pipe ratio: {ratios}")
-    if "touch" in results:
+    if "touch" in results and (args.height, args.width, dtype.itemsize) == (1024, 1024, 1):
         met = _summary(results["touch"])[1] >= 6000
-        print(f"target >= 6,000 frames/s (median, touch): {'met' if met else 'NOT met'}")
+        print(f"target >= 6,000 frames/s of 1024x1024 uint8 (median, touch): "
+              f"{'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

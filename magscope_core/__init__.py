@@ -20,7 +20,35 @@ session assembly            ``_app``, ``_session``, ``_pipeline``, ``_camera_man
 
 from __future__ import annotations
 
-from magscope_core._app import SessionPlan, SetupError, choose_camera, plan_session
+from magscope_core._acquisition import (
+    MODES,
+    GetAcquisition,
+    GetCapture,
+    GetZLut,
+    LoadZLut,
+    NewRecording,
+    SetAcquisitionMode,
+    SetOutputFolder,
+    SetSaving,
+    StartCapture,
+    UnloadZLut,
+)
+from magscope_core._app import (
+    SessionPlan,
+    SetupError,
+    choose_camera,
+    choose_tracker,
+    plan_session,
+)
+from magscope_core._beadfind import find_beads
+from magscope_core._beads import (
+    AddBead,
+    ClearBeads,
+    GetBeads,
+    MoveBead,
+    ReassignBead,
+    RemoveBead,
+)
 from magscope_core._buffers import (
     BeadRoiTable,
     LiveProfile,
@@ -33,6 +61,7 @@ from magscope_core._buffers import (
 from magscope_core._builtin import (
     CameraConnected,
     FilesWritten,
+    FindBeads,
     GetCameraSettings,
     GetPipelineStats,
     GetStatus,
@@ -45,6 +74,15 @@ from magscope_core._builtin import (
 from magscope_core._camera import Camera, CameraError, CameraInfo
 from magscope_core._camera_manager import CameraManager
 from magscope_core._commands import Command, CommandSpec, CommandValidationError, Route
+from magscope_core._core_plugin import CORE_COMMANDS
+from magscope_core._hardware import (
+    GetFocus,
+    GetMagnet,
+    HardwareManager,
+    MoveFocus,
+    MoveMagnet,
+    SetForce,
+)
 from magscope_core._hookspecs import hookimpl, hookspec
 from magscope_core._hub import Hub, HubConfig
 from magscope_core._hub_child import ManagerEntry
@@ -86,10 +124,15 @@ from magscope_core._specs import (
     WriterSpec,
 )
 from magscope_core._status import ManagerState
+from magscope_core._tracker import Tracker, TrackOutput
 from magscope_core._version import __version__
-from magscope_core._writer import Writer
+from magscope_core._writer import RoiBatch, TracksBatch, Writer, WriterBase
+from magscope_core._zlut_sweep import CancelZLutSweep, GetZLutSweep, StartZLutSweep
 
 __all__ = [
+    "CORE_COMMANDS",
+    "MODES",
+    "AddBead",
     "BeadRoiTable",
     "Camera",
     "CameraConnected",
@@ -97,6 +140,8 @@ __all__ = [
     "CameraInfo",
     "CameraManager",
     "CameraSpec",
+    "CancelZLutSweep",
+    "ClearBeads",
     "Command",
     "CommandConflictError",
     "CommandError",
@@ -106,18 +151,32 @@ __all__ = [
     "Contribution",
     "CoreSettings",
     "FilesWritten",
+    "FindBeads",
+    "GetAcquisition",
+    "GetBeads",
     "GetCameraSettings",
+    "GetCapture",
+    "GetFocus",
+    "GetMagnet",
     "GetPipelineStats",
     "GetStatus",
+    "GetZLut",
+    "GetZLutSweep",
+    "HardwareManager",
     "HealthCheckSpec",
     "HealthResult",
     "Hub",
     "HubConfig",
     "LiveProfile",
+    "LoadZLut",
     "ManagerEntry",
     "ManagerProcess",
     "ManagerSpec",
     "ManagerState",
+    "MoveBead",
+    "MoveFocus",
+    "MoveMagnet",
+    "NewRecording",
     "PanelSpec",
     "Ping",
     "PipelineManager",
@@ -125,14 +184,21 @@ __all__ = [
     "PluginRecord",
     "PluginSet",
     "Quit",
+    "ReassignBead",
     "RegisteredCommand",
     "RemoteError",
+    "RemoveBead",
     "RestartPolicy",
+    "RoiBatch",
     "Route",
     "SessionMemory",
     "SessionPlan",
     "SetAcquisition",
+    "SetAcquisitionMode",
     "SetCameraSetting",
+    "SetForce",
+    "SetOutputFolder",
+    "SetSaving",
     "SettingInfo",
     "SettingsError",
     "SettingsProblem",
@@ -142,16 +208,25 @@ __all__ = [
     "SharedCounters",
     "SharedResources",
     "Shutdown",
+    "StartCapture",
+    "StartZLutSweep",
+    "TrackOutput",
+    "Tracker",
     "TrackerSpec",
+    "TracksBatch",
     "TracksMatrix",
     "UnknownCommandError",
+    "UnloadZLut",
     "VideoRing",
     "Writer",
+    "WriterBase",
     "WriterSpec",
     "__version__",
     "choose_camera",
+    "choose_tracker",
     "cleanup_stale_segments",
     "describe",
+    "find_beads",
     "handles",
     "hookimpl",
     "hookspec",

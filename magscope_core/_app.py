@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from magscope_core._acquisition import mode_parts
 from magscope_core._camera_manager import CameraManager
 from magscope_core._commands import CommandSpec
 from magscope_core._hub import HubConfig
@@ -17,15 +18,16 @@ from magscope_core._hub_child import ManagerEntry
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import Contribution, PluginSet
 from magscope_core._settings import CoreSettings, SettingsStore, default_output_dir
-from magscope_core._specs import CameraSpec, ManagerSpec, RestartPolicy
+from magscope_core._specs import CameraSpec, ManagerSpec, RestartPolicy, TrackerSpec
 from magscope_core._version import __version__
 
-__all__ = ["SessionPlan", "SetupError", "choose_camera", "plan_session"]
+__all__ = ["SessionPlan", "SetupError", "choose_camera", "choose_tracker", "plan_session"]
 
 log = logging.getLogger("magscope")
 
 CAMERA_MANAGER = "camera"
 PIPELINE_MANAGER = "pipeline"
+RESERVED_NAMES = frozenset({CAMERA_MANAGER, PIPELINE_MANAGER, "hub", "zlut"})
 
 
 class SetupError(RuntimeError):
@@ -42,6 +44,8 @@ class SessionPlan:
     out_dir: Path
     camera: str
     writers: tuple[str, ...]
+    tracker: str | None = None
+    mode: str = "track"
 
 
 def choose_camera(plugins: PluginSet, name: str | None) -> Contribution[CameraSpec]:
@@ -67,13 +71,44 @@ def choose_camera(plugins: PluginSet, name: str | None) -> Contribution[CameraSp
     return max(cameras.values(), key=lambda c: (c.spec.priority, c.spec.name))
 
 
-def _settings_for(store: SettingsStore | None, namespace: str) -> dict[str, Any]:
+def choose_tracker(plugins: PluginSet, name: str | None) -> Contribution[TrackerSpec] | None:
+    """The tracker named ``name``, or the installed one with the highest priority.
+
+    Returns None when no tracker plugin is installed (frames are still recorded).
+
+    Raises
+    ------
+    SetupError
+        If ``name`` is given but not installed.
+    """
+    trackers = dict(plugins.trackers)
+    if name:
+        if name not in trackers:
+            raise SetupError(
+                f"unknown tracker {name!r}; installed trackers: "
+                f"{', '.join(sorted(trackers)) or 'none'}"
+            )
+        return trackers[name]
+    if not trackers:
+        return None
+    return max(trackers.values(), key=lambda c: (c.spec.priority, c.spec.name))
+
+
+def _settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
+    """Factory keyword arguments from the settings namespace of a spec.
+
+    That is the namespace whose schema is ``spec.settings`` or, without a schema, the
+    namespace named like the spec.
+    """
     if store is None:
         return {}
-    try:
-        return dict(attrs.asdict(store.get(namespace)))
-    except Exception:
-        return {}
+    schema = getattr(spec, "settings", None)
+    for namespace in store.namespaces:
+        if (schema is not None and store.schema(namespace) is schema) or (
+            schema is None and namespace == spec.name
+        ):
+            return dict(attrs.asdict(store.get(namespace)))
+    return {}
 
 
 def plan_session(
@@ -84,6 +119,11 @@ def plan_session(
     out_dir: Path | None = None,
     writers: Sequence[str] | None = None,
     with_managers: bool = True,
+    tracker: str | None = None,
+    mode: str | None = None,
+    saving: bool = True,
+    zlut: Path | None = None,
+    n_workers: int | None = None,
 ) -> SessionPlan:
     """Decide what a run starts.
 
@@ -102,10 +142,26 @@ def plan_session(
         Writer names to enable (default: every writer whose spec is enabled by default).
     with_managers
         Also start every ``autostart`` manager that plugins contribute.
+    tracker
+        Tracker name (default: ``core.default_tracker``, else the highest priority).
+    mode
+        Acquisition mode (default: ``core.acquisition_mode``).
+    saving
+        Whether writers get data from the start.
+    zlut
+        A Z-LUT file to load at start.
+    n_workers
+        Tracker worker processes (default: ``core.tracker_workers``).
     """
     core: CoreSettings = store.get("core") if store is not None else CoreSettings()
     cam = choose_camera(plugins, camera or core.default_camera or None)
-    cam_options = {**cam.spec.options, **_settings_for(store, cam.spec.name)}
+    cam_options = {**cam.spec.options, **_settings_for(store, cam.spec)}
+    trk = choose_tracker(plugins, tracker or core.default_tracker or None)
+    mode = mode or core.acquisition_mode
+    try:
+        mode_parts(mode)
+    except ValueError as exc:
+        raise SetupError(str(exc)) from None
     if out_dir is None:
         out_dir = Path(core.output_dir) if core.output_dir else default_output_dir()
         out_dir = out_dir / time.strftime("%Y-%m-%d_%H-%M-%S")
@@ -124,6 +180,8 @@ def plan_session(
         "magscope_core_version": __version__,
         "camera": cam.spec.name,
         "camera_plugin": cam.origin,
+        "tracker": trk.spec.name if trk is not None else None,
+        "acquisition_mode": mode,
         "plugins": {p.name: p.version for p in plugins.loaded},
         "settings": store.to_dict() if store is not None else {},
     }
@@ -131,7 +189,7 @@ def plan_session(
         (
             name,
             available[name].spec.factory,
-            {**available[name].spec.options, **_settings_for(store, name)},
+            {**available[name].spec.options, **_settings_for(store, available[name].spec)},
         )
         for name in chosen
     ]
@@ -139,7 +197,7 @@ def plan_session(
         ManagerEntry(
             ManagerSpec(
                 CAMERA_MANAGER,
-                CameraManager,
+                cam.spec.manager or CameraManager,
                 options={"camera_factory": cam.spec.factory, "camera_options": cam_options},
                 restart=RestartPolicy("restart"),
                 description=f"camera {cam.spec.name}",
@@ -152,7 +210,20 @@ def plan_session(
             ManagerSpec(
                 PIPELINE_MANAGER,
                 PipelineManager,
-                options={"writers": writer_list, "out_dir": str(out_dir), "metadata": metadata},
+                options={
+                    "writers": writer_list,
+                    "out_dir": str(out_dir),
+                    "metadata": metadata,
+                    "tracker": (
+                        (trk.spec.name, trk.spec.factory,
+                         {**trk.spec.options, **_settings_for(store, trk.spec)})
+                        if trk is not None else None
+                    ),
+                    "n_workers": n_workers or core.tracker_workers,
+                    "mode": mode,
+                    "saving": saving,
+                    "zlut_path": str(zlut) if zlut else None,
+                },
                 restart=RestartPolicy("restart"),
                 description="stack dispatcher and writers",
             )
@@ -160,7 +231,14 @@ def plan_session(
     ]
     if with_managers:
         for name, contrib in sorted(plugins.managers.items()):
-            if contrib.spec.autostart and name not in (CAMERA_MANAGER, PIPELINE_MANAGER):
+            if name in RESERVED_NAMES:
+                raise SetupError(
+                    f"plugin {contrib.plugin!r} ({contrib.distribution}) contributes a manager "
+                    f"named {name!r}, a name reserved by the core "
+                    f"({', '.join(sorted(RESERVED_NAMES))}); rename it or disable the plugin "
+                    "with MAGSCOPE_DISABLE_PLUGINS"
+                )
+            if contrib.spec.autostart:
                 entries.append(ManagerEntry(contrib.spec, contrib.plugin, contrib.distribution))
     commands = tuple(
         (c.spec, c.plugin, c.distribution)
@@ -177,6 +255,7 @@ def plan_session(
         heartbeat_timeout_s=core.heartbeat_timeout_s,
         join_timeout_s=core.join_timeout_s,
         log_level=logging.getLevelName(core.log_level),
+        roi_size=core.roi_size,
     )
     return SessionPlan(
         managers=tuple(entries),
@@ -185,4 +264,6 @@ def plan_session(
         out_dir=out_dir,
         camera=cam.spec.name,
         writers=tuple(chosen),
+        tracker=trk.spec.name if trk is not None else None,
+        mode=mode,
     )

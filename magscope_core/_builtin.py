@@ -13,6 +13,7 @@ __all__ = [
     "BUILTIN_COMMANDS",
     "CameraConnected",
     "FilesWritten",
+    "FindBeads",
     "GetCameraSettings",
     "GetPipelineStats",
     "GetStatus",
@@ -84,11 +85,20 @@ class PipelineFinished(Command):
     stacks: int
     frames: int
     failed_writers: dict[str, str]
+    stacks_tracked: int = 0
 
 
 @attrs.frozen
 class GetPipelineStats(Command):
     """Return the pipeline's counts (stacks and frames processed, writer errors)."""
+
+
+@attrs.frozen
+class FindBeads(Command):
+    """Return up to ``n`` bead centres ``[(x, y), ...]`` for ROIs of ``size`` px."""
+
+    n: int
+    size: int = 64
 
 
 @attrs.frozen
@@ -109,5 +119,6 @@ BUILTIN_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(FilesWritten, Route.HUB, False, "a writer reports finished files"),
     CommandSpec(PipelineFinished, Route.HUB, False, "final pipeline counts"),
     CommandSpec(GetPipelineStats, Route.DIRECT, True, "stacks/frames processed, writer errors"),
+    CommandSpec(FindBeads, Route.DIRECT, True, "bead centres found by the camera"),
     CommandSpec(SetAcquisition, Route.BROADCAST, True, "acquisition on/off"),
 )

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from magscope_core._beadfind import find_beads
 from magscope_core._builtin import (
     CameraConnected,
+    FindBeads,
     GetCameraSettings,
     SetAcquisition,
     SetCameraSetting,
@@ -120,6 +122,23 @@ class CameraManager(ManagerProcess):
         """Return all camera settings."""
         assert self.camera is not None
         return dict(self.camera.get_settings())
+
+    @handles(FindBeads)
+    def find_beads(self, cmd: FindBeads) -> list[tuple[float, float]]:
+        """Bead centres: from the camera if it knows them, else found in the newest frame."""
+        assert self.camera is not None and self.info is not None
+        half = cmd.size / 2
+        known = getattr(self.camera, "bead_positions", None)
+        if callable(known):
+            centres = []
+            for site in known():
+                x, y = getattr(site, "roi_center", (site.x_px, site.y_px))
+                if half <= x <= self.info.width - half and half <= y <= self.info.height - half:
+                    centres.append((float(x), float(y)))
+            return centres[: cmd.n]
+        latest = self.ring.peek_latest()
+        frame = latest.frame if latest is not None else self._scratch
+        return find_beads(frame, cmd.n, cmd.size)
 
     @handles(SetAcquisition)
     def set_acquisition(self, cmd: SetAcquisition) -> None:

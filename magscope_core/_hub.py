@@ -24,8 +24,8 @@ from typing import Any
 
 import attrs
 
+from magscope_core._beads import BEAD_HANDLERS, BeadHandlers, GetBeads
 from magscope_core._builtin import (
-    BUILTIN_COMMANDS,
     CameraConnected,
     FilesWritten,
     GetStatus,
@@ -35,6 +35,7 @@ from magscope_core._builtin import (
     Shutdown,
 )
 from magscope_core._commands import Command, CommandSpec, Route, validate_command
+from magscope_core._core_plugin import CORE_COMMANDS
 from magscope_core._hub_child import Child, ManagerEntry
 from magscope_core._messages import (
     CommandError,
@@ -66,9 +67,10 @@ class HubConfig:
     join_timeout_s: float = 5.0
     start_timeout_s: float = 30.0
     log_level: int = logging.INFO
+    roi_size: int = 64
 
 
-class Hub(Router, Supervisor):
+class Hub(BeadHandlers, Router, Supervisor):
     """Run a session: shared memory, manager processes, command routing, supervision.
 
     Parameters
@@ -94,6 +96,7 @@ class Hub(Router, Supervisor):
         config: HubConfig | None = None,
     ) -> None:
         self.config = config or HubConfig()
+        self.roi_size = self.config.roi_size
         self._entries = {e.spec.name: e for e in managers}
         if len(self._entries) != len(managers):
             names = [e.spec.name for e in managers]
@@ -136,7 +139,7 @@ class Hub(Router, Supervisor):
             If a manager handles a command that no plugin registered.
         """
         registry = CommandRegistry()
-        for spec in BUILTIN_COMMANDS:
+        for spec in CORE_COMMANDS:
             registry.add_command(spec, "magscope-core", "magscope-core")
         for spec, plugin, dist in commands:
             registry.add_command(spec, plugin, dist)
@@ -172,6 +175,12 @@ class Hub(Router, Supervisor):
             tracks_capacity=c.tracks_capacity,
             max_beads=c.max_beads,
             profile_length=c.profile_length,
+            telemetry={
+                name: (tuple(getattr(e.spec.factory, "telemetry_columns", ())),
+                       int(getattr(e.spec.factory, "telemetry_capacity", 100_000)))
+                for name, e in self._entries.items()
+                if getattr(e.spec.factory, "telemetry_columns", ())
+            },
         )
         self._thread = threading.Thread(target=self._run, name="magscope-hub", daemon=True)
         self._thread.start()
@@ -299,6 +308,7 @@ class Hub(Router, Supervisor):
         FilesWritten: "_on_files_written",
         SetAcquisition: "_on_set_acquisition",
         PipelineFinished: "_on_pipeline_finished",
+        **BEAD_HANDLERS,
     }
 
     @classmethod
@@ -323,7 +333,8 @@ class Hub(Router, Supervisor):
 
     def _on_pipeline_finished(self, cmd: PipelineFinished) -> None:
         self.pipeline_final = {"stacks": cmd.stacks, "frames": cmd.frames,
-                               "failed_writers": dict(cmd.failed_writers)}
+                               "failed_writers": dict(cmd.failed_writers),
+                               "stacks_tracked": cmd.stacks_tracked}
 
     def _on_set_acquisition(self, cmd: SetAcquisition) -> None:
         self.acquiring = cmd.on
@@ -349,6 +360,7 @@ class Hub(Router, Supervisor):
             "managers": managers,
             "counters": self.session.counters_snapshot(),
             "ring": self.session.ring_stats(),
+            "beads": self._on_get_beads(GetBeads()),
             "acquiring": self.acquiring,
             "errors": len(self.errors),
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -46,6 +47,7 @@ class Child:
     restarts: int = 0
     restart_at: float | None = None
     restart_times: list[float] = attrs.field(factory=list)
+    started_at: float = attrs.field(factory=time.monotonic)
 
     def send(self, obj: Any) -> None:
         """Send ``obj`` to the process.

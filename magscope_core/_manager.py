@@ -218,6 +218,10 @@ class ManagerProcess:
             or did not answer within ``timeout`` seconds.
         """
         target = self._check_route(command, to)
+        if target is None:
+            raise CommandError(
+                f"{type(command).__name__} is a broadcast command; use send(), not call()"
+            )
         rid = next(self._request_ids)
         self._sender.send(Envelope(command, self.name, rid, target))
         deadline = time.monotonic() + timeout
@@ -259,21 +263,24 @@ class ManagerProcess:
         if entry.route.value == "broadcast":
             return None
         target = targets[0]
-        if target != HUB and self._status.state(target) is not ManagerState.RUNNING:
+        if target != HUB and self._status.state(target) not in (
+            ManagerState.RUNNING,
+            ManagerState.STARTING,
+        ):
             raise CommandError(
                 f"{entry.name}: manager {target!r} is {self._status.state(target).name.lower()}"
             )
         return target
 
     # ------------------------------------------------------------------ child side
-    def _bind(self, boot: Bootstrap) -> None:
+    def _bind(self, boot: Bootstrap, sender: _ConnSender | None = None) -> None:
         self.name = boot.name
         self.plugin = boot.plugin
         self.distribution = boot.distribution
         self.log = logging.getLogger(f"magscope.{boot.name}")
         self.resources = boot.resources
         self._conn = boot.conn
-        self._sender = _ConnSender(boot.conn)
+        self._sender = sender or _ConnSender(boot.conn)
         self._registry = boot.registry
         self._heartbeat_interval = boot.heartbeat_interval
         self._status = StatusBoard(boot.resources.counters())
@@ -410,7 +417,7 @@ def child_main(boot: Bootstrap) -> None:
                 f"factory {boot.factory!r} of manager {boot.name!r} returned "
                 f"{type(manager).__name__}, expected a ManagerProcess"
             )
-        manager._bind(boot)
+        manager._bind(boot, sender)
 
         def _on_sigterm(signum: int, frame: Any) -> None:
             assert manager is not None

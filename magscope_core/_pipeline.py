@@ -1,155 +1,366 @@
-"""The pipeline manager: claims full stacks from the video ring and feeds the writers.
+"""The pipeline manager: the video ring's dispatcher.
 
-It is the single *dispatcher* of the ring: it claims ready stacks in order, hands them
-to every writer (and, once trackers are added, to the tracker workers), then releases
-them. It sleeps until the camera manager pokes it that a stack is ready.
+It claims full stacks in order, hands them to the tracker workers (whichever is idle),
+feeds the writers according to the acquisition mode, puts tracked positions into the
+shared tracks matrix and releases the stacks. It sleeps until the camera manager pokes
+it that a stack is ready, or a worker answers. Nothing here blocks the camera: when
+the ring is full the camera drops frames and counts them.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from magscope_core._acquisition import (
+    GetAcquisition,
+    GetCapture,
+    GetZLut,
+    LoadZLut,
+    NewRecording,
+    SetAcquisitionMode,
+    SetOutputFolder,
+    SetSaving,
+    StartCapture,
+    UnloadZLut,
+    mode_parts,
+)
 from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
 from magscope_core._manager import ManagerProcess, handles
+from magscope_core._recording import Recording
+from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois
+from magscope_core._writer import RoiBatch, TracksBatch
+from magscope_core._zlut_sweep import SweepHandlers
 
 __all__ = ["PipelineManager"]
 
 
-class PipelineManager(ManagerProcess):
-    """Dispatch ring stacks to writers.
+class PipelineManager(SweepHandlers, ManagerProcess):
+    """Dispatch ring stacks to tracker workers and writers.
 
     Parameters
     ----------
     writers
-        ``(name, factory, options)`` for each writer; ``factory(**options)`` returns a
-        :class:`~magscope_core.Writer`.
+        ``(name, factory, options)`` for each writer.
     out_dir
-        Folder for the files (created).
+        Folder for the files.
     metadata
-        Extra metadata handed to every writer (settings, plugin versions, ...).
+        Metadata handed to every writer.
+    tracker
+        ``(name, factory, options)`` of the tracker, or None to record without tracking.
+    n_workers
+        Tracker worker processes.
+    mode
+        Acquisition mode at start (see :data:`~magscope_core.MODES`).
+    saving
+        Whether writers get data from the start.
+    zlut_path
+        A Z-LUT file to load at start.
     """
 
-    tick_interval = 0.25  # catch up even if a poke was lost
+    tick_interval = 0.25  # telemetry, sweep steps, and a catch-up if a poke was lost
 
     def __init__(
         self,
         writers: list[tuple[str, Callable[..., Any], dict[str, Any]]] | None = None,
         out_dir: str | None = None,
         metadata: dict[str, Any] | None = None,
+        tracker: tuple[str, Callable[..., Any], dict[str, Any]] | None = None,
+        n_workers: int = 2,
+        mode: str = "track",
+        saving: bool = True,
+        zlut_path: str | None = None,
     ) -> None:
         super().__init__()
-        self._writer_specs = list(writers or [])
-        self._out_dir = Path(out_dir) if out_dir else None
-        self._metadata = dict(metadata or {})
-        self._writers: dict[str, Any] = {}
-        self._failed: dict[str, str] = {}
+        mode_parts(mode)
+        self.recording = Recording(list(writers or []), Path(out_dir) if out_dir else None,
+                                   dict(metadata or {}))
+        self._tracker_spec = tracker
+        self._n_workers = max(1, n_workers)
+        self.mode = mode
+        self.saving = saving
+        self._zlut_path = zlut_path
+        self.zlut: Any = None
+        self.zlut_meta: dict[str, Any] | None = None
+        self.pool: WorkerPool | None = None
+        self._seq = 0
+        self._inflight: dict[int, tuple[int, Any, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._roi_version = -1
+        self._rois = (np.zeros(0, np.int64), np.zeros((0, 3), np.int64))
+        self._captures: dict[int, dict[str, Any]] = {}
+        self._next_token = 1
+        self._telemetry_cursors: dict[str, int] = {}
         self.stacks = 0
         self.frames = 0
+        self.tracked = 0
+        self._track_seconds = 0.0
 
+    # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
-        """Attach the ring and open every writer."""
-        self.ring = self.resources.ring()
-        self.counters = self.resources.counters()
-        self._notify = self.resources.stack_notify_recv
-        info = self.resources.camera_info
-        if self._writer_specs:
-            if self._out_dir is None:
-                raise ValueError("writers are configured but no output folder was given")
-            self._out_dir.mkdir(parents=True, exist_ok=True)
-        for name, factory, options in self._writer_specs:
-            try:
-                writer = factory(**options)
-                writer.open(self._out_dir, info, self._metadata)
-            except Exception as exc:
-                self._writer_failed(name, exc, "opening")
-                continue
-            self._writers[name] = writer
+        """Attach buffers, release stacks a crashed predecessor left claimed, start workers."""
+        res = self.resources
+        self.ring = res.ring()
+        self.counters = res.counters()
+        self.tracks = res.tracks()
+        self.rois_table = res.rois()
+        self.info = res.camera_info
+        self._notify = res.stack_notify_recv
+        for index in self.ring.claimed():
+            self.log.warning("releasing stack %d left claimed by a previous pipeline", index)
+            self.ring.release(index)
+        self._telemetry_cursors = {n: res.telemetry(n).total_written
+                                   for n in res.telemetry_handles}
+        if self._tracker_spec is not None:
+            _, factory, options = self._tracker_spec
+            self.tracker = factory(**options)
+            self.pool = WorkerPool(self._n_workers, res.ring_handle, factory, options)
+            if self._zlut_path:
+                self.load_zlut(LoadZLut(path=self._zlut_path))
+        self.recording.start(self.info, self.saving, self._report_files)
 
     def wait_objects(self) -> list[Any]:
-        """Wake up when the camera manager pokes."""
-        return [self._notify]
+        """The camera's pokes and the workers' pipes."""
+        return [self._notify, *(self.pool.wait_objects() if self.pool else [])]
 
     def on_ready(self, obj: Any) -> None:
-        """Drain the pokes and process every ready stack."""
-        try:
-            while obj.poll():
-                obj.recv_bytes()
-        except (EOFError, OSError):
-            pass
+        """A poke (stacks ready) or a worker result."""
+        if obj is self._notify:
+            try:
+                while obj.poll():
+                    obj.recv_bytes()
+            except (EOFError, OSError):
+                pass
+        elif self.pool is not None:
+            for item in self.pool.collect(obj):
+                if isinstance(item, TaskResult):
+                    self._track_done(item)
         self._process_ready()
 
     def tick(self) -> None:
-        """Process ready stacks (in case a poke was missed)."""
+        """Telemetry to the writers, sweep steps, and any stack a lost poke left."""
         self._process_ready()
+        self._write_telemetry()
+        self.sweep_tick()
 
-    def _process_ready(self) -> None:
-        while not self.quitting:
+    def teardown(self) -> None:
+        """Finish what is in flight, close the workers and the writers, report."""
+        if hasattr(self, "ring"):
+            deadline = time.monotonic() + 5.0
+            self._process_ready(force=True)
+            while self._inflight and self.pool is not None and time.monotonic() < deadline:
+                from multiprocessing.connection import wait
+
+                for obj in wait(self.pool.wait_objects(), 0.2):
+                    for item in self.pool.collect(obj):
+                        if isinstance(item, TaskResult):
+                            self._track_done(item)
+            for seq in list(self._inflight):
+                self.ring.release(self._inflight.pop(seq)[0])
+            self._write_telemetry()
+        if self.pool is not None:
+            self.pool.close()
+        self.recording.stop(self._stats())
+        try:
+            self.send(PipelineFinished(self.stacks, self.frames, dict(self.recording.failed),
+                                       self.tracked))
+        except Exception as exc:
+            self.log.warning("could not report the final counts: %s", exc)
+
+    def _report_files(self, writer: str, paths: list[Path]) -> None:
+        self.send(FilesWritten(writer=writer, paths=tuple(str(p) for p in paths)))
+
+    # ------------------------------------------------------------------ the flow
+    def _current_rois(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.rois_table.version != self._roi_version:
+            snap = self.rois_table.snapshot()
+            self._roi_version = snap.version
+            self._rois = (snap.ids.copy(), snap.rois.copy())
+        return self._rois
+
+    def _process_ready(self, force: bool = False) -> None:
+        while force or not self.quitting:
             view = self.ring.claim_next()
             if view is None:
                 return
-            try:
-                self.counters.add("reserved_stacks", 1)
-                for name, writer in list(self._writers.items()):
-                    try:
-                        writer.write_stack(view.frames, view.timestamps, view.first_frame)
-                    except Exception as exc:
-                        self._writer_failed(name, exc, f"writing stack {view.index}")
-            finally:
+            self.counters.set("reserved_stacks", len(self.ring.claimed()))
+            track, video = mode_parts(self.mode)
+            ids, rois = self._current_rois()
+            seq = self._seq
+            self._seq += 1
+            self.stacks += 1
+            self.frames += len(view)
+            crops = None
+            if ids.size and (video == "rois" or self._captures):
+                try:
+                    crops = crop_rois(view.frames, rois)
+                except ValueError as exc:
+                    self.log.error("cannot crop bead ROIs: %s", exc)
+            self._feed_captures(ids, crops)
+            if self.saving:
+                if video == "full":
+                    self.recording.write("write_stack", view.frames, view.timestamps,
+                                         view.first_frame)
+                elif video == "rois" and crops is not None:
+                    self.recording.write("write_rois", RoiBatch(
+                        seq, view.frame_numbers.copy(), view.timestamps.copy(), ids,
+                        crops, rois[:, 0], rois[:, 1]))
+            if track and ids.size and self.pool is not None:
+                self._inflight[seq] = (view.index, ids, rois, view.frame_numbers.copy(),
+                                       view.timestamps.copy())
+                self.pool.submit(Task(seq, view.index, rois))
+                self.counters.set("video_busy_count", self.pool.busy)
+            else:
                 self.ring.release(view.index)
                 self.counters.add("completed_stacks", 1)
-            self.stacks += 1
-            self.frames += int(view.frames.shape[0])
 
-    def _writer_failed(self, name: str, exc: Exception, what: str) -> None:
-        """A failing writer is reported and disabled; the others keep going."""
-        message = f"writer {name!r} failed while {what}: {type(exc).__name__}: {exc}"
-        self._failed[name] = message
-        writer = self._writers.pop(name, None)
-        self.log.error("%s; it is disabled for the rest of the run", message)
-        if writer is not None:
-            try:
-                paths = writer.close()
-                self._report_files(name, paths)
-            except Exception as close_exc:
-                self.log.error("writer %r could not close: %s", name, close_exc)
+    def _track_done(self, result: TaskResult) -> None:
+        entry = self._inflight.pop(result.seq, None)
+        if entry is None:
+            return
+        index, ids, rois, numbers, stamps = entry
+        self.ring.release(index)
+        self.counters.add("completed_stacks", 1)
+        assert self.pool is not None
+        self.counters.set("video_busy_count", self.pool.busy)
+        if result.error is not None:
+            self.log.error("tracking stack %d failed:\n%s", result.seq, result.error)
+            return
+        assert result.x is not None and result.y is not None and result.z is not None
+        self._track_seconds += result.seconds
+        self.tracked += 1
+        assert self.info is not None
+        nm = self.info.nm_per_px
+        x_nm = (result.x + rois[:, 0]) * nm
+        y_nm = (result.y + rois[:, 1]) * nm
+        batch = TracksBatch(result.seq, numbers, stamps, ids, x_nm, y_nm, result.z,
+                            rois[:, 0], rois[:, 1])
+        nf, nb = x_nm.shape
+        rows = np.column_stack([
+            np.repeat(stamps, nb), x_nm.ravel(), y_nm.ravel(), result.z.ravel(),
+            np.tile(ids, nf), np.tile(rois[:, 0], nf), np.tile(rois[:, 1], nf),
+        ])
+        self.tracks.append(rows)
+        self.counters.add("tracks_rows", rows.shape[0])
+        if self.saving and mode_parts(self.mode)[0]:
+            self.recording.write("write_tracks", batch)
 
-    def _report_files(self, name: str, paths: list[Path]) -> None:
-        try:
-            self.send(FilesWritten(writer=name, paths=tuple(str(p) for p in paths)))
-        except Exception as exc:
-            self.log.warning("could not report files of %s: %s", name, exc)
+    def _write_telemetry(self) -> None:
+        for name, cursor in self._telemetry_cursors.items():
+            ring = self.resources.telemetry(name)
+            read = ring.read_since(cursor)
+            self._telemetry_cursors[name] = read.cursor
+            if self.saving and read.rows.shape[0]:
+                self.recording.write("write_telemetry", name, ring.columns, read.rows)
 
+    def _feed_captures(self, ids: np.ndarray, crops: np.ndarray | None) -> None:
+        for cap in self._captures.values():
+            if cap["done"] or crops is None:
+                continue
+            where = np.flatnonzero(ids == cap["bead"])
+            if where.size:
+                cap["frames"].append(crops[:, int(where[0])].copy())
+                if sum(len(f) for f in cap["frames"]) >= cap["n"]:
+                    cap["done"] = True
+
+    def _stats(self) -> dict[str, Any]:
+        return {
+            "stacks": self.stacks,
+            "frames": self.frames,
+            "stacks_tracked": self.tracked,
+            "frames_dropped": self.ring.frames_dropped if hasattr(self, "ring") else 0,
+            "frames_written_to_ring": self.ring.frames_written if hasattr(self, "ring") else 0,
+            "worker_restarts": self.pool.restarts if self.pool else 0,
+        }
+
+    # ------------------------------------------------------------------ commands
     @handles(GetPipelineStats)
     def stats(self, cmd: GetPipelineStats) -> dict[str, Any]:
-        """Stacks and frames processed so far, and failed writers."""
-        return {"stacks": self.stacks, "frames": self.frames, "failed_writers": dict(self._failed)}
+        """Stacks and frames processed, failed writers, tracking time per stack."""
+        return {**self._stats(), "failed_writers": dict(self.recording.failed),
+                "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),
+                "workers": self.pool.size if self.pool else 0,
+                "workers_busy": self.pool.busy if self.pool else 0}
 
-    def teardown(self) -> None:
-        """Process what is left in the ring, then close every writer."""
-        if hasattr(self, "ring"):
-            self._quitting_saved = self._quitting
-            self._quitting = False
-            try:
-                self._process_ready()
-            finally:
-                self._quitting = self._quitting_saved
-        summary = {"stacks": self.stacks, "frames": self.frames, "failed": self._failed,
-                   "closed_at": time.time()}
-        for name, writer in list(self._writers.items()):
-            try:
-                paths = writer.close()
-            except Exception as exc:
-                self._failed[name] = f"closing: {exc}"
-                self.log.error("writer %r failed while closing: %s", name, exc)
-                continue
-            self._report_files(name, paths)
-        self._writers.clear()
-        try:
-            self.send(PipelineFinished(self.stacks, self.frames, dict(self._failed)))
-        except Exception as exc:
-            self.log.warning("could not report the final counts: %s", exc)
-        self.log.info("pipeline done: %s", json.dumps(summary, default=str))
+    @handles(GetAcquisition)
+    def acquisition(self, cmd: GetAcquisition) -> dict[str, Any]:
+        """Mode, saving, folder, Z-LUT and figures."""
+        return {"mode": self.mode, "saving": self.saving,
+                "out_dir": str(self.recording.out_dir), "zlut": self.zlut_meta,
+                **self.stats(GetPipelineStats())}
+
+    @handles(SetAcquisitionMode)
+    def set_mode(self, cmd: SetAcquisitionMode) -> None:
+        """Change the mode (an unknown mode is refused, the old one kept)."""
+        mode_parts(cmd.mode)
+        self.mode = cmd.mode
+
+    @handles(SetSaving)
+    def set_saving(self, cmd: SetSaving) -> None:
+        """Start or stop giving data to the writers."""
+        self.saving = cmd.on
+        self.recording.saving_changed(cmd.on)
+
+    @handles(SetOutputFolder)
+    def set_folder(self, cmd: SetOutputFolder) -> None:
+        """New files go to ``cmd.path`` (a new recording starts)."""
+        self.recording.new_folder(Path(cmd.path))
+
+    @handles(NewRecording)
+    def new_recording(self, cmd: NewRecording) -> list[str]:
+        """Close the files and start new ones; return the closed paths."""
+        return [str(p) for p in self.recording.restart(self._stats())]
+
+    @handles(LoadZLut)
+    def load_zlut(self, cmd: LoadZLut) -> dict[str, Any]:
+        """Load a Z-LUT with the tracker and hand it to the workers."""
+        if self.pool is None:
+            raise RuntimeError("no tracker plugin is active: cannot load a Z-LUT")
+        zlut = self.tracker.load_zlut(Path(cmd.path))
+        self.zlut = zlut
+        self.pool.set_zlut(zlut)
+        z = np.asarray(getattr(zlut, "z_nm", []), dtype=float)
+        self.zlut_meta = {"path": cmd.path, "planes": int(z.size),
+                          "z_min_nm": float(z.min()) if z.size else None,
+                          "z_max_nm": float(z.max()) if z.size else None,
+                          "metadata": dict(getattr(zlut, "metadata", {}) or {})}
+        self.log.info("Z-LUT loaded from %s (%d planes)", cmd.path, z.size)
+        return self.zlut_meta
+
+    @handles(UnloadZLut)
+    def unload_zlut(self, cmd: UnloadZLut) -> None:
+        """Track without a Z-LUT."""
+        self.zlut, self.zlut_meta = None, None
+        if self.pool is not None:
+            self.pool.set_zlut(None)
+
+    @handles(GetZLut)
+    def get_zlut(self, cmd: GetZLut) -> dict[str, Any] | None:
+        """Metadata of the loaded Z-LUT."""
+        return self.zlut_meta
+
+    @handles(StartCapture)
+    def start_capture(self, cmd: StartCapture) -> int:
+        """Collect crops of one bead from the next frames; return a token."""
+        ids, _ = self._current_rois()
+        if cmd.bead_id not in set(ids.tolist()):
+            raise ValueError(f"no bead with id {cmd.bead_id}; beads: {sorted(ids.tolist())}")
+        token = self._next_token
+        self._next_token += 1
+        self._captures[token] = {"bead": cmd.bead_id, "n": cmd.n_frames, "frames": [],
+                                 "done": False}
+        return token
+
+    @handles(GetCapture)
+    def get_capture(self, cmd: GetCapture) -> np.ndarray | None:
+        """Crops of a finished capture (then forgotten), or None while it runs."""
+        cap = self._captures.get(cmd.token)
+        if cap is None:
+            raise KeyError(f"unknown capture token {cmd.token}")
+        if not cap["done"]:
+            return None
+        del self._captures[cmd.token]
+        return np.concatenate(cap["frames"])[: cap["n"]]

@@ -27,6 +27,7 @@ class SharedResources:
     ring_handle: Any = None
     camera_info: CameraInfo | None = None
     stack_notify_send: Any = None
+    telemetry_handles: dict[str, Any] = attrs.field(factory=dict)
     stack_notify_recv: Any = None
     _attached: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
@@ -72,6 +73,16 @@ class SharedResources:
     def profile(self) -> Any:
         """The :class:`~magscope_core.LiveProfile`."""
         return self._attach("profile", self.profile_handle, "LiveProfile")
+
+    def telemetry(self, name: str) -> Any:
+        """The telemetry :class:`~magscope_core.TracksMatrix` of hardware manager ``name``."""
+        handle = self.telemetry_handles.get(name)
+        if handle is None:
+            raise KeyError(
+                f"manager {name!r} has no telemetry ring (set telemetry_columns on its "
+                f"class); rings exist for: {', '.join(sorted(self.telemetry_handles)) or 'none'}"
+            )
+        return self._attach(f"telemetry:{name}", handle, "TracksMatrix")
 
     def close(self) -> None:
         """Detach every buffer this process attached (never unlinks)."""

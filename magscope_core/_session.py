@@ -56,6 +56,7 @@ class Session:
         tracks_capacity: int = 1_000_000,
         max_beads: int = 10_000,
         profile_length: int = 2560,
+        telemetry: dict[str, tuple[tuple[str, ...], int]] | None = None,
     ) -> Session:
         """Remove stale segments of dead sessions, then create this session's buffers."""
         removed = cleanup_stale_segments()
@@ -69,6 +70,12 @@ class Session:
             tracks = TracksMatrix.create(memory, capacity=tracks_capacity)
             rois = BeadRoiTable.create(memory, capacity=max_beads)
             profile = LiveProfile.create(memory, max_length=profile_length)
+            telemetry_rings = {
+                name: TracksMatrix.create(
+                    memory, capacity=capacity, columns=("t", *columns), name=f"tel{i}"
+                )
+                for i, (name, (columns, capacity)) in enumerate(sorted((telemetry or {}).items()))
+            }
         except BaseException:
             memory.close()
             raise
@@ -83,10 +90,13 @@ class Session:
             tracks_handle=tracks.handle,
             rois_handle=rois.handle,
             profile_handle=profile.handle,
+            telemetry_handles={n: t.handle for n, t in telemetry_rings.items()},
         )
         resources._attached.update(
             counters=counters, tracks=tracks, rois=rois, profile=profile
         )
+        for n, ring in telemetry_rings.items():
+            resources._attached[f"telemetry:{n}"] = ring
         return cls(memory, resources, n_stacks, stack_size)
 
     def attach_camera(self, info: CameraInfo) -> Any:

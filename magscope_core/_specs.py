@@ -133,6 +133,9 @@ class CameraSpec:
     priority: int = 0
     """Higher wins when no camera is configured (a simulator uses 0, real cameras more)."""
     description: str = ""
+    manager: Callable[..., Any] | None = attrs.field(default=None)
+    """A :class:`~magscope_core.CameraManager` subclass to run this camera with, e.g. to
+    handle camera-specific commands; None for the standard one."""
 
 
 @attrs.frozen

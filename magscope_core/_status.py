@@ -56,11 +56,14 @@ class StatusBoard:
         self._c.set(f"mgr.{name}.state", int(state))
 
     def beat(self, name: str) -> None:
-        """Record a heartbeat of ``name`` now."""
-        self._c.set(f"mgr.{name}.beat", time.time())
+        """Record a heartbeat of ``name`` now.
+
+        Uses ``time.monotonic`` (system-wide on Linux, immune to wall-clock steps).
+        """
+        self._c.set(f"mgr.{name}.beat", time.monotonic())
 
     def last_beat(self, name: str) -> float:
-        """Time of the last heartbeat of ``name`` (epoch seconds; 0 if never)."""
+        """``time.monotonic()`` of the last heartbeat of ``name`` (0 if never)."""
         return float(self._c.get(f"mgr.{name}.beat"))
 
     def set_pid(self, name: str, pid: int) -> None:

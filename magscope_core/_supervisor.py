@@ -111,7 +111,6 @@ class Supervisor:
         if self.session is None or self._stop_requested.is_set():
             return
         now = time.monotonic()
-        wall = time.time()
         for child in list(self._children.values()):
             if child.restart_at is not None and now >= child.restart_at:
                 child.restart_at = None
@@ -120,10 +119,15 @@ class Supervisor:
                 self._spawn(child.name)
             elif child.watching and child.ready and child.proc.is_alive():
                 last = self.session.status.last_beat(child.name)
-                if wall - last > self.config.heartbeat_timeout_s:
+                if now - last > self.config.heartbeat_timeout_s:
                     log.error("manager %r missed its heartbeat for %.1f s; killing it",
-                              child.name, wall - last)
+                              child.name, now - last)
                     child.proc.kill()
+            elif (child.watching and not child.ready and child.proc.is_alive()
+                  and now - child.started_at > self.config.start_timeout_s):
+                log.error("manager %r did not finish setup() within %.0f s; killing it",
+                          child.name, self.config.start_timeout_s)
+                child.proc.kill()
 
     def _shutdown_children(self) -> None:
         """Runs in the hub thread: Quit, join, terminate, kill."""

@@ -127,8 +127,10 @@ class Writer(Protocol):
         ...
 
     def close(self, stats: dict[str, Any]) -> list[Path]:
-        """Finish the files (``stats`` holds run figures such as dropped frames) and
-        return every path written."""
+        """Finish the files and return every path written.
+
+        ``stats`` holds run figures such as dropped frames, for the files' metadata.
+        """
         ...
 
 

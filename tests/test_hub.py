@@ -161,7 +161,8 @@ def _camera_entries(tp, out: Path, fps: float = 300.0):
         ManagerEntry(ManagerSpec("camera", CameraManager, options={
             "camera_factory": tp.PatternCamera, "camera_options": {"fps": fps}}), kind="camera"),
         ManagerEntry(ManagerSpec("pipeline", PipelineManager, options={
-            "writers": [("framelog", tp.FrameLogWriter, {})], "out_dir": str(out)})),
+            "writers": [("framelog", tp.FrameLogWriter, {})], "out_dir": str(out),
+            "mode": "video-full"})),
     ]
 
 

@@ -93,7 +93,7 @@ class CoreSettings:
         maximum=600.0,
         unit="s",
         startup_only=True,
-        doc="How long shutdown waits for each process to exit before terminating it.",
+        doc="How long shutdown waits for the processes to exit before terminating them.",
     )
     log_level: str = setting(
         "INFO",
@@ -109,6 +109,31 @@ class CoreSettings:
     output_dir: str = setting(
         "",
         doc="Folder for new recordings; empty = the user data folder's 'recordings' folder.",
+    )
+    default_tracker: str = setting(
+        "",
+        startup_only=True,
+        doc="Tracker plugin to use (name as listed by the plugins command); empty = automatic.",
+    )
+    tracker_workers: int = setting(
+        2,
+        minimum=1,
+        maximum=64,
+        unit="processes",
+        startup_only=True,
+        doc="Tracker worker processes; stacks go to whichever is idle.",
+    )
+    roi_size: int = setting(
+        64,
+        minimum=8,
+        maximum=512,
+        unit="px",
+        doc="Side of new bead ROIs.",
+    )
+    acquisition_mode: str = setting(
+        "track",
+        choices=("track", "track+video-rois", "track+video-full", "video-rois", "video-full"),
+        doc="What is tracked and saved: Track, Track and Video (ROIs/Full), Video (ROIs/Full).",
     )
 
     def __attrs_post_init__(self) -> None:

@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     from magscope_core.cli import (
         _cleanup_cmd,
         _commands_cmd,
+        _doctor_cmd,
         _plugins_cmd,
         _run_cmd,
         _settings_cmd,
@@ -36,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", default=None, help="settings file (default: the user's config folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_run_cmd, _plugins_cmd, _commands_cmd, _settings_cmd, _cleanup_cmd):
+    for module in (
+        _run_cmd, _plugins_cmd, _commands_cmd, _settings_cmd, _cleanup_cmd, _doctor_cmd
+    ):
         module.add_parser(sub)
     return parser
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any, cast
 
 from rich.table import Table
@@ -13,7 +14,7 @@ from magscope_core._camera_manager import CameraManager
 from magscope_core._hub import Hub
 from magscope_core._hub_child import ManagerEntry
 from magscope_core._pipeline import PipelineManager
-from magscope_core._registry import CommandRegistry
+from magscope_core._registry import CommandConflictError, CommandRegistry, UnknownCommandError
 from magscope_core._specs import ManagerSpec
 from magscope_core.cli._common import console, load_plugin_set
 
@@ -67,7 +68,11 @@ def command_rows(registry: CommandRegistry) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the command table."""
-    rows = command_rows(_registry(args))
+    try:
+        rows = command_rows(_registry(args))
+    except (CommandConflictError, UnknownCommandError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

@@ -15,10 +15,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from magscope_core._acquisition import MODES
 from magscope_core._app import SetupError, plan_session
-from magscope_core._builtin import GetPipelineStats
+from magscope_core._beads import AddBead
+from magscope_core._builtin import FindBeads, GetPipelineStats
 from magscope_core._hub import Hub
 from magscope_core._logging import configure_logging
+from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core.cli._common import console, load_everything
 
 __all__ = ["add_parser", "run"]
@@ -41,6 +44,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--camera", default=None, help="camera plugin name (see 'magscope plugins')")
     p.add_argument("--writers", default=None,
                    help="comma-separated writer names (default: every default writer)")
+    p.add_argument("--tracker", default=None, help="tracker plugin name")
+    p.add_argument("--workers", type=int, default=None, help="tracker worker processes")
+    p.add_argument("--mode", default=None, choices=sorted(MODES),
+                   help="acquisition mode (default: the core.acquisition_mode setting)")
+    p.add_argument("--no-save", action="store_true", help="track without writing files")
+    p.add_argument("--beads", type=int, default=None, metavar="N",
+                   help="add up to N bead ROIs automatically (default: every bead found; "
+                   "0: none)")
+    p.add_argument("--zlut", type=Path, default=None, help="Z-LUT file to load at start")
     p.add_argument("--no-managers", action="store_true",
                    help="do not start the managers plugins contribute (hardware, ...)")
     p.add_argument("--json-summary", action="store_true", help="print the summary as JSON")
@@ -55,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = plan_session(
             plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
-            with_managers=not args.no_managers,
+            with_managers=not args.no_managers, tracker=args.tracker, mode=args.mode,
+            saving=not args.no_save, zlut=args.zlut, n_workers=args.workers,
         )
     except SetupError as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -64,16 +77,22 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(store.get("core").log_level, plan.out_dir / "magscope.log")
     if not args.headless:
         err.print("no GUI plugin is installed: running headless")
-    hub = Hub(plan.managers, plan.commands, plan.config)
+    try:
+        hub = Hub(plan.managers, plan.commands, plan.config)
+    except (CommandConflictError, UnknownCommandError, TypeError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return 2
     previous = _install_signal_handlers(hub)
     started = time.monotonic()
     stats: dict[str, Any] = {}
     try:
         err.print(
-            f"session starting: camera [bold]{plan.camera}[/bold], writers "
+            f"session starting: camera [bold]{plan.camera}[/bold], tracker "
+            f"{plan.tracker or 'none'}, mode {plan.mode}, writers "
             f"{', '.join(plan.writers) or 'none'}, output {plan.out_dir}"
         )
         hub.start()
+        _add_beads(hub, args.beads, store.get("core").roi_size, err)
         started = time.monotonic()
         _progress_loop(hub, args.duration, err, started)
         try:
@@ -92,6 +111,21 @@ def run(args: argparse.Namespace) -> int:
         _print_summary(summary)
     fatal = [e for e in hub.errors if e.fatal]
     return 1 if fatal and summary["frames"] == 0 else 0
+
+
+def _add_beads(hub: Hub, limit: int | None, size: int, err: Console) -> None:
+    """Add bead ROIs where the camera finds beads (all of them, or up to ``limit``)."""
+    if limit == 0 or hub.stop_requested:
+        return
+    try:
+        centres = hub.call(FindBeads(n=limit if limit is not None else 1000, size=size),
+                           timeout=10.0)
+        for x, y in centres:
+            hub.call(AddBead(x=float(x), y=float(y), size=size))
+    except Exception as exc:
+        err.print(f"[yellow]warning:[/yellow] could not add beads automatically: {exc}")
+        return
+    err.print(f"added {len(centres)} bead ROI(s) of {size} px")
 
 
 def _install_signal_handlers(hub: Hub) -> dict[int, Any]:
@@ -150,6 +184,8 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
         "camera_frames": int(counters.get("camera_frames", 0)),
         "camera_timeouts": int(counters.get("camera_timeouts", 0)),
         "frames_processed": int(stats.get("frames", 0)),
+        "stacks_tracked": int(stats.get("stacks_tracked", 0)),
+        "beads": len(status.get("beads", [])),
         "failed_writers": stats.get("failed_writers", {}),
         "files": files,
         "errors": [f"{e.manager}: {e.error}" for e in hub.errors],
@@ -162,7 +198,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_column("what")
     table.add_column("value")
     for key in ("out_dir", "seconds", "frames", "fps", "dropped", "frames_processed",
-                "camera_frames", "camera_timeouts", "stop_reason"):
+                "stacks_tracked", "beads", "camera_frames", "camera_timeouts", "stop_reason"):
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("files written", "\n".join(summary["files"]) or "none")
     if summary["failed_writers"]:

@@ -32,7 +32,8 @@ def test_headless_run_writes_files_and_summary(testplugin_path, isolated_config,
     out = tmp_path / "run"
     proc = subprocess.run(
         _magscope("run", "--headless", "--duration", "2", "--out", str(out),
-                  "--camera", "testcam", "--writers", "framelog", "--json-summary"),
+                  "--camera", "testcam", "--writers", "framelog", "--mode", "video-full",
+                  "--json-summary"),
         env=_env(testplugin_path, isolated_config), capture_output=True, text=True, timeout=90,
     )
     assert proc.returncode == 0, proc.stderr
@@ -66,7 +67,7 @@ def _children(pid: int) -> list[psutil.Process]:
 def _start_run(testplugin_path, isolated_config, out: Path) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         _magscope("run", "--headless", "--out", str(out), "--camera", "testcam",
-                  "--json-summary"),
+                  "--mode", "video-full", "--json-summary"),
         env=_env(testplugin_path, isolated_config), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )

@@ -1,11 +1,17 @@
 """Numba kernel: coarse centre, sub-pixel X/Y and radial profile, one ROI at a time.
 
-Each ROI is read twice (sums, then Gaussian-band sums) plus once more for the
-radial profile while it is still in L1/L2 cache; everything in between works on
-1-D profiles of length ``w`` or ``h``. The algorithm is documented in
+Each ROI is read twice for X/Y (plain sums, then Gaussian-band sums) and once more
+for the radial profile while it is still in L1 cache; everything in between works
+on 1-D profiles of length ``w`` or ``h``. The algorithm is documented in
 ``docs/decisions/0006-tracker-algorithm.md``; :mod:`._kernel_numpy` is the
 vectorised reference implementation of the same steps and the two agree to
 float32 rounding.
+
+Performance notes (measured, 64x64 uint16, one core): inner loops run over
+``range(n)`` on 1-D slices so numba can prove the indices non-negative and emit
+SIMD code (loops over ``range(i0, i1)`` with 2-D indexing were 3x slower); the
+profile accumulates eight moments per one-pixel radial cell (one cache line)
+instead of scattering into four bins (16 -> 13 us per ROI).
 
 The functions are compiled with ``cache=True`` (machine code stored next to this
 file, or in ``NUMBA_CACHE_DIR``) and ``nogil=True``; they hold no state, so any
@@ -21,7 +27,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
-try:  # pragma: no cover - exercised by the environment, not by a test
+try:  # pragma: no cover - depends on the environment
     import numba
 except ImportError:  # pragma: no cover
     numba = None
@@ -43,32 +49,46 @@ def _jit(func: _F) -> _F:
 
 
 @_jit
-def _coarse(q: NDArray[np.float32], lo: int, hi: int) -> float:
-    """Symmetry centre in ``[lo, hi]`` from the peak of the autoconvolution of ``q``."""
+def _coarse(q: NDArray[np.float32], rev: NDArray[np.float32], lo: int, hi: int) -> float:
+    """Symmetry centre in ``[lo, hi]`` from the peak of the autoconvolution of ``q``.
+
+    ``c[k] = sum_i q[i] q[k - i]`` peaks at ``k = 2 x0``; a parabola through the peak
+    and its neighbours gives a sub-sample start. ``rev`` is scratch of ``q``'s size.
+    """
     n = q.shape[0]
+    for i in range(n):
+        rev[i] = q[n - 1 - i]
     m = 2 * (hi - lo) + 1
     best = -np.inf
     jb = -1
-    vals = np.empty(m, np.float32)
+    c_m = 0.0
+    c_p = 0.0
+    prev = 0.0
     for jj in range(m):
         k = 2 * lo + jj
+        i0 = max(0, k - n + 1)
+        i1 = min(n - 1, k)
+        a = q[i0 : i1 + 1]
+        b = rev[i0 + n - 1 - k : i1 + n - k]  # b[i] = q[k - i0 - i]
         s = np.float32(0.0)
-        for i in range(max(0, k - n + 1), min(n - 1, k) + 1):
-            s += q[i] * q[k - i]
-        vals[jj] = s
+        for i in range(a.shape[0]):
+            s += a[i] * b[i]
+        if jj == jb + 1 and jb >= 0:
+            c_p = s
         if s > best:
             best = s
             jb = jj
+            c_m = prev
+            c_p = np.nan
+        prev = s
     if not best > 0.0:
         return np.nan
-    c = lo + 0.5 * jb
+    centre = lo + 0.5 * jb
     if 0 < jb < m - 1:
-        a = vals[jb - 1]
-        d = vals[jb + 1]
-        den = a - 2.0 * vals[jb] + d
+        den = c_m - 2.0 * best + c_p
         if den < 0.0:
-            c += 0.25 * (a - d) / den
-    return c
+            centre += 0.25 * (c_m - c_p) / den
+    return centre
 
 
 @_jit
@@ -91,29 +111,37 @@ def _refine(
     """
     n = p.shape[0]
     step = np.nan
+    fbg = np.float32(bg)
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
     for _ in range(n_iter):
         half = min(x, n - 1 - x) + 0.5
         if not half >= 4.0:
             return np.nan, np.nan
-        i0 = max(0, int(math.ceil(x - half)))
-        i1 = min(n - 1, int(math.floor(x + half)))
-        for i in range(i0, i1 + 1):
-            u = (i - x) / half
-            t = 1.0 - u * u
-            q[i] = np.float32(t * t * (p[i] - bg)) if t > 0.0 else np.float32(0.0)
-        base = 2.0 * math.pi * x / n
+        inv = np.float32(1.0 / half)
+        fx = np.float32(x)
+        for i in range(n):
+            u = (np.float32(i) - fx) * inv
+            t = max(one - u * u, zero)
+            q[i] = t * t * (p[i] - fbg)
+        # exp(+2 pi i j x / n) by recurrence
+        c1 = math.cos(2.0 * math.pi * x / n)
+        s1 = math.sin(2.0 * math.pi * x / n)
+        c = 1.0
+        s = 0.0
         num = 0.0
         den = 0.0
         for j in range(1, n_freq + 1):
-            re = np.float32(0.0)
-            im = np.float32(0.0)
-            for i in range(i0, i1 + 1):
-                re += q[i] * cos_t[i, j]
-                im -= q[i] * sin_t[i, j]
-            c = math.cos(base * j)
-            s = math.sin(base * j)
-            qr = re * c - im * s
-            qi = re * s + im * c
+            c, s = c * c1 - s * s1, s * c1 + c * s1
+            ct = cos_t[j]
+            st = sin_t[j]
+            re = zero
+            im = zero
+            for i in range(n):
+                re += q[i] * ct[i]
+                im += q[i] * st[i]
+            qr = re * c + im * s
+            qi = re * s - im * c
             mag = qr * qr + qi * qi
             phi = math.atan2(2.0 * qr * qi, qr * qr - qi * qi)
             nu = j / n
@@ -133,83 +161,94 @@ def _profile(
     y: float,
     n_bins: int,
     oversample: int,
+    spline: NDArray[np.float64],
     xs: NDArray[np.float32],
-    acc_v: NDArray[np.float32],
-    acc_w: NDArray[np.float32],
+    rbuf: NDArray[np.float32],
+    acc: NDArray[np.float32],
     out: NDArray[np.float32],
 ) -> bool:
     """Radial profile around ``(x, y)`` with cubic B-spline radial weights.
 
-    Every pixel within ``r_last + 2`` px adds its value to the bins within 2 px of its
-    exact radius with weight ``B3(|r - r_b|)``; each bin is the weighted mean. Returns
-    False when a bin received no weight.
+    A pixel at radius ``r`` adds its value to every bin within 2 px with weight
+    ``B3(|r - r_b|)`` (px units); a bin is the weighted mean. Within one radial cell
+    ``c = floor(r * oversample)`` each weight is a cubic in ``f = r * oversample - c``,
+    so the pixels only accumulate the moments ``sum v f**m`` and ``sum f**m``
+    (``m = 0..3``) per cell; ``spline[d, m]`` (from :func:`spline_table`) turns them
+    into bin ``c + d - 2 * oversample + 1``. Returns False when a bin got no weight.
     """
     h, w = roi.shape
-    acc_v[:] = 0.0
-    acc_w[:] = 0.0
-    pad = 2 * oversample
+    acc[:, :] = 0.0
+    n_cells = acc.shape[0]
     r_lim = np.float32((n_bins - 1) / oversample + 2.0)
+    fos = np.float32(oversample)
     fx = np.float32(x)
     fy = np.float32(y)
-    sixth = np.float32(1.0 / 6.0)
-    two3 = np.float32(2.0 / 3.0)
-    half = np.float32(0.5)
     one = np.float32(1.0)
-    fos = np.float32(oversample)
-    inv_os = np.float32(1.0 / oversample)
     for i in range(h):
         dy = np.float32(i) - fy
         if abs(dy) >= r_lim:
             continue
         dy2 = dy * dy
-        for j in range(w):
+        for j in range(w):  # radii first: a SIMD loop
             dx = xs[j] - fx
-            r = math.sqrt(dx * dx + dy2)
+            rbuf[j] = math.sqrt(dx * dx + dy2)
+        row = roi[i]
+        for j in range(w):
+            r = rbuf[j]
             if r >= r_lim:
                 continue
-            v = np.float32(roi[i, j])
-            if oversample == 1:
-                b = int(r)
-                f = r - np.float32(b)
-                g = one - f
-                f2 = f * f
-                f3 = f2 * f
-                w0 = g * g * g * sixth
-                w3 = f3 * sixth
-                w1 = two3 - f2 + half * f3
-                w2 = one - w0 - w1 - w3
-                # bin b - 1 + m lives at index b - 1 + m + pad
-                acc_v[b + 1] += w0 * v
-                acc_w[b + 1] += w0
-                acc_v[b + 2] += w1 * v
-                acc_w[b + 2] += w1
-                acc_v[b + 3] += w2 * v
-                acc_w[b + 3] += w2
-                acc_v[b + 4] += w3 * v
-                acc_w[b + 4] += w3
-            else:
-                t = r * fos
-                b0 = int(t) - pad + 1
-                for m in range(2 * pad):
-                    a = abs(t - np.float32(b0 + m)) * inv_os
-                    if a < one:
-                        wt = two3 - a * a + half * a * a * a
-                    elif a < 2.0:
-                        e = np.float32(2.0) - a
-                        wt = e * e * e * sixth
-                    else:
-                        continue
-                    acc_v[b0 + m + pad] += wt * v
-                    acc_w[b0 + m + pad] += wt
+            v = np.float32(row[j])
+            t = r * fos
+            cell = np.uint32(t)
+            f = t - np.float32(cell)
+            f2 = f * f
+            f3 = f2 * f
+            a = acc[cell]
+            a[0] += v
+            a[1] += v * f
+            a[2] += v * f2
+            a[3] += v * f3
+            a[4] += one
+            a[5] += f
+            a[6] += f2
+            a[7] += f3
+    n_off = spline.shape[0]
+    shift = 2 * oversample - 1
     full = True
     for b in range(n_bins):
-        wsum = acc_w[b + pad]
-        if wsum > 0.0:
-            out[b] = acc_v[b + pad] / wsum
+        num = 0.0
+        den = 0.0
+        for d in range(n_off):
+            cell = b - d + shift
+            if 0 <= cell < n_cells:
+                cf = spline[d]
+                mo = acc[cell]
+                num += cf[0] * mo[0] + cf[1] * mo[1] + cf[2] * mo[2] + cf[3] * mo[3]
+                den += cf[0] * mo[4] + cf[1] * mo[5] + cf[2] * mo[6] + cf[3] * mo[7]
+        if den > 1e-6:
+            out[b] = num / den
         else:
             out[b] = np.nan
             full = False
     return full
+
+
+def spline_table(oversample: int) -> NDArray[np.float64]:
+    """Cubic coefficients ``(4 * oversample, 4)`` of the B-spline weights per cell offset.
+
+    Row ``d`` gives ``B3(|f + c - b| / oversample)`` as ``sum_m coef[m] f**m`` for a
+    pixel in cell ``c`` and bin ``b = c + d - 2 * oversample + 1``.
+    """
+    n_off = 4 * oversample
+    f = np.array([0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0])
+    vander = np.vander(f, 4, increasing=True)
+    table = np.empty((n_off, 4))
+    for d in range(n_off):
+        delta = d - 2 * oversample + 1  # b - c
+        a = np.abs(f - delta) / oversample
+        wt = np.where(a < 1.0, 2.0 / 3.0 - a**2 + 0.5 * a**3, np.where(a < 2.0, (2.0 - a) ** 3 / 6.0, 0.0))
+        table[d] = np.linalg.solve(vander, wt)
+    return table
 
 
 @_jit
@@ -223,6 +262,7 @@ def track_kernel(
     do_profile: bool,
     n_bins: int,
     oversample: int,
+    spline: NDArray[np.float64],
     cos_x: NDArray[np.float32],
     sin_x: NDArray[np.float32],
     cos_y: NDArray[np.float32],
@@ -247,8 +287,8 @@ def track_kernel(
     qx = np.empty(w, np.float32)
     qy = np.empty(h, np.float32)
     xs = np.arange(w).astype(np.float32)
-    acc_v = np.empty(n_bins + 8 * oversample + 2, np.float32)
-    acc_w = np.empty(n_bins + 8 * oversample + 2, np.float32)
+    rbuf = np.empty(w, np.float32)
+    acc = np.empty((n_bins + 2 * oversample + 1, 8), np.float32)
     reach = 4.0 * sigma
     for k in range(n):
         roi = rois[k]
@@ -256,9 +296,10 @@ def track_kernel(
         cs[:] = 0.0
         total = 0.0
         for i in range(h):
+            row = roi[i]
             s = np.float32(0.0)
             for j in range(w):
-                v = np.float32(roi[i, j])
+                v = np.float32(row[j])
                 s += v
                 cs[j] += v
             rs[i] = s
@@ -276,8 +317,8 @@ def track_kernel(
             cs[j] -= np.float32(bg * h)
         for i in range(h):
             rs[i] -= np.float32(bg * w)
-        x = _coarse(cs, w // 4, (3 * w) // 4)
-        y = _coarse(rs, h // 4, (3 * h) // 4)
+        x = _coarse(cs, qx, w // 4, (3 * w) // 4)
+        y = _coarse(rs, qy, h // 4, (3 * h) // 4)
         if not (math.isfinite(x) and math.isfinite(y)):
             x_out[k] = np.nan
             y_out[k] = np.nan
@@ -285,16 +326,17 @@ def track_kernel(
             if do_profile:
                 prof_out[k, :] = np.nan
             continue
-        # pass 2: Gaussian-band sums around the coarse centre
+        # pass 2: sums over Gaussian bands of columns (for y) and rows (for x)
         jx0 = max(0, int(math.ceil(x - reach)))
         jx1 = min(w - 1, int(math.floor(x + reach)))
         iy0 = max(0, int(math.ceil(y - reach)))
         iy1 = min(h - 1, int(math.floor(y + reach)))
+        gxs = gx[jx0 : jx1 + 1]
         sgx = 0.0
-        for j in range(jx0, jx1 + 1):
-            d = (j - x) / sigma
-            gx[j] = math.exp(-0.5 * d * d)
-            sgx += gx[j]
+        for j in range(gxs.shape[0]):
+            d = (jx0 + j - x) / sigma
+            gxs[j] = math.exp(-0.5 * d * d)
+            sgx += gxs[j]
         sgy = 0.0
         for i in range(iy0, iy1 + 1):
             d = (i - y) / sigma
@@ -302,14 +344,16 @@ def track_kernel(
             sgy += gy[i]
         px[:] = 0.0
         for i in range(h):
+            row = roi[i]
+            band = row[jx0 : jx1 + 1]
             s = np.float32(0.0)
-            for j in range(jx0, jx1 + 1):
-                s += gx[j] * np.float32(roi[i, j])
+            for j in range(band.shape[0]):
+                s += gxs[j] * np.float32(band[j])
             py[i] = s
             if iy0 <= i <= iy1:
                 gi = gy[i]
                 for j in range(w):
-                    px[j] += gi * np.float32(roi[i, j])
+                    px[j] += gi * np.float32(row[j])
         x, step_x = _refine(px, bg * sgy, x, n_iter, n_freq_x, cos_x, sin_x, qx)
         y, step_y = _refine(py, bg * sgx, y, n_iter, n_freq_y, cos_y, sin_y, qy)
         x_out[k] = x
@@ -323,6 +367,6 @@ def track_kernel(
         if do_profile:
             if status_out[k] == 2:
                 prof_out[k, :] = np.nan
-            elif not _profile(roi, x, y, n_bins, oversample, xs, acc_v, acc_w, prof_out[k]):
+            elif not _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof_out[k]):
                 if status_out[k] == 0:
                     status_out[k] = 4

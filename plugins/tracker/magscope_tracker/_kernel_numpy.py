@@ -62,8 +62,8 @@ def _refine(
             t = 1.0 - u * u
             window = np.where(t > 0.0, t * t, 0.0).astype(np.float32)
             q = np.nan_to_num(window * centred)
-            re = q @ cos_t[:, 1:]
-            im = -(q @ sin_t[:, 1:])
+            re = q @ cos_t[1:].T
+            im = -(q @ sin_t[1:].T)
             base = 2.0 * np.pi * np.nan_to_num(x)[:, None] / n_len * freq[None, :]
             c = np.cos(base)
             s = np.sin(base)

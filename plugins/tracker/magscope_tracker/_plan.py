@@ -64,13 +64,13 @@ class Plan:
         return np.arange(self.n_bins, dtype=np.float64) / self.oversample
 
     def dft_tables(self, axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], ...]:
-        """Return ``cos`` and ``sin`` of ``2 pi j i / axis_len`` as ``(axis_len, n_freq + 1)``."""
+        """Return ``cos`` and ``sin`` of ``2 pi j i / axis_len`` as ``(n_freq + 1, axis_len)``."""
         return _dft_tables(axis_len, n_freq)
 
 
 @functools.lru_cache(maxsize=32)
 def _dft_tables(axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    phase = 2.0 * np.pi * np.outer(np.arange(axis_len), np.arange(n_freq + 1)) / axis_len
+    phase = 2.0 * np.pi * np.outer(np.arange(n_freq + 1), np.arange(axis_len)) / axis_len
     cos = np.ascontiguousarray(np.cos(phase), dtype=np.float32)
     sin = np.ascontiguousarray(np.sin(phase), dtype=np.float32)
     cos.setflags(write=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import weakref
 from typing import Any
 
@@ -26,6 +27,13 @@ _NATIVE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 _PREPARED: weakref.WeakKeyDictionary[ZLut, dict[tuple[Any, ...], PreparedLut]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+@functools.lru_cache(maxsize=8)
+def _spline(oversample: int) -> NDArray[np.float64]:
+    table = _kernel_numba.spline_table(oversample)
+    table.setflags(write=False)
+    return table
 
 
 def _as_rois(rois: ArrayLike) -> NDArray[Any]:
@@ -149,8 +157,8 @@ class CpuTracker:
             cos_y, sin_y = plan.dft_tables(plan.height, plan.n_freq_y)
             _kernel_numba.track_kernel(
                 rois, plan.sigma, plan.n_iter, plan.n_freq_x, plan.n_freq_y, plan.background,
-                do_profile, plan.n_bins, plan.oversample, cos_x, sin_x, cos_y, sin_y,
-                x, y, prof, status,
+                do_profile, plan.n_bins, plan.oversample, _spline(plan.oversample),
+                cos_x, sin_x, cos_y, sin_y, x, y, prof, status,
             )  # fmt: skip
         else:
             track_numpy(rois, plan, do_profile, self.options.chunk_size, x, y, prof, status)

@@ -24,6 +24,7 @@ from magscope_core import (
     ManagerSpec,
     RestartPolicy,
     Route,
+    WriterBase,
     WriterSpec,
     handles,
     hookimpl,
@@ -76,8 +77,9 @@ class PatternCamera:
         self.settings[name] = float(value)
 
 
-class FrameLogWriter:
-    """Writes one CSV row per frame: its timestamp and whether its pixels are intact."""
+class FrameLogWriter(WriterBase):
+    """Writes one CSV row per frame: its timestamp and whether its pixels are intact
+    (fed in the Video (Full) modes)."""
 
     def __init__(self, name: str = "frames.csv") -> None:
         self.name = name
@@ -97,7 +99,9 @@ class FrameLogWriter:
         self._fh.flush()
         self.rows += frames.shape[0]
 
-    def close(self) -> list[Path]:
+    def close(self, stats: dict[str, Any]) -> list[Path]:
+        if not hasattr(self, "_fh"):
+            return []
         self._fh.close()
         return [self.path]
 

@@ -1,0 +1,245 @@
+"""Tracker worker processes: a pool the pipeline hands stacks to, no lock between them.
+
+Each worker attaches the video ring, builds its own tracker from the tracker spec's
+factory and waits on its pipe. A task names a *claimed* stack and the bead ROIs; the
+worker crops the ROIs straight from the shared ring (the only copy), tracks them and
+sends back small result arrays. Whichever worker is idle gets the next stack, so
+workers run in parallel.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import numpy as np
+
+__all__ = ["Task", "TaskResult", "WorkerPool", "crop_rois"]
+
+log = logging.getLogger("magscope.pipeline")
+
+
+def crop_rois(frames: np.ndarray, rois: np.ndarray) -> np.ndarray:
+    """Crop square ROIs out of a stack: ``(n_frames, h, w)`` -> ``(n_frames, n_beads, s, s)``.
+
+    ``rois`` is ``(n_beads, 3)`` rows ``(x0, y0, size)``; all sizes must be equal.
+
+    Raises
+    ------
+    ValueError
+        If the ROI sizes differ or an ROI leaves the frame.
+    """
+    sizes = np.unique(rois[:, 2])
+    if sizes.size != 1:
+        raise ValueError(f"bead ROIs must all have one size, got sizes {sizes.tolist()}")
+    s = int(sizes[0])
+    n, h, w = frames.shape
+    out = np.empty((n, rois.shape[0], s, s), dtype=frames.dtype)
+    for j, (x0, y0, _) in enumerate(rois.tolist()):
+        if x0 < 0 or y0 < 0 or x0 + s > w or y0 + s > h:
+            raise ValueError(f"ROI ({x0}, {y0}, {s}) leaves the {w}x{h} frame")
+        out[:, j] = frames[:, y0:y0 + s, x0:x0 + s]
+    return out
+
+
+@attrs.frozen
+class Task:
+    """Track the bead ROIs of one claimed stack."""
+
+    seq: int
+    stack: int
+    rois: np.ndarray = attrs.field(eq=False)
+
+
+@attrs.frozen
+class TaskResult:
+    """What a worker sends back (``error`` set when tracking failed)."""
+
+    seq: int
+    worker: int
+    x: np.ndarray | None = attrs.field(default=None, eq=False)
+    y: np.ndarray | None = attrs.field(default=None, eq=False)
+    z: np.ndarray | None = attrs.field(default=None, eq=False)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
+                 options: dict[str, Any], index: int) -> None:
+    from magscope_core._buffers import VideoRing
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # die with the pipeline (Linux)
+    except Exception:
+        pass
+    ring = VideoRing.attach(ring_handle)
+    tracker = factory(**options)
+    zlut: Any = None
+    try:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                return
+            if msg is None:
+                return
+            if isinstance(msg, tuple) and msg[0] == "zlut":
+                zlut = msg[1]
+                continue
+            task: Task = msg
+            t0 = time.perf_counter()
+            try:
+                frames = ring.view(task.stack).frames
+                crops = crop_rois(frames, task.rois)
+                nf, nb, s, _ = crops.shape
+                res = tracker.track(crops.reshape(nf * nb, s, s), zlut)
+                shape = (nf, nb)
+                conn.send(TaskResult(
+                    task.seq, index,
+                    np.asarray(res.x, np.float64).reshape(shape),
+                    np.asarray(res.y, np.float64).reshape(shape),
+                    np.asarray(res.z, np.float64).reshape(shape),
+                    time.perf_counter() - t0,
+                ))
+            except Exception:
+                conn.send(TaskResult(task.seq, index, error=traceback.format_exc()))
+    finally:
+        ring.close()
+
+
+class WorkerPool:
+    """Tracker worker processes with their pipes; the pipeline's event loop drives it.
+
+    Parameters
+    ----------
+    n
+        Number of workers.
+    ring_handle
+        Handle of the video ring to attach.
+    factory, options
+        The tracker spec's factory and options.
+    """
+
+    def __init__(self, n: int, ring_handle: Any, factory: Callable[..., Any],
+                 options: dict[str, Any]) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._ring_handle = ring_handle
+        self._factory = factory
+        self._options = options
+        self._procs: list[Any] = [None] * n
+        self._conns: list[Any] = [None] * n
+        self._busy: dict[int, Task] = {}
+        self.queue: deque[Task] = deque()
+        self.zlut: Any = None
+        self.restarts = 0
+        for i in range(n):
+            self._start(i)
+
+    def _start(self, i: int) -> None:
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(
+            target=_worker_main,
+            args=(child, self._ring_handle, self._factory, self._options, i),
+            name=f"magscope:tracker-{i}",
+        )
+        proc.start()
+        child.close()
+        self._procs[i], self._conns[i] = proc, parent
+        if self.zlut is not None:
+            parent.send(("zlut", self.zlut))
+
+    @property
+    def size(self) -> int:
+        """Number of workers."""
+        return len(self._procs)
+
+    @property
+    def busy(self) -> int:
+        """Workers tracking a stack right now."""
+        return len(self._busy)
+
+    def wait_objects(self) -> list[Any]:
+        """Pipes and process sentinels for the pipeline's ``wait``."""
+        return [*self._conns, *(p.sentinel for p in self._procs)]
+
+    def set_zlut(self, zlut: Any) -> None:
+        """Give every worker the Z-LUT (None to unload)."""
+        self.zlut = zlut
+        for conn in self._conns:
+            conn.send(("zlut", zlut))
+
+    def submit(self, task: Task) -> None:
+        """Queue a task; it starts as soon as a worker is idle."""
+        self.queue.append(task)
+        self.dispatch()
+
+    def dispatch(self) -> None:
+        """Give queued tasks to idle workers."""
+        for i in range(self.size):
+            if not self.queue:
+                return
+            if i not in self._busy:
+                task = self.queue.popleft()
+                self._busy[i] = task
+                self._conns[i].send(task)
+
+    def collect(self, obj: Any) -> list[TaskResult | Task]:
+        """Handle a ready pipe or sentinel.
+
+        Returns the results, and the tasks of a dead worker (already re-queued, returned
+        for the record).
+        """
+        out: list[TaskResult | Task] = []
+        for i, conn in enumerate(self._conns):
+            if obj is conn:
+                try:
+                    while conn.poll():
+                        result: TaskResult = conn.recv()
+                        self._busy.pop(i, None)
+                        out.append(result)
+                except (EOFError, OSError):
+                    pass
+            elif obj is self._procs[i].sentinel:
+                self._procs[i].join(0.1)
+                lost = self._busy.pop(i, None)
+                log.error("tracker worker %d died (exit code %s); restarting it",
+                          i, self._procs[i].exitcode)
+                self.restarts += 1
+                self._conns[i].close()
+                self._start(i)
+                if lost is not None:
+                    self.queue.appendleft(lost)
+                    out.append(lost)
+        self.dispatch()
+        return out
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Stop every worker (end of the pipe, then terminate, then kill)."""
+        for conn in self._conns:
+            try:
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + timeout
+        for p in self._procs:
+            p.join(max(0.0, deadline - time.monotonic()))
+        for p in self._procs:
+            if p.is_alive():
+                p.terminate()
+                p.join(1.0)
+            if p.is_alive():
+                os.kill(p.pid, signal.SIGKILL)
+                p.join(1.0)
+        for conn in self._conns:
+            conn.close()
