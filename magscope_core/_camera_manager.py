@@ -94,9 +94,13 @@ class CameraManager(ManagerProcess):
                 self.ring.drop()
                 self.counters.add("frames_dropped", 1)
             return
-        self.ring.commit(float(t))
+        number = self.ring.commit(float(t))
+        self.on_frame(number, float(t))
         if self.ring.frames_written % self._stack_size == 0:
             self._poke()
+
+    def on_frame(self, frame_number: int, timestamp: float) -> None:
+        """Called after each frame is stored in the ring (subclasses may record extras)."""
 
     def _poke(self) -> None:
         try:

@@ -104,7 +104,7 @@ def _refine(
 ) -> tuple[float, float]:
     """Refine the symmetry centre ``x`` of profile ``p``; return ``(x, last_step)``.
 
-    The profile minus ``bg`` is windowed around ``x`` with ``(1 - u**2)**2`` over the
+    The profile minus ``bg`` is windowed around ``x`` with ``(1 - u**4)**2`` over the
     largest half-width that fits, and its DFT ``Q`` at ``nu_j = j / n`` is taken
     relative to ``x``. A profile symmetric about ``x + d`` has ``Q(nu)**2`` with
     phase ``-4 pi nu d``; ``d`` is the ``|Q|**2``-weighted least-squares slope.
@@ -122,7 +122,8 @@ def _refine(
         fx = np.float32(x)
         for i in range(n):
             u = (np.float32(i) - fx) * inv
-            t = max(one - u * u, zero)
+            u2 = u * u
+            t = max(one - u2 * u2, zero)
             q[i] = t * t * (p[i] - fbg)
         # exp(+2 pi i j x / n) by recurrence
         c1 = math.cos(2.0 * math.pi * x / n)

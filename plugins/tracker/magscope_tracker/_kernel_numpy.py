@@ -59,7 +59,7 @@ def _refine(
             half = np.minimum(x, n_len - 1 - x) + 0.5
             bad = ~(half >= 4.0)
             u = (idx[None, :] - x[:, None]) / half[:, None]
-            t = 1.0 - u * u
+            t = 1.0 - u**4
             window = np.where(t > 0.0, t * t, 0.0).astype(np.float32)
             q = np.nan_to_num(window * centred)
             re = q @ cos_t[1:].T

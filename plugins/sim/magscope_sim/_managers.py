@@ -1,0 +1,261 @@
+"""Manager processes of the simulated microscope: camera, focus motor, magnet motor.
+
+The motors run in their own processes and tell the camera's process where the focal
+plane is and what force the magnet applies, through commands: exactly as real
+hardware plugins would talk to each other.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import numpy as np
+
+from magscope_core import (
+    CameraManager,
+    Command,
+    CommandError,
+    CommandSpec,
+    GetFocus,
+    GetMagnet,
+    HardwareManager,
+    MoveFocus,
+    MoveMagnet,
+    Route,
+    SetForce,
+    handles,
+)
+from magscope_sim._magnet import MagnetCalibration
+from magscope_sim._motor import MotorAxis
+
+__all__ = [
+    "SIM_COMMANDS",
+    "GetSimTruth",
+    "SimCameraManager",
+    "SimFocusChanged",
+    "SimFocusMotor",
+    "SimForceChanged",
+    "SimMagnetMotor",
+]
+
+
+@attrs.frozen
+class SimFocusChanged(Command):
+    """The simulated focal plane moved to ``z_nm`` (focus motor -> camera)."""
+
+    z_nm: float
+
+
+@attrs.frozen
+class SimForceChanged(Command):
+    """The simulated magnet now pulls with ``force_pn`` (magnet motor -> camera)."""
+
+    force_pn: float
+
+
+@attrs.frozen
+class GetSimTruth(Command):
+    """Return the ground truth of the newest simulated frame as a dict of lists."""
+
+
+SIM_COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(SimFocusChanged, Route.DIRECT, False, "simulated focal plane moved"),
+    CommandSpec(SimForceChanged, Route.DIRECT, False, "simulated magnet force changed"),
+    CommandSpec(GetSimTruth, Route.DIRECT, True, "ground truth of the newest simulated frame"),
+)
+
+
+class SimCameraManager(CameraManager):
+    """Runs :class:`~magscope_sim.SimulatedCamera` and applies focus and force changes.
+
+    With the camera option ``truth_file`` (a ``.npz`` path) it records the ground truth
+    of every frame stored in the ring (ring frame number, timestamp, x, y, z per bead).
+    """
+
+    def setup(self) -> None:
+        """Connect the camera, then catch up with motors that are already running."""
+        self._truth_file = self._camera_options.pop("truth_file", None)
+        self._truth_rows: list[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]] = []
+        super().setup()
+        for cmd, apply in ((GetFocus(), "z_nm"), (GetMagnet(), "force_pn")):
+            try:
+                state = self.call(cmd, timeout=1.0)
+            except Exception:
+                continue  # that motor is not running (yet): it will tell us when it moves
+            if apply == "z_nm":
+                self.camera.set_focus(float(state["z_nm"]))  # type: ignore[union-attr]
+            else:
+                self.camera.set_force(float(state["force_pn"]))  # type: ignore[union-attr]
+
+    def on_frame(self, frame_number: int, timestamp: float) -> None:
+        """Record the frame's ground truth when asked to."""
+        if self._truth_file:
+            truth = self.camera.truth()  # type: ignore[union-attr]
+            self._truth_rows.append((frame_number, timestamp, truth.x_px.copy(),
+                                     truth.y_px.copy(), truth.z_nm.copy()))
+
+    def teardown(self) -> None:
+        """Write the truth file, then disconnect."""
+        if self._truth_file and self._truth_rows:
+            path = Path(self._truth_file)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                path,
+                frame=np.array([r[0] for r in self._truth_rows], np.int64),
+                timestamp=np.array([r[1] for r in self._truth_rows]),
+                x_px=np.stack([r[2] for r in self._truth_rows]),
+                y_px=np.stack([r[3] for r in self._truth_rows]),
+                z_nm=np.stack([r[4] for r in self._truth_rows]),
+            )
+        super().teardown()
+
+    @handles(SimFocusChanged)
+    def focus_changed(self, cmd: SimFocusChanged) -> None:
+        """Move the simulated focal plane."""
+        self.camera.set_focus(cmd.z_nm)  # type: ignore[union-attr]
+
+    @handles(SimForceChanged)
+    def force_changed(self, cmd: SimForceChanged) -> None:
+        """Apply a new magnet force to the tethered beads."""
+        self.camera.set_force(cmd.force_pn)  # type: ignore[union-attr]
+
+    @handles(GetSimTruth)
+    def get_truth(self, cmd: GetSimTruth) -> dict[str, Any]:
+        """Ground truth of the newest frame."""
+        t = self.camera.truth()  # type: ignore[union-attr]
+        return {"frame": t.frame, "timestamp": t.timestamp, "focus_nm": t.focus_nm,
+                "force_pn": t.force_pn, "tethered": t.tethered.tolist(),
+                "x_px": t.x_px.tolist(), "y_px": t.y_px.tolist(), "z_nm": t.z_nm.tolist()}
+
+
+class _MotorManager(HardwareManager):
+    """A simulated motor axis updated on every tick; subclasses say what it drives."""
+
+    tick_interval: ClassVar[float | None] = 0.05  # telemetry every 50 ms, like the reference
+    idle_telemetry_s: ClassVar[float] = 1.0
+
+    axis: MotorAxis
+
+    def setup(self) -> None:
+        """Start the axis clock."""
+        self._last = time.monotonic()
+        self._last_row = 0.0
+        self._published: float | None = None
+
+    def tick(self) -> None:
+        """Move the axis, record telemetry, tell the camera when the position changed."""
+        now = time.monotonic()
+        self.axis.update(now - self._last)
+        self._last = now
+        moving = self.axis.is_moving
+        if moving or now - self._last_row >= self.idle_telemetry_s:
+            self._last_row = now
+            self.record(*self.telemetry_values())
+        if self._published != self.axis.position:
+            try:
+                self.publish()
+                self._published = self.axis.position
+            except CommandError:
+                pass  # the camera is (re)starting; it asks for our state when it is up
+
+    def telemetry_values(self) -> tuple[float, ...]:
+        """One telemetry row (without the time)."""
+        raise NotImplementedError
+
+    def publish(self) -> None:
+        """Tell the camera about the new position."""
+        raise NotImplementedError
+
+
+class SimFocusMotor(_MotorManager):
+    """Simulated focus (objective) motor: limits, speed, at-target tolerance.
+
+    Parameters
+    ----------
+    position_nm, speed_nm_s
+        Start position and speed.
+    """
+
+    telemetry_columns = ("z_nm", "target_nm", "at_target")
+
+    def __init__(self, position_nm: float = 0.0, speed_nm_s: float = 1000.0) -> None:
+        super().__init__()
+        self.axis = MotorAxis.focus(position_nm)
+        self.axis.set_speed(speed_nm_s)
+
+    def telemetry_values(self) -> tuple[float, ...]:
+        """``z_nm, target_nm, at_target``."""
+        return (self.axis.position, self.axis.target, float(self.axis.at_target))
+
+    def publish(self) -> None:
+        """Move the simulated focal plane."""
+        self.send(SimFocusChanged(z_nm=self.axis.position))
+
+    @handles(MoveFocus)
+    def move(self, cmd: MoveFocus) -> float:
+        """Start a move (clipped to the limits, with a warning); return the target."""
+        target = self.axis.move_to(cmd.z_nm, clip=True)
+        if target != cmd.z_nm:
+            self.log.warning("focus target %g nm clipped to %g nm", cmd.z_nm, target)
+        return target
+
+    @handles(GetFocus)
+    def state(self, cmd: GetFocus) -> dict[str, Any]:
+        """Position, target, motion and limits."""
+        a = self.axis
+        return {"z_nm": a.position, "target_nm": a.target, "moving": a.is_moving,
+                "at_target": a.at_target, "min_nm": a.lower, "max_nm": a.upper}
+
+
+class SimMagnetMotor(_MotorManager):
+    """Simulated magnet linear motor with a force calibration (mm <-> pN).
+
+    Parameters
+    ----------
+    position_mm, speed_mm_s
+        Start position (0 = closest to the sample, largest force) and speed.
+    calibration
+        A calibration file (two columns: mm, pN); the built-in curve by default.
+    """
+
+    telemetry_columns = ("position_mm", "target_mm", "force_pn")
+
+    def __init__(self, position_mm: float = 10.0, speed_mm_s: float = 2.0,
+                 calibration: str | None = None) -> None:
+        super().__init__()
+        self.axis = MotorAxis.magnet(position_mm)
+        self.axis.set_speed(speed_mm_s)
+        self.calibration = (MagnetCalibration.from_file(calibration) if calibration
+                            else MagnetCalibration.default())
+
+    def force(self) -> float:
+        """Force at the current position."""
+        return float(self.calibration.force_at(self.axis.position))
+
+    def telemetry_values(self) -> tuple[float, ...]:
+        """``position_mm, target_mm, force_pn``."""
+        return (self.axis.position, self.axis.target, self.force())
+
+    def publish(self) -> None:
+        """Apply the force to the simulated tethers."""
+        self.send(SimForceChanged(force_pn=self.force()))
+
+    @handles(MoveMagnet)
+    def move(self, cmd: MoveMagnet) -> float:
+        """Start a move (refused outside the travel); return the target."""
+        return self.axis.move_to(cmd.position_mm)
+
+    @handles(SetForce)
+    def set_force(self, cmd: SetForce) -> float:
+        """Move to the calibrated position for ``force_pn``; return that position."""
+        return self.axis.move_to(float(self.calibration.position_for(cmd.force_pn)))
+
+    @handles(GetMagnet)
+    def state(self, cmd: GetMagnet) -> dict[str, Any]:
+        """Position, target, force and motion."""
+        a = self.axis
+        return {"position_mm": a.position, "target_mm": a.target, "force_pn": self.force(),
+                "moving": a.is_moving, "min_mm": a.lower, "max_mm": a.upper}

@@ -1,0 +1,36 @@
+"""The one exception every writer in this package raises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["WriterError"]
+
+
+class WriterError(RuntimeError):
+    """A writer could not do something: the message names the writer, the file and what failed.
+
+    Parameters
+    ----------
+    writer
+        Writer name as registered (``"hdf5"``, ``"tiff"``, ``"telemetry"``).
+    action
+        What was being done, e.g. ``"appending batch 12 (40 frames, 160 records) to"``.
+    path
+        The file concerned, if any.
+    reason
+        Why it failed (usually the underlying exception's text) and what happened next.
+
+    Attributes
+    ----------
+    writer, action, path, reason
+        As given, for programs that report the failure themselves.
+    """
+
+    def __init__(self, writer: str, action: str, path: Path | None, reason: str) -> None:
+        self.writer = writer
+        self.action = action
+        self.path = path
+        self.reason = reason
+        where = f" {path}" if path is not None else ""
+        super().__init__(f"{writer} writer: {action}{where} failed: {reason}")

@@ -1,0 +1,288 @@
+"""`Hdf5TracksWriter`: tracked positions into ``Tracking Data <local time>.h5`` files.
+
+The ``/tracking`` group follows the reference system's schema v1 exactly (see
+:mod:`magscope_writers._tracking_file`), so its readers keep working. Our own metadata goes
+into a separate ``/magscope`` group whose attributes are JSON text:
+
+=================  ===========================================================
+attribute          content
+=================  ===========================================================
+format             ``"magscope-tracking"``; ``format_version`` = 1
+writer             ``"magscope-writers <version>"``
+recording_uuid     the recording's UUID (``/tracking`` ``recording_id`` is its first 64 bits)
+file_index         0 for the first file of a recording, then 1, 2, ... on rotation
+file_start_local   ISO local time of the first frame, with its UTC offset
+utc_offset_s       that offset in seconds (the file name is local time)
+camera             JSON of the :class:`~magscope_core.CameraInfo`
+metadata           JSON of the ``metadata`` dict given to ``open`` (settings, versions, ...)
+options            JSON of this writer's options
+closed             ``"open"`` while writing, then ``"rotation"`` or ``"close"``
+stats              JSON of the run's ``stats`` (dropped frames, ...), added to every file
+                   of the recording when the writer closes
+=================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import h5py
+import numpy as np
+
+from magscope_core._writer import TracksBatch, WriterBase
+from magscope_writers._errors import WriterError
+from magscope_writers._jsonable import to_json
+from magscope_writers._naming import (
+    create_unique,
+    local_iso,
+    local_stamp,
+    seconds_to_ns,
+    utc_offset_s,
+)
+from magscope_writers._tracking_file import AppendError, TrackingFile, TrackRecords
+from magscope_writers._version import __version__
+
+if TYPE_CHECKING:
+    from magscope_core import CameraInfo
+
+__all__ = ["TRACKING_PREFIX", "Hdf5TracksWriter", "records_from_batch"]
+
+log = logging.getLogger("magscope.writers.hdf5")
+
+TRACKING_PREFIX = "Tracking Data"
+_U16 = np.iinfo(np.uint16).max
+_MINUTE_NS = 60_000_000_000
+
+
+class Hdf5TracksWriter(WriterBase):
+    """Write :class:`~magscope_core._writer.TracksBatch` es to rotating HDF5 files.
+
+    Parameters
+    ----------
+    rotation_minutes
+        Start a new file when a batch's first frame is at least this long after the current
+        file's first frame; 0 disables rotation.
+    save_roi_positions
+        Also store each record's ROI top-left corner (``roi_positions_px``).
+
+    Notes
+    -----
+    Files are created lazily, on the first batch; each is named from the local time of its
+    own first frame. Every batch is flushed before :meth:`write_tracks` returns, so a crash
+    loses at most the batch being written. A batch that fails to append (disk full, ...)
+    is rolled back and reported as :class:`~magscope_writers.WriterError`; the file stays
+    valid and later batches are appended to it.
+    """
+
+    name = "hdf5"
+
+    def __init__(self, rotation_minutes: float = 60.0, save_roi_positions: bool = False) -> None:
+        if not rotation_minutes >= 0:
+            raise ValueError(f"rotation_minutes={rotation_minutes!r}: expected a number >= 0")
+        self.rotation_minutes = float(rotation_minutes)
+        self.save_roi_positions = bool(save_roi_positions)
+        self.rotation_ns = int(round(self.rotation_minutes * _MINUTE_NS))
+        self._file: TrackingFile | None = None
+        self._paths: list[Path] = []
+        self._opened = False
+        self.recording_uuid = uuid.uuid4()
+        self.recording_start_ns: int | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
+        """Start a recording into ``out_dir``; no file is created until the first batch."""
+        if self._opened:
+            raise WriterError(self.name, "opening a new recording in", Path(out_dir),
+                              "the previous recording is still open; call close() first")
+        super().open(out_dir, info, metadata)
+        self._opened = True
+        self._paths = []
+        self._file = None
+        self.recording_uuid = uuid.uuid4()
+        self.recording_start_ns = None
+
+    def write_tracks(self, batch: TracksBatch) -> None:
+        """Append one batch (rotating first if it is due); flushed before returning."""
+        if not self._opened:
+            raise WriterError(self.name, f"writing batch {batch.sequence}", None,
+                              "the writer is not open; call open() first")
+        if batch.n_frames == 0:
+            return
+        target = self._file.path if self._file is not None else None
+        try:
+            rec = records_from_batch(batch, self.save_roi_positions)
+        except ValueError as exc:
+            raise WriterError(self.name, f"checking batch {batch.sequence} for", target,
+                              f"{exc}; the batch was not written") from exc
+        first_ns = int(rec.frame_timestamps_ns[0])
+        if (self._file is not None and self.rotation_ns
+                and first_ns - self._file.file_start_ns >= self.rotation_ns):
+            self._finish_current("rotation")
+        if self._file is None:
+            self._file = self._new_file(first_ns, batch.sequence)
+        f = self._file
+        try:
+            f.append(rec)
+        except AppendError as exc:
+            what = (f"appending batch {batch.sequence} ({rec.n_frames} frames, "
+                    f"{rec.n_records} records) to")
+            cause = f"{type(exc.cause).__name__}: {exc}"
+            if exc.rolled_back:
+                reason = (f"{cause}; the batch was rolled back and the file still holds its "
+                          f"{f.n_batches} earlier batches ({f.n_frames} frames)")
+            else:
+                reason = (f"{cause}; rolling back failed too ({exc.rollback_error}), so the "
+                          "file was closed and the next batch starts a new file")
+                self._abandon_current()
+            raise WriterError(self.name, what, f.path, reason) from exc.cause
+
+    def rotate(self) -> None:
+        """Finish the current file now; the next batch starts a new one."""
+        if self._file is not None:
+            self._finish_current("rotation")
+
+    def close(self, stats: dict[str, Any]) -> list[Path]:
+        """Finish the recording: write ``stats`` into every file of it and return their paths."""
+        if not self._opened:
+            return []
+        errors: list[str] = []
+        if self._file is not None:
+            try:
+                self._finish_current("close")
+            except WriterError as exc:
+                errors.append(str(exc))
+        stats_json = to_json(stats)
+        for path in self._paths:
+            try:
+                with h5py.File(path, "r+") as h5:
+                    h5["magscope"].attrs["stats"] = stats_json
+            except Exception as exc:
+                errors.append(f"adding stats to {path}: {type(exc).__name__}: {exc}")
+        self._opened = False
+        paths = list(self._paths)
+        if errors:
+            raise WriterError(self.name, "closing the recording", None,
+                              "; ".join(errors) + f" (files written: {[str(p) for p in paths]})")
+        return paths
+
+    # -- files -------------------------------------------------------------------------
+
+    @property
+    def current_path(self) -> Path | None:
+        """The file being written, if any."""
+        return self._file.path if self._file is not None else None
+
+    def _new_file(self, first_ns: int, sequence: int) -> TrackingFile:
+        if self.recording_start_ns is None:
+            self.recording_start_ns = first_ns
+        stem = f"{TRACKING_PREFIX} {local_stamp(first_ns, 6)}"
+
+        def create(path: Path) -> TrackingFile:
+            if path.exists():  # h5py's "x" mode does not always raise FileExistsError
+                raise FileExistsError(path)
+            return TrackingFile.create(
+                path,
+                include_roi_positions=self.save_roi_positions,
+                recording_id=self.recording_uuid.int >> 64,
+                recording_start_ns=self.recording_start_ns or first_ns,
+                file_start_ns=first_ns,
+                rotation_interval_ns=self.rotation_ns,
+            )
+
+        try:
+            path, f = create_unique(self.out_dir, stem, ".h5", create)
+            m = f.h5.create_group("magscope")
+            m.attrs["format"] = "magscope-tracking"
+            m.attrs["format_version"] = np.int64(1)
+            m.attrs["writer"] = f"magscope-writers {__version__}"
+            m.attrs["recording_uuid"] = str(self.recording_uuid)
+            m.attrs["file_index"] = np.int64(len(self._paths))
+            m.attrs["file_start_local"] = local_iso(first_ns)
+            m.attrs["utc_offset_s"] = np.int64(utc_offset_s(first_ns))
+            m.attrs["camera"] = to_json(self.info)
+            m.attrs["metadata"] = to_json(self.metadata)
+            m.attrs["options"] = to_json({"rotation_minutes": self.rotation_minutes,
+                                          "save_roi_positions": self.save_roi_positions})
+            m.attrs["closed"] = "open"
+            f.h5.flush()
+        except Exception as exc:
+            raise WriterError(self.name, f"creating a tracking file for batch {sequence} in",
+                              self.out_dir, f"{type(exc).__name__}: {exc}") from exc
+        self._paths.append(path)
+        log.info("tracking data -> %s", path)
+        return f
+
+    def _finish_current(self, how: str) -> None:
+        f, self._file = self._file, None
+        if f is None:
+            return
+        try:
+            f.h5["magscope"].attrs["closed"] = how
+            f.close()
+        except Exception as exc:
+            f.close()
+            raise WriterError(self.name, "closing", f.path,
+                              f"{type(exc).__name__}: {exc}") from exc
+
+    def _abandon_current(self) -> None:
+        f, self._file = self._file, None
+        if f is not None:
+            try:
+                f.close()
+            except Exception:  # already reported by the caller
+                log.exception("closing %s after a failed append", f.path)
+
+
+def records_from_batch(batch: TracksBatch, include_roi_positions: bool) -> TrackRecords:
+    """Lay a :class:`TracksBatch` out as frame-major records (beads in batch order).
+
+    Raises
+    ------
+    ValueError
+        If shapes disagree, a timestamp is not finite, or bead ids / ROI corners do not
+        fit uint16 (the message names the field and the first bad value).
+    """
+    n_f, n_b = batch.n_frames, batch.n_beads
+    if int(batch.sequence) < 0:
+        raise ValueError(f"sequence={batch.sequence}: expected a batch number >= 0")
+    ts = np.asarray(batch.timestamps)
+    if ts.shape != (n_f,):
+        raise ValueError(f"timestamps have shape {ts.shape}, expected ({n_f},)")
+    for field in ("x_nm", "y_nm", "z_nm"):
+        shape = np.shape(getattr(batch, field))
+        if shape != (n_f, n_b):
+            raise ValueError(f"{field} has shape {shape}, expected ({n_f}, {n_b})")
+    ids = _u16(batch.bead_ids, "bead_ids", n_b)
+    positions = np.stack(
+        [np.asarray(batch.x_nm, np.float64), np.asarray(batch.y_nm, np.float64),
+         np.asarray(batch.z_nm, np.float64)], axis=-1,
+    ).reshape(n_f * n_b, 3)
+    roi = None
+    if include_roi_positions:
+        x0 = _u16(batch.roi_x0, "roi_x0", n_b)
+        y0 = _u16(batch.roi_y0, "roi_y0", n_b)
+        roi = np.tile(np.stack([x0, y0], axis=-1), (n_f, 1))
+    return TrackRecords(
+        sequence=int(batch.sequence),
+        frame_timestamps_ns=seconds_to_ns(ts),
+        frame_offsets=np.arange(n_f + 1, dtype=np.uint64) * np.uint64(n_b),
+        bead_ids=np.tile(ids, n_f),
+        positions_nm=positions,
+        roi_positions_px=roi,
+    )
+
+
+def _u16(values: np.ndarray, field: str, n: int) -> np.ndarray:
+    a = np.asarray(values)
+    if a.shape != (n,):
+        raise ValueError(f"{field} has shape {a.shape}, expected ({n},)")
+    f = a.astype(np.float64)
+    bad = ~np.isfinite(f) | (f < 0) | (f > _U16) | (f != np.floor(f))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{field}[{i}] = {a[i]!r} does not fit uint16 (integers 0..{_U16})")
+    return a.astype(np.uint16)

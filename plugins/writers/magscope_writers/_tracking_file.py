@@ -1,0 +1,247 @@
+"""One HDF5 tracking file in the reference's ``/tracking`` schema v1, appended batch by batch.
+
+Layout (what readers of the reference system rely on; see ADR 0008)::
+
+    /tracking                       attrs: schema_version=1, include_roi_positions (u8),
+                                    record_order, batch_sequence_order, recording_id (u64),
+                                    recording_start_ns, file_start_ns, rotation_interval_ns,
+                                    min_frame_timestamp_ns, max_frame_timestamp_ns (u64)
+        frame_timestamps_ns   u64 (n_frames,)
+        frame_offsets         u64 (n_frames + 1,)  records of frame i: [off[i], off[i+1])
+        frame_batch_sequence  u64 (n_frames,)
+        bead_ids              u16 (n_records,)
+        positions_nm          f64 (n_records, 3)   x, y, z
+        roi_positions_px      u16 (n_records, 2)   optional: ROI x0, y0
+        batch_sequence, batch_frame_start, batch_frame_count,
+        batch_record_start, batch_record_count     u64 (n_batches,)
+
+Every dataset is chunked and resizable. :meth:`TrackingFile.append` grows all of them and
+flushes; if anything fails it shrinks them back to their lengths before the batch and
+restores the timestamp-range attributes, so the file always holds whole batches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+import h5py
+import numpy as np
+
+__all__ = [
+    "BATCH_CHUNK",
+    "FRAME_CHUNK",
+    "RECORD_CHUNK",
+    "AppendError",
+    "TrackRecords",
+    "TrackingFile",
+]
+
+BATCH_CHUNK = 1024
+FRAME_CHUNK = 4096
+RECORD_CHUNK = 65536
+RECORD_ORDER = "frame-major, bead order within frame"
+BATCH_SEQUENCE_ORDER = "write order"
+
+_BATCH_SETS = (
+    "batch_sequence",
+    "batch_frame_start",
+    "batch_frame_count",
+    "batch_record_start",
+    "batch_record_count",
+)
+_FRAME_SETS = ("frame_timestamps_ns", "frame_batch_sequence")
+_RANGE_ATTRS = ("min_frame_timestamp_ns", "max_frame_timestamp_ns")
+
+
+@attrs.frozen(eq=False)
+class TrackRecords:
+    """One batch in the file's record layout (built by the writer from a ``TracksBatch``).
+
+    Attributes
+    ----------
+    sequence
+        Batch number.
+    frame_timestamps_ns
+        ``(n_frames,)`` uint64.
+    frame_offsets
+        ``(n_frames + 1,)`` uint64, starting at 0 and ending at ``n_records``.
+    bead_ids
+        ``(n_records,)`` uint16.
+    positions_nm
+        ``(n_records, 3)`` float64.
+    roi_positions_px
+        ``(n_records, 2)`` uint16, or None.
+    """
+
+    sequence: int
+    frame_timestamps_ns: np.ndarray
+    frame_offsets: np.ndarray
+    bead_ids: np.ndarray
+    positions_nm: np.ndarray
+    roi_positions_px: np.ndarray | None
+
+    @property
+    def n_frames(self) -> int:
+        """Frames in the batch."""
+        return int(self.frame_timestamps_ns.shape[0])
+
+    @property
+    def n_records(self) -> int:
+        """Records (bead positions) in the batch."""
+        return int(self.bead_ids.shape[0])
+
+
+class AppendError(Exception):
+    """Appending a batch failed; ``rolled_back`` says whether the file was restored."""
+
+    def __init__(self, cause: BaseException, rolled_back: bool, rollback_error: str = "") -> None:
+        self.cause = cause
+        self.rolled_back = rolled_back
+        self.rollback_error = rollback_error
+        super().__init__(str(cause) or type(cause).__name__)
+
+
+class TrackingFile:
+    """An open ``Tracking Data`` file: create it with :meth:`create`, then :meth:`append`."""
+
+    def __init__(self, path: Path, h5: h5py.File, include_roi_positions: bool) -> None:
+        self.path = path
+        self.h5 = h5
+        self.group: h5py.Group = h5["tracking"]
+        self.include_roi_positions = include_roi_positions
+        self.file_start_ns = int(self.group.attrs["file_start_ns"])
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        *,
+        include_roi_positions: bool,
+        recording_id: int,
+        recording_start_ns: int,
+        file_start_ns: int,
+        rotation_interval_ns: int,
+    ) -> TrackingFile:
+        """Create the file (it must not exist) with empty datasets and the schema attributes."""
+        h5 = h5py.File(path, "x")
+        try:
+            g = h5.create_group("tracking")
+            g.attrs["schema_version"] = np.int64(1)
+            g.attrs["include_roi_positions"] = np.uint8(include_roi_positions)
+            g.attrs["record_order"] = RECORD_ORDER
+            g.attrs["batch_sequence_order"] = BATCH_SEQUENCE_ORDER
+            g.attrs["recording_id"] = np.uint64(recording_id)
+            g.attrs["recording_start_ns"] = np.uint64(recording_start_ns)
+            g.attrs["file_start_ns"] = np.uint64(file_start_ns)
+            g.attrs["rotation_interval_ns"] = np.uint64(rotation_interval_ns)
+            for name in _BATCH_SETS:
+                _grow(g, name, (0,), np.uint64, (BATCH_CHUNK,))
+            for name in _FRAME_SETS:
+                _grow(g, name, (0,), np.uint64, (FRAME_CHUNK,))
+            g.create_dataset(
+                "frame_offsets", data=np.zeros(1, np.uint64), maxshape=(None,),
+                chunks=(FRAME_CHUNK,),
+            )
+            _grow(g, "bead_ids", (0,), np.uint16, (RECORD_CHUNK,))
+            _grow(g, "positions_nm", (0, 3), np.float64, (RECORD_CHUNK, 3))
+            if include_roi_positions:
+                _grow(g, "roi_positions_px", (0, 2), np.uint16, (RECORD_CHUNK, 2))
+            h5.flush()
+        except BaseException:
+            h5.close()
+            raise
+        return cls(path, h5, include_roi_positions)
+
+    @property
+    def n_frames(self) -> int:
+        """Frames written."""
+        return int(self.group["frame_timestamps_ns"].shape[0])
+
+    @property
+    def n_records(self) -> int:
+        """Records written."""
+        return int(self.group["bead_ids"].shape[0])
+
+    @property
+    def n_batches(self) -> int:
+        """Batches written."""
+        return int(self.group["batch_sequence"].shape[0])
+
+    def append(self, rec: TrackRecords) -> None:
+        """Append one batch and flush; on failure restore the file and raise :class:`AppendError`."""
+        g = self.group
+        f0, r0, b0 = self.n_frames, self.n_records, self.n_batches
+        f1, r1 = f0 + rec.n_frames, r0 + rec.n_records
+        state = self._snapshot()
+        try:
+            batch_row = {
+                "batch_sequence": rec.sequence,
+                "batch_frame_start": f0,
+                "batch_frame_count": rec.n_frames,
+                "batch_record_start": r0,
+                "batch_record_count": rec.n_records,
+            }
+            for name, value in batch_row.items():
+                _put(g[name], b0, np.asarray([value], np.uint64))
+            _put(g["frame_timestamps_ns"], f0, rec.frame_timestamps_ns)
+            _put(g["frame_batch_sequence"], f0, np.full(rec.n_frames, rec.sequence, np.uint64))
+            _put(g["frame_offsets"], f0 + 1, rec.frame_offsets[1:] + np.uint64(r0))
+            _put(g["bead_ids"], r0, rec.bead_ids)
+            _put(g["positions_nm"], r0, rec.positions_nm)
+            if self.include_roi_positions:
+                assert rec.roi_positions_px is not None
+                _put(g["roi_positions_px"], r0, rec.roi_positions_px)
+            lo = int(rec.frame_timestamps_ns.min())
+            hi = int(rec.frame_timestamps_ns.max())
+            if "min_frame_timestamp_ns" in g.attrs:
+                lo = min(lo, int(g.attrs["min_frame_timestamp_ns"]))
+                hi = max(hi, int(g.attrs["max_frame_timestamp_ns"]))
+            g.attrs["min_frame_timestamp_ns"] = np.uint64(lo)
+            g.attrs["max_frame_timestamp_ns"] = np.uint64(hi)
+            self.h5.flush()
+        except Exception as exc:
+            try:
+                self._restore(state)
+            except Exception as again:
+                raise AppendError(exc, False, f"{type(again).__name__}: {again}") from exc
+            raise AppendError(exc, True) from exc
+        assert self.n_frames == f1 and self.n_records == r1
+
+    def _snapshot(self) -> dict[str, Any]:
+        g = self.group
+        shapes = {name: g[name].shape for name in g}
+        ranges = {a: (g.attrs[a] if a in g.attrs else None) for a in _RANGE_ATTRS}
+        return {"shapes": shapes, "ranges": ranges}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        g = self.group
+        for name, shape in state["shapes"].items():
+            if g[name].shape != shape:
+                g[name].resize(shape)
+        for a, value in state["ranges"].items():
+            if value is None:
+                if a in g.attrs:
+                    del g.attrs[a]
+            else:
+                g.attrs[a] = value
+        self.h5.flush()
+
+    def close(self) -> None:
+        """Close the HDF5 file (idempotent)."""
+        if self.h5.id.valid:
+            self.h5.close()
+
+
+def _grow(g: h5py.Group, name: str, shape: tuple[int, ...], dtype: Any,
+          chunks: tuple[int, ...]) -> None:
+    g.create_dataset(name, shape=shape, maxshape=(None, *shape[1:]), dtype=dtype, chunks=chunks)
+
+
+def _put(ds: h5py.Dataset, start: int, values: np.ndarray) -> None:
+    n = int(values.shape[0])
+    if n == 0:
+        return
+    ds.resize((start + n, *ds.shape[1:]))
+    ds[start:start + n] = values
