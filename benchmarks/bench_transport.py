@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import queue
 import statistics
 import time
 from typing import Any
@@ -89,6 +90,23 @@ def _consumer(handle: VideoRingHandle, n_frames: int, mode: str, ready: Any, sta
     ring.close()
 
 
+def _check_alive(procs: list[Any], deadline: float) -> None:
+    """Raise if a child process died or the deadline passed."""
+    for p in procs:
+        if p.exitcode not in (None, 0):
+            raise RuntimeError(f"{p.name} died with exit code {p.exitcode}")
+    if time.monotonic() > deadline:
+        raise TimeoutError("no progress from the child processes in time")
+
+
+def _wait(cond: Any, procs: list[Any], timeout: float) -> None:
+    """Wait for ``cond()``; raise at once if a child process died."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        _check_alive(procs, deadline)
+        time.sleep(0.01)
+
+
 def bench_ring(n_frames: int, height: int, width: int, dtype: Any, n_stacks: int,
                stack_size: int, mode: str) -> dict[str, float]:
     ctx = mp.get_context("spawn")
@@ -106,10 +124,17 @@ def bench_ring(n_frames: int, height: int, width: int, dtype: Any, n_stacks: int
         for p in procs:
             p.start()
         for r in ready:
-            r.wait(60)
+            _wait(lambda r=r: r.is_set(), procs, 60)
         time.sleep(0.2)
         start.set()
-        msgs = {m[0]: m for m in (result.get(timeout=300) for _ in procs)}
+        msgs: dict[str, Any] = {}
+        deadline = time.monotonic() + 300
+        while len(msgs) < 2:
+            try:
+                m = result.get(timeout=0.1)
+                msgs[m[0]] = m
+            except queue.Empty:
+                _check_alive(procs, deadline)
         for p in procs:
             p.join(timeout=30)
         stats = ring.stats()
@@ -151,7 +176,7 @@ def bench_pipe(n_frames: int, height: int, width: int, dtype: Any) -> float:
     p.start()
     send.close()
     buf = bytearray(height * width * np.dtype(dtype).itemsize)
-    ready.wait(60)
+    _wait(ready.is_set, [p], 60)
     time.sleep(0.2)
     start.set()
     t0 = time.perf_counter()

@@ -238,16 +238,22 @@ class SessionMemory:
         if os.getpid() != self._owner_pid:
             return
         self._closed = True
-        # popitem-style loop: a re-entrant call from a signal handler continues safely.
+        first_error: OSError | None = None
+        # pop-one-at-a-time loop: a re-entrant call from a signal handler continues safely.
         while self._segments:
             try:
                 full = next(iter(self._segments))
             except (StopIteration, RuntimeError):
                 break
-            self._unlink(full)
+            try:
+                self._unlink(full)
+            except OSError as exc:  # keep unlinking the others, report the first failure
+                first_error = first_error or exc
         if self._atexit:
             self._atexit = False
             atexit.unregister(self.close)
+        if first_error is not None:
+            raise first_error
 
     def __enter__(self) -> SessionMemory:
         return self

@@ -24,6 +24,26 @@ from magscope_core._buffers import (
 IDLE = 0.0002
 
 
+def collect(result: Any, processes: list[Any], n: int, timeout: float = 60.0) -> list[Any]:
+    """Get ``n`` messages from ``result``; fail fast, naming the child, if one dies."""
+    import queue
+
+    out: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while len(out) < n:
+        try:
+            out.append(result.get(timeout=0.1))
+            continue
+        except queue.Empty:
+            pass
+        for p in processes:
+            if p.exitcode not in (None, 0):
+                raise RuntimeError(f"child process {p.name} died with exit code {p.exitcode}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"got {len(out)} of {n} messages from children in {timeout} s")
+    return out
+
+
 def video_producer(handle: VideoRingHandle, n_frames: int, block: bool, start: Any,
                    done: Any, result: Any) -> None:
     """Offer frames 0..n-1: frame k is filled with k % 251 and stamped k."""

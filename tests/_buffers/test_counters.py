@@ -74,7 +74,7 @@ def test_values_are_shared_across_processes(memory):
     q = ctx.Queue()
     p = ctx.Process(target=procs.counters_child, args=(c.handle, 1000, q))
     p.start()
-    child_view = q.get(timeout=30)
+    [child_view] = procs.collect(q, [p], 1)
     p.join(30)
     assert p.exitcode == 0
     assert child_view["camera_frames"] == c.get("camera_frames") == 1000

@@ -156,7 +156,7 @@ def test_attaching_processes_never_unlink(memory):
     q = ctx.Queue()
     p = ctx.Process(target=procs.attach_and_exit, args=(shm.name, q))
     p.start()
-    assert q.get(timeout=30) == 42
+    assert procs.collect(q, [p], 1) == [42]
     p.join(10)
     assert p.exitcode == 0
     # a process not started by the owner has a resource tracker of its own
@@ -180,9 +180,9 @@ def test_cleanup_removes_dead_sessions_only(memory):
     dead = ctx.Process(target=procs.session_and_hang, args=(["vid", "trk", "roi"], True, q))
     live = ctx.Process(target=procs.session_and_hang, args=(["vid"], True, q))
     dead.start()
-    dead_sid = q.get(timeout=30)
+    [dead_sid] = procs.collect(q, [dead], 1)
     live.start()
-    live_sid = q.get(timeout=30)
+    [live_sid] = procs.collect(q, [live], 1)
     try:
         assert dead_sid.startswith(f"{dead.pid}-")
         assert len(list_session_segments(dead_sid)) == 3

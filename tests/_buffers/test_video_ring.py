@@ -259,7 +259,7 @@ def test_every_frame_arrives_intact_across_processes(memory):
     procs_ = [_run(procs.video_producer, ring.handle, n, True, start, done, result),
               _run(procs.video_consumer, ring.handle, 0.0, done, result)]
     start.set()
-    msgs = {m[0]: m for m in (result.get(timeout=60) for _ in procs_)}
+    msgs = {m[0]: m for m in procs.collect(result, procs_, 2)}
     for p in procs_:
         p.join(30)
         assert p.exitcode == 0
@@ -279,7 +279,7 @@ def test_slow_consumer_drops_are_counted_not_silent(memory):
     procs_ = [_run(procs.video_producer, ring.handle, n, False, start, done, result),
               _run(procs.video_consumer, ring.handle, 0.005, done, result)]
     start.set()
-    msgs = {m[0]: m for m in (result.get(timeout=60) for _ in procs_)}
+    msgs = {m[0]: m for m in procs.collect(result, procs_, 2)}
     for p in procs_:
         p.join(30)
         assert p.exitcode == 0

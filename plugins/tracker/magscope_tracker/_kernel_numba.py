@@ -27,6 +27,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
+numba: Any
 try:  # pragma: no cover - depends on the environment
     import numba
 except ImportError:  # pragma: no cover
@@ -247,7 +248,9 @@ def spline_table(oversample: int) -> NDArray[np.float64]:
     for d in range(n_off):
         delta = d - 2 * oversample + 1  # b - c
         a = np.abs(f - delta) / oversample
-        wt = np.where(a < 1.0, 2.0 / 3.0 - a**2 + 0.5 * a**3, np.where(a < 2.0, (2.0 - a) ** 3 / 6.0, 0.0))
+        wt = np.where(
+            a < 1.0, 2.0 / 3.0 - a**2 + 0.5 * a**3, np.where(a < 2.0, (2.0 - a) ** 3 / 6.0, 0.0)
+        )
         table[d] = np.linalg.solve(vander, wt)
     return table
 
@@ -328,10 +331,10 @@ def track_kernel(
                 prof_out[k, :] = np.nan
             continue
         # pass 2: sums over Gaussian bands of columns (for y) and rows (for x)
-        jx0 = max(0, int(math.ceil(x - reach)))
-        jx1 = min(w - 1, int(math.floor(x + reach)))
-        iy0 = max(0, int(math.ceil(y - reach)))
-        iy1 = min(h - 1, int(math.floor(y + reach)))
+        jx0 = max(0, math.ceil(x - reach))
+        jx1 = min(w - 1, math.floor(x + reach))
+        iy0 = max(0, math.ceil(y - reach))
+        iy1 = min(h - 1, math.floor(y + reach))
         gxs = gx[jx0 : jx1 + 1]
         sgx = 0.0
         for j in range(gxs.shape[0]):
@@ -368,6 +371,7 @@ def track_kernel(
         if do_profile:
             if status_out[k] == 2:
                 prof_out[k, :] = np.nan
-            elif not _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof_out[k]):
-                if status_out[k] == 0:
+            else:
+                full = _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof_out[k])
+                if not full and status_out[k] == 0:
                     status_out[k] = 4

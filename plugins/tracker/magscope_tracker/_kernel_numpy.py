@@ -26,7 +26,7 @@ def _coarse(q: NDArray[np.float32], lo: int, hi: int) -> NDArray[np.float64]:
     jb = np.argmax(conv, axis=1)
     rows = np.arange(q.shape[0])
     best = conv[rows, jb]
-    centre = lo + 0.5 * jb.astype(np.float64)
+    centre: NDArray[np.float64] = lo + 0.5 * jb.astype(np.float64)
     inner = (jb > 0) & (jb < conv.shape[1] - 1)
     a = conv[rows, np.clip(jb - 1, 0, None)]
     d = conv[rows, np.clip(jb + 1, None, conv.shape[1] - 1)]
@@ -121,7 +121,7 @@ def _profiles(
     acc_v = np.bincount(all_idx, all_w * np.tile(v, 2 * pad), n * size).reshape(n, size)
     acc_w = acc_w[:, pad : pad + n_bins]
     acc_v = acc_v[:, pad : pad + n_bins]
-    full = (acc_w > 0.0).all(axis=1)
+    full = np.asarray((acc_w > 0.0).all(axis=1), dtype=np.bool_)
     with np.errstate(invalid="ignore", divide="ignore"):
         prof = np.where(acc_w > 0.0, acc_v / acc_w, np.nan).astype(np.float32)
     return prof, full

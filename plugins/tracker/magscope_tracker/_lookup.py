@@ -20,14 +20,14 @@ def normalise_rows(p: NDArray[np.floating]) -> NDArray[np.float32]:
     q = p.astype(np.float32) - p.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
     norm = np.sqrt(np.einsum("ij,ij->i", q, q, dtype=np.float64)).astype(np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = q / norm[:, None]
+        out: NDArray[np.float32] = q / norm[:, None]
     out[~(norm > 0.0)] = np.nan
     return out
 
 
 @attrs.frozen(eq=False)
 class PreparedLut:
-    """A Z-LUT ready for matching: normalised planes and per-plane fit constants.
+    """A Z-LUT ready for matching: normalised planes and per-stencil fit constants.
 
     Parameters
     ----------
@@ -37,15 +37,20 @@ class PreparedLut:
         Normalised profiles over the matched bins, ``(m, n_used)`` float32.
     used : ndarray
         Boolean mask of the profile bins that are matched.
-    consts : ndarray
-        ``(m, 5)``: ``L0.a, L0.b, a.a, a.b, b.b`` of the quadratic interpolation
-        ``L(t) = L0 + a t + b t**2`` centred on each plane (zeros at the ends).
+    to_poly : ndarray
+        ``(S, S)`` inverse Vandermonde matrix of the nodes ``0..S-1``, ``S = min(4, m)``:
+        maps ``S`` consecutive planes to the coefficients ``A_p`` of the Lagrange
+        polynomial ``L(tau) = sum_p A_p tau**p``.
+    gram_poly : ndarray
+        ``(m - S + 1, 2 S - 1)``: for the stencil starting at plane ``s``, the
+        coefficients ``g_r = sum_{p + q = r} A_p . A_q`` of ``|L(tau)|**2``.
     """
 
     z_nm: NDArray[np.float64]
     planes: NDArray[np.float32]
     used: NDArray[np.bool_]
-    consts: NDArray[np.float64]
+    to_poly: NDArray[np.float64]
+    gram_poly: NDArray[np.float64]
 
 
 def prepare_lut(
@@ -54,15 +59,22 @@ def prepare_lut(
     """Normalise LUT ``profiles`` ``(m, n_bins)`` over the bins in ``used``."""
     planes = normalise_rows(profiles[:, used])
     m = planes.shape[0]
-    consts = np.zeros((m, 5))
-    lm = planes[:-2].astype(np.float64)
-    l0 = planes[1:-1].astype(np.float64)
-    lp = planes[2:].astype(np.float64)
-    a = 0.5 * (lp - lm)
-    b = 0.5 * (lp - 2.0 * l0 + lm)
-    for col, (u, v) in enumerate(((l0, a), (l0, b), (a, a), (a, b), (b, b))):
-        consts[1:-1, col] = np.einsum("ij,ij->i", u, v)
-    return PreparedLut(z_nm=np.asarray(z_nm, np.float64), planes=planes, used=used, consts=consts)
+    size = min(4, m)
+    to_poly = np.linalg.inv(np.vander(np.arange(size, dtype=np.float64), size, increasing=True))
+    gram_poly = np.zeros((m - size + 1, 2 * size - 1))
+    p_idx, q_idx = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    for start in range(m - size + 1):
+        block = planes[start : start + size].astype(np.float64)
+        coeffs = to_poly @ block  # (S, n_used): A_p
+        gram = coeffs @ coeffs.T
+        np.add.at(gram_poly[start], p_idx + q_idx, gram)
+    return PreparedLut(
+        z_nm=np.asarray(z_nm, np.float64),
+        planes=planes,
+        used=used,
+        to_poly=to_poly,
+        gram_poly=gram_poly,
+    )
 
 
 def _z_at(position: NDArray[np.float64], z_nm: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -76,7 +88,9 @@ def _z_at(position: NDArray[np.float64], z_nm: NDArray[np.float64]) -> NDArray[n
     return z
 
 
-def _fit_parabola(corr: NDArray[np.float32], best: NDArray[np.int64], n_local: int) -> NDArray[np.float64]:
+def _fit_parabola(
+    corr: NDArray[np.float32], best: NDArray[np.int64], n_local: int
+) -> NDArray[np.float64]:
     m = corr.shape[1]
     n_local = min(n_local, m if m % 2 else m - 1)
     half = n_local // 2
@@ -87,31 +101,52 @@ def _fit_parabola(corr: NDArray[np.float32], best: NDArray[np.int64], n_local: i
     coef = window @ np.linalg.pinv(design).T
     with np.errstate(invalid="ignore", divide="ignore"):
         vertex = np.where(coef[:, 2] < 0.0, -coef[:, 1] / (2.0 * coef[:, 2]), np.nan)
-    return centre + vertex
+    position: NDArray[np.float64] = centre.astype(np.float64) + vertex
+    return position
 
 
 def _fit_interpolate(
-    corr: NDArray[np.float32], best: NDArray[np.int64], consts: NDArray[np.float64]
+    corr: NDArray[np.float32], best: NDArray[np.int64], lut: PreparedLut
 ) -> NDArray[np.float64]:
-    m = corr.shape[1]
-    centre = np.clip(best, 1, m - 2)
-    rows = np.arange(corr.shape[0])
-    c_m = corr[rows, centre - 1].astype(np.float64)
-    c_0 = corr[rows, centre].astype(np.float64)
-    c_p = corr[rows, centre + 1].astype(np.float64)
-    pa = 0.5 * (c_p - c_m)
-    pb = 0.5 * (c_p - 2.0 * c_0 + c_m)
-    la, lb, aa, ab, bb = (consts[centre, i] for i in range(5))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(pb < 0.0, -pa / (2.0 * pb), np.sign(pa))
-        t = np.clip(np.nan_to_num(t), -1.0, 1.0)
-        for _ in range(_NEWTON_STEPS):
-            grad = -2.0 * (pa - la) + (2.0 * aa - 4.0 * (pb - lb)) * t + 6.0 * ab * t**2
-            grad += 4.0 * bb * t**3
-            curv = 2.0 * aa - 4.0 * (pb - lb) + 12.0 * ab * t + 12.0 * bb * t**2
-            step = np.where(curv > 0.0, grad / curv, 0.1 * np.sign(grad))
-            t = np.clip(t - step, -2.0, 2.0)
-    return centre + t
+    """Fractional plane minimising ``|P - L(tau)|**2`` for the Lagrange-interpolated LUT.
+
+    The interval between the best plane and its better neighbour is interpolated by
+    the cubic through four planes around it (the same cubic whichever end of the
+    interval was the best plane, so z is continuous). ``P . A_p`` follows from the
+    correlations already computed; ``|L|**2`` from :attr:`PreparedLut.gram_poly`.
+    """
+    n, m = corr.shape
+    size = lut.to_poly.shape[0]
+    rows = np.arange(n)
+    c_lo = corr[rows, np.clip(best - 1, 0, m - 1)]
+    c_hi = corr[rows, np.clip(best + 1, 0, m - 1)]
+    lower = np.where((best == m - 1) | ((best > 0) & (c_lo > c_hi)), best - 1, best)
+    lower = np.clip(lower, 0, m - 2)
+    start = np.clip(lower - 1, 0, m - size)
+    window = np.take_along_axis(corr, start[:, None] + np.arange(size)[None, :], axis=1)
+    energy = lut.gram_poly[start].copy()  # coefficients of |L(tau)|^2 - 2 P.L(tau)
+    energy[:, :size] -= 2.0 * (window.astype(np.float64) @ lut.to_poly.T)
+    powers = np.arange(energy.shape[1], dtype=np.float64)
+    d1 = energy[:, 1:] * powers[1:]
+    d2 = d1[:, 1:] * powers[1:-1]
+    anchor = (lower - start).astype(np.float64)
+    tau = anchor + np.where(lower == best, 0.25, 0.75)
+    for _ in range(_NEWTON_STEPS):
+        grad = _polyval(d1, tau)
+        curv = _polyval(d2, tau)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = np.where(curv > 0.0, grad / curv, 0.25 * np.sign(grad))
+        tau = np.clip(tau - step, anchor - 1.0, anchor + 2.0)
+    position: NDArray[np.float64] = start.astype(np.float64) + tau
+    return position
+
+
+def _polyval(coef: NDArray[np.float64], t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Evaluate per-row polynomials ``sum_r coef[:, r] t**r`` (Horner)."""
+    out: NDArray[np.float64] = coef[:, -1].copy()
+    for r in range(coef.shape[1] - 2, -1, -1):
+        out = out * t + coef[:, r]
+    return out
 
 
 def lookup_z(
@@ -140,7 +175,7 @@ def lookup_z(
     if z_fit == "parabola":
         position = _fit_parabola(corr, best, n_local)
     else:
-        position = _fit_interpolate(corr, best, lut.consts)
+        position = _fit_interpolate(corr, best, lut)
     z = _z_at(position, lut.z_nm)
     z[~valid | ~(quality >= min_quality)] = np.nan
     return z, quality

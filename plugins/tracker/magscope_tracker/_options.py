@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["Background", "Backend", "TrackerOptions", "ZFit"]
+__all__ = ["Backend", "Background", "TrackerOptions", "ZFit"]
 
 Background = Literal["mean", "border", "none"]
 Backend = Literal["auto", "numba", "numpy"]
@@ -18,8 +18,7 @@ def _int_range(low: int, high: int) -> Any:
     def check(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(
-                f"TrackerOptions.{attribute.name}={value!r}: expected an integer in "
-                f"[{low}, {high}]"
+                f"TrackerOptions.{attribute.name}={value!r}: expected an integer in [{low}, {high}]"
             )
 
     return check

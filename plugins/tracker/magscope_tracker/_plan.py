@@ -83,7 +83,7 @@ def default_n_bins(options: TrackerOptions, height: int, width: int) -> int:
     os_ = options.profile_oversample
     if options.r_max_px is None:
         return (min(height, width) // 2) * os_
-    return int(math.floor(options.r_max_px * os_ + 1e-9)) + 1
+    return math.floor(options.r_max_px * os_ + 1e-9) + 1
 
 
 @functools.lru_cache(maxsize=64)

@@ -113,19 +113,17 @@ class CpuTracker:
         """Raise :class:`ZLutError` unless ``zlut`` fits ROIs of ``roi_shape``."""
         plan = self.plan(roi_shape)
         if zlut.n_bins != plan.n_bins:
-            raise ZLutError(
+            raise zlut.error(
                 f"{zlut.n_bins} profile bins, but this tracker makes {plan.n_bins} bins for "
                 f"{plan.height}x{plan.width} ROIs (profile_oversample="
                 f"{self.options.profile_oversample}, r_max_px={self.options.r_max_px}); "
-                "build the Z-LUT with the same ROI size and options",
-                path=zlut.name,
+                "build the Z-LUT with the same ROI size and options"
             )
         used = int(np.count_nonzero(plan.bin_radii >= self.options.r_min_px))
         if used < 3:
-            raise ZLutError(
+            raise zlut.error(
                 f"only {used} profile bins lie at r >= r_min_px={self.options.r_min_px}; "
-                "at least 3 are needed to match profiles",
-                path=zlut.name,
+                "at least 3 are needed to match profiles"
             )
 
     def load_zlut(self, path: str, roi_shape: tuple[int, int]) -> ZLut:
@@ -290,7 +288,7 @@ class CpuTracker:
             raise ZLutError(
                 f"plane {first} (z={z[first]:g} nm): none of its {n_images} images could be "
                 f"tracked (first image: {why})",
-                path=source or None,
+                source=source or None,
             )
         mean = np.where(good[:, :, None], profiles, 0.0).sum(axis=1) / used[:, None]
         metadata = {

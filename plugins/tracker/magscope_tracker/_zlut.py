@@ -37,25 +37,39 @@ class ZLutError(ValueError):
         The file concerned, if any.
     line : int or None
         1-based line number in that file, if known.
+    source : str or None
+        Description of a Z-LUT that does not come from a file (e.g. "bead 3 sweep").
 
     Attributes
     ----------
-    path, line
+    path, line, source
         As given.
     """
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        source: str | None = None,
+    ) -> None:
         self.path = path
         self.line = line
+        self.source = source
         where = "Z-LUT"
         if path is not None:
             where += f" file {path!r}"
+        elif source:
+            where += f" {source!r}"
         if line is not None:
             where += f", line {line}"
         super().__init__(f"{where}: {message}")
 
 
-def _matrix_problem(z: NDArray[np.float64], profiles: NDArray[np.float64]) -> tuple[int, str] | None:
+def _matrix_problem(
+    z: NDArray[np.float64], profiles: NDArray[np.float64]
+) -> tuple[int, str] | None:
     """First problem of a ``(z, profiles)`` pair as ``(matrix_row, message)``, else None.
 
     Matrix rows follow the file layout: row 0 is z, row ``1 + b`` is bin ``b``; values
@@ -135,8 +149,7 @@ class ZLut:
     def __attrs_post_init__(self) -> None:
         problem = _matrix_problem(self.z_nm, self.profiles)
         if problem is not None:
-            source = self.metadata.get("source") or self.metadata.get("file")
-            raise ZLutError(problem[1], path=str(source) if source else None)
+            raise self.error(problem[1])
         self.z_nm.setflags(write=False)
         self.profiles.setflags(write=False)
 
@@ -150,10 +163,13 @@ class ZLut:
         """Number of radial profile bins."""
         return int(self.profiles.shape[1])
 
-    @property
-    def name(self) -> str:
-        """Where the LUT came from (``metadata['file']`` or ``['source']``), for messages."""
-        return str(self.metadata.get("file") or self.metadata.get("source") or "<array>")
+    def error(self, message: str) -> ZLutError:
+        """A :class:`ZLutError` about this LUT, naming its file or source."""
+        path = self.metadata.get("file")
+        source = self.metadata.get("source")
+        return ZLutError(
+            message, path=str(path) if path else None, source=str(source) if source else None
+        )
 
     def summary(self) -> str:
         """One-line description: planes, z range, mean step and bins."""
@@ -228,7 +244,9 @@ class ZLut:
                         loaded = json.loads(body[len(_METADATA_TAG) :])
                     except json.JSONDecodeError as exc:
                         raise ZLutError(
-                            f"metadata comment is not valid JSON ({exc.msg})", path=name, line=lineno
+                            f"metadata comment is not valid JSON ({exc.msg})",
+                            path=name,
+                            line=lineno,
                         ) from exc
                     if not isinstance(loaded, dict):
                         raise ZLutError(
@@ -274,4 +292,3 @@ class ZLut:
             )
         metadata["file"] = name
         return cls.from_matrix(matrix, metadata)
-

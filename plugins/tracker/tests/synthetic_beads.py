@@ -73,7 +73,9 @@ class BeadModel:
         self._spectrum = fwd @ f  # (n_q,)
         self._kz = np.sqrt((n_medium / lam) ** 2 - self._q**2) - n_medium / lam
         self.r_nm = np.arange(int(np.ceil(r_max_px * nm_per_px / self.dr_nm)) + 2) * self.dr_nm
-        self._inv = (j0(2.0 * np.pi * np.outer(self._q, self.r_nm)) * (2.0 * np.pi * self._q * dq)[:, None]).T
+        self._inv = (
+            j0(2.0 * np.pi * np.outer(self._q, self.r_nm)) * (2.0 * np.pi * self._q * dq)[:, None]
+        ).T
 
     def profiles(self, z_nm: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return intensity profiles ``(len(z_nm), n_r)`` on the grid ``self.r_nm``.

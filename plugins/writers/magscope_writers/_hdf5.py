@@ -25,6 +25,7 @@ stats              JSON of the run's ``stats`` (dropped frames, ...), added to e
 from __future__ import annotations
 
 import logging
+import shutil
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,13 +49,18 @@ from magscope_writers._version import __version__
 if TYPE_CHECKING:
     from magscope_core import CameraInfo
 
-__all__ = ["TRACKING_PREFIX", "Hdf5TracksWriter", "records_from_batch"]
+__all__ = ["MIN_FREE_BYTES", "TRACKING_PREFIX", "Hdf5TracksWriter", "records_from_batch"]
 
 log = logging.getLogger("magscope.writers.hdf5")
 
 TRACKING_PREFIX = "Tracking Data"
 _U16 = np.iinfo(np.uint16).max
 _MINUTE_NS = 60_000_000_000
+MIN_FREE_BYTES = 32 * 2**20
+"""Free disk space kept in reserve: a batch is refused (file untouched) when the disk has
+less than this plus twice the batch's size. HDF5 cannot undo a write that ran out of space
+mid-flush (the file is left shorter than its superblock says and will not open), so running
+out must be avoided rather than rolled back."""
 
 
 class Hdf5TracksWriter(WriterBase):
@@ -84,7 +90,7 @@ class Hdf5TracksWriter(WriterBase):
             raise ValueError(f"rotation_minutes={rotation_minutes!r}: expected a number >= 0")
         self.rotation_minutes = float(rotation_minutes)
         self.save_roi_positions = bool(save_roi_positions)
-        self.rotation_ns = int(round(self.rotation_minutes * _MINUTE_NS))
+        self.rotation_ns = round(self.rotation_minutes * _MINUTE_NS)
         self._file: TrackingFile | None = None
         self._paths: list[Path] = []
         self._opened = False
@@ -125,6 +131,7 @@ class Hdf5TracksWriter(WriterBase):
         if self._file is None:
             self._file = self._new_file(first_ns, batch.sequence)
         f = self._file
+        self._check_space(rec, f.path)
         try:
             f.append(rec)
         except AppendError as exc:
@@ -139,6 +146,21 @@ class Hdf5TracksWriter(WriterBase):
                           "file was closed and the next batch starts a new file")
                 self._abandon_current()
             raise WriterError(self.name, what, f.path, reason) from exc.cause
+
+    def _check_space(self, rec: TrackRecords, path: Path) -> None:
+        per_record = 24 + 2 + (4 if rec.roi_positions_px is not None else 0)
+        need = 2 * (rec.n_records * per_record + rec.n_frames * 24 + 40) + MIN_FREE_BYTES
+        try:
+            free = shutil.disk_usage(path.parent).free
+        except OSError:
+            return  # cannot tell; let the write itself report any problem
+        if free < need:
+            raise WriterError(
+                self.name, f"appending batch {rec.sequence} ({rec.n_frames} frames) to", path,
+                f"the disk is nearly full ({free / 1e6:.1f} MB free, {need / 1e6:.1f} MB kept "
+                "free so HDF5 never runs out mid-write); the batch was not written and the file "
+                "is intact",
+            )
 
     def rotate(self) -> None:
         """Finish the current file now; the next batch starts a new one."""
@@ -284,5 +306,7 @@ def _u16(values: np.ndarray, field: str, n: int) -> np.ndarray:
     bad = ~np.isfinite(f) | (f < 0) | (f > _U16) | (f != np.floor(f))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{field}[{i}] = {a[i]!r} does not fit uint16 (integers 0..{_U16})")
+        raise ValueError(
+            f"{field}[{i}] = {a[i].item()!r} does not fit uint16 (integers 0..{_U16})"
+        )
     return a.astype(np.uint16)

@@ -58,7 +58,7 @@ def seconds_to_ns(seconds: np.ndarray) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"timestamp {i} is {s.flat[i]!r}: expected finite, non-negative epoch seconds"
+            f"timestamp {i} is {float(s.flat[i])!r}: expected finite, non-negative epoch seconds"
         )
     whole = np.floor(s)
     frac_ns = np.rint((s - whole) * _NS).astype(np.int64)

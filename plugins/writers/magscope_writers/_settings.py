@@ -1,4 +1,4 @@
-"""User settings of the three writers (namespaces ``writer.hdf5``, ``writer.tiff``, ``writer.telemetry``).
+"""User settings of the writers: namespaces ``writer.hdf5``, ``writer.tiff``, ``writer.telemetry``.
 
 Each field has the name of the writer's keyword option, so a writer is built with
 ``factory(**attrs.asdict(settings))``.
@@ -7,6 +7,7 @@ Each field has the name of the writer's keyword option, so a writer is built wit
 from __future__ import annotations
 
 import attrs
+
 from magscope_core import setting
 
 __all__ = ["Hdf5WriterSettings", "TelemetryWriterSettings", "TiffWriterSettings"]

@@ -170,7 +170,7 @@ class TrackingFile:
         return int(self.group["batch_sequence"].shape[0])
 
     def append(self, rec: TrackRecords) -> None:
-        """Append one batch and flush; on failure restore the file and raise :class:`AppendError`."""
+        """Append one batch and flush; on failure restore the file, raise :class:`AppendError`."""
         g = self.group
         f0, r0, b0 = self.n_frames, self.n_records, self.n_batches
         f1, r1 = f0 + rec.n_frames, r0 + rec.n_records
@@ -212,7 +212,7 @@ class TrackingFile:
     def _snapshot(self) -> dict[str, Any]:
         g = self.group
         shapes = {name: g[name].shape for name in g}
-        ranges = {a: (g.attrs[a] if a in g.attrs else None) for a in _RANGE_ATTRS}
+        ranges = {a: g.attrs.get(a) for a in _RANGE_ATTRS}
         return {"shapes": shapes, "ranges": ranges}
 
     def _restore(self, state: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ _JSON_ATTRS = ("camera", "metadata", "options", "stats")
 
 
 class TrackingFileError(ValueError):
-    """A tracking file is not a valid ``/tracking`` schema v1 file (message names file and problem)."""
+    """A file is not a valid ``/tracking`` schema v1 file; the message names file and problem."""
 
 
 @attrs.frozen(eq=False)

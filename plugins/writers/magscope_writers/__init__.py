@@ -1,0 +1,51 @@
+"""First-party MagScope writers: HDF5 tracking data, ImageJ TIFF video and telemetry text.
+
+==========================  ===========  ======================================================
+writer (``WriterSpec``)     calls        files
+==========================  ===========  ======================================================
+`Hdf5TracksWriter` (hdf5)   write_tracks ``Tracking Data <YYYY-MM-DD HH-MM-SS.ffffff>.h5``
+`TiffVideoWriter` (tiff)    write_rois,  ``Video ROIs <YYYY-MM-DD HH-MM-SS.fff>.tif`` (TCYX),
+                            write_stack  ``Video <...>.tif`` (TYX), each with a ``.json`` sidecar
+`TelemetryWriter`           write_       ``<source>.txt``
+(telemetry)                 telemetry
+==========================  ===========  ======================================================
+
+Names use the local time of each file's first frame (``time.localtime`` of the frame's
+timestamp). Read tracking files back with `read_tracking`. The formats are described in
+``docs/decisions/0008-file-formats.md``.
+"""
+
+from __future__ import annotations
+
+from magscope_writers._errors import WriterError
+from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter, records_from_batch
+from magscope_writers._naming import local_stamp, seconds_to_ns
+from magscope_writers._settings import (
+    Hdf5WriterSettings,
+    TelemetryWriterSettings,
+    TiffWriterSettings,
+)
+from magscope_writers._telemetry import TelemetryWriter
+from magscope_writers._tiff import FULL_PREFIX, ROI_PREFIX, TiffVideoWriter
+from magscope_writers._tracking_read import TrackingData, TrackingFileError, read_tracking
+from magscope_writers._version import __version__
+
+__all__ = [
+    "FULL_PREFIX",
+    "ROI_PREFIX",
+    "TRACKING_PREFIX",
+    "Hdf5TracksWriter",
+    "Hdf5WriterSettings",
+    "TelemetryWriter",
+    "TelemetryWriterSettings",
+    "TiffVideoWriter",
+    "TiffWriterSettings",
+    "TrackingData",
+    "TrackingFileError",
+    "WriterError",
+    "__version__",
+    "local_stamp",
+    "read_tracking",
+    "records_from_batch",
+    "seconds_to_ns",
+]
