@@ -14,9 +14,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "testplugin"))
 
-from magscope_testplugin import COMMANDS, Echo, EchoManager  # noqa: E402
+from magscope_testplugin import COMMANDS, Echo, EchoManager
 
-from magscope_core import Hub, ManagerEntry, ManagerSpec, Ping  # noqa: E402
+from magscope_core import Hub, ManagerEntry, ManagerSpec, Ping
 
 
 def _measure(fn, n: int) -> np.ndarray:

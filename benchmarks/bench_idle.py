@@ -17,9 +17,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "testplugin"))
 
-from magscope_testplugin import PatternCamera  # noqa: E402
+from magscope_testplugin import PatternCamera
 
-from magscope_core import (  # noqa: E402
+from magscope_core import (
     CameraManager,
     Hub,
     ManagerEntry,

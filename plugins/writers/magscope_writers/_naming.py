@@ -73,21 +73,29 @@ def local_stamp(ns: int, digits: int = 6) -> str:
     ns
         Epoch nanoseconds of the file's first frame.
     digits
-        Digits of the fraction of a second (truncated, not rounded): 6 for tracking files,
-        3 for videos, 0 for none.
+        Digits of the fraction of a second: 6 for tracking files, 3 for videos, 0 for none.
+        The time is first rounded to the microsecond (the precision of float epoch seconds,
+        so ``...40.629624`` stored as ``...40.62962389`` still reads ``.629624``), then cut
+        to ``digits`` (not rounded up, so a name never shows a time after its first frame
+        by more than a microsecond).
 
     Returns
     -------
     str
         e.g. ``"2026-11-24 12-58-40.629624"``.
     """
-    if not 0 <= digits <= 9:
-        raise ValueError(f"digits={digits}: expected 0..9")
-    sec, rem = divmod(int(ns), _NS)
+    if not 0 <= digits <= 6:
+        raise ValueError(f"digits={digits}: expected 0..6")
+    sec, us = _split_us(ns)
     text = time.strftime("%Y-%m-%d %H-%M-%S", time.localtime(sec))
     if digits:
-        text += "." + f"{rem:09d}"[:digits]
+        text += "." + f"{us:06d}"[:digits]
     return text
+
+
+def _split_us(ns: int) -> tuple[int, int]:
+    """Whole seconds and microseconds of ``ns`` rounded to the nearest microsecond."""
+    return divmod((int(ns) + 500) // 1000, 1_000_000)
 
 
 def utc_offset_s(ns: int) -> int:
@@ -100,12 +108,12 @@ def local_iso(ns: int) -> str:
 
     Stored next to the file name's stamp so the name's local time is unambiguous.
     """
-    sec, rem = divmod(int(ns), _NS)
+    sec, us = _split_us(ns)
     tm = time.localtime(sec)
     off = int(tm.tm_gmtoff)
     sign = "+" if off >= 0 else "-"
     hh, mm = divmod(abs(off) // 60, 60)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", tm) + f".{rem // 1000:06d}{sign}{hh:02d}:{mm:02d}"
+    return time.strftime("%Y-%m-%dT%H:%M:%S", tm) + f".{us:06d}{sign}{hh:02d}:{mm:02d}"
 
 
 def create_unique(

@@ -154,11 +154,12 @@ def _value_columns(source: str, columns: tuple[str, ...], shape: tuple[int, ...]
         raise ValueError(f"column names {bad} are empty or contain whitespace")
     if len(shape) != 2:
         raise ValueError(f"rows have shape {shape}, expected (n, columns)")
-    if columns and columns[0] in TIME_COLUMNS and shape[1] == len(columns):
-        return columns[1:]
-    if shape[1] == len(columns) + 1:
-        return columns
-    raise ValueError(
-        f"rows have {shape[1]} columns for column names {list(columns)}: expected the names to "
-        f"start with a time column ({'/'.join(TIME_COLUMNS)}) or one more row column than names"
-    )
+    timed = bool(columns) and columns[0] in TIME_COLUMNS
+    expected = len(columns) if timed else len(columns) + 1
+    if shape[1] != expected:
+        raise ValueError(
+            f"rows have {shape[1]} columns for column names {list(columns)}: expected "
+            f"{expected} (a leading time column, {'named' if timed else 'then'} "
+            f"{', '.join(columns) or 'nothing'})"
+        )
+    return columns[1:] if timed else columns

@@ -31,8 +31,8 @@ SIDECAR_FORMAT = "magscope-video"
 
 def ns_label(ns: int) -> str:
     """Epoch seconds with microseconds, as text (``"1764075520.629624"``): an ImageJ label."""
-    sec, rem = divmod(int(ns), 1_000_000_000)
-    return f"{sec}.{rem // 1000:06d}"
+    sec, us = divmod((int(ns) + 500) // 1000, 1_000_000)
+    return f"{sec}.{us:06d}"
 
 
 class VideoStream:

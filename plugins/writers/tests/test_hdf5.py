@@ -12,9 +12,8 @@ from magscope_writers._tracking_file import BATCH_CHUNK, FRAME_CHUNK, RECORD_CHU
 
 
 def _expected_stamp(ts: float, digits: int) -> str:
-    sec = int(np.floor(ts))
-    frac = f"{round((ts - sec) * 1e9):09d}"[:digits]
-    return time.strftime("%Y-%m-%d %H-%M-%S", time.localtime(sec)) + "." + frac
+    sec, us = divmod(round(ts * 1e6), 10**6)  # to the microsecond, then cut
+    return time.strftime("%Y-%m-%d %H-%M-%S", time.localtime(sec)) + f".{us:06d}"[:digits + 1]
 
 
 def test_round_trip_with_csr_layout_across_batches_of_different_bead_counts(

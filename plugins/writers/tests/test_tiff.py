@@ -10,14 +10,12 @@ import time
 import numpy as np
 import pytest
 import tifffile
-
 from magscope_writers import TiffVideoWriter, WriterError, seconds_to_ns
 
 
 def _stamp(ts: float) -> str:
-    sec = int(np.floor(ts))
-    return (time.strftime("%Y-%m-%d %H-%M-%S", time.localtime(sec))
-            + f".{round((ts - sec) * 1e9):09d}"[:4])
+    sec, us = divmod(round(ts * 1e6), 10**6)  # to the microsecond, then cut to ms
+    return time.strftime("%Y-%m-%d %H-%M-%S", time.localtime(sec)) + f".{us:06d}"[:4]
 
 
 def _read(path):
@@ -42,7 +40,7 @@ def test_roi_video_is_an_imagej_tcyx_hyperstack_split_by_frames_per_file(
                                       f"Video ROIs {_stamp(t0 + 0.05)}.tif"]
     frames = np.concatenate([b0.crops, b1.crops])
     ts = np.concatenate([b0.timestamps, b1.timestamps])
-    for tif, sl in zip(tifs, (slice(0, 5), slice(5, 8))):
+    for tif, sl in zip(tifs, (slice(0, 5), slice(5, 8)), strict=True):
         axes, data, ij, page, n_pages = _read(tif)
         n = sl.stop - sl.start
         assert axes == "TCYX" and data.shape == (n, 3, 6, 6) and data.dtype == np.uint16
@@ -115,7 +113,7 @@ def test_no_frames_no_files_and_bad_input_is_reported(tmp_path, info, make_rois)
         w.write_stack(np.zeros((2, 30, 40), np.uint16), np.zeros(3), 5)
     bad = make_rois(1, 2, [1])
     bad.timestamps[0] = -1.0
-    with pytest.raises(WriterError, match="timestamp 0 is -1.0"):
+    with pytest.raises(WriterError, match=r"timestamp 0 is -1\.0"):
         w.write_rois(bad)
     assert w.close({}) == []
     assert not (tmp_path / "v").exists()
@@ -148,6 +146,7 @@ def test_a_killed_process_leaves_readable_video_up_to_the_last_stack(tmp_path):
     axes, data, ij, _page, n_pages = _read(tif)
     assert n_pages == 1  # only the first IFD: ImageJ and tifffile read it as contiguous
     assert axes == "TYX" and data.shape == (12, 30, 40)
+    assert ij["frames"] == 12  # the description was rewritten in place after each stack
     np.testing.assert_array_equal(data[:, 0, 0], np.arange(12))
     side = json.loads(tif.with_suffix(".json").read_text())
     assert side["complete"] is False and side["frames"] == 12
