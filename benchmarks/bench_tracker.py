@@ -27,16 +27,15 @@ import importlib.util  # noqa: E402
 import multiprocessing  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 import magscope_tracker  # noqa: E402
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NM_PER_PX = 100.0
@@ -54,7 +53,9 @@ class Source:
 
     name = ""
 
-    def render(self, x: Any, y: Any, z: Any, photons: float | None, seed: int) -> np.ndarray:
+    def render(
+        self, x: Any, y: Any, z: Any, photons: float | None, seed: int, size: int = SIZE
+    ) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -68,12 +69,14 @@ class SimSource(Source):
         )
         self.name = "magscope_sim (1.4 um bead, 630 nm, NA 1.1, 100 nm/px, pixel integration)"
 
-    def render(self, x: Any, y: Any, z: Any, photons: float | None, seed: int) -> np.ndarray:
+    def render(
+        self, x: Any, y: Any, z: Any, photons: float | None, seed: int, size: int = SIZE
+    ) -> np.ndarray:
         n = max(np.size(x), np.size(y), np.size(z))
         xyz = np.column_stack([np.broadcast_to(v, (n,)) for v in (x, y, z)])
         stack = self._sim.render_rois(
             xyz,
-            SIZE,
+            size,
             optics=self._optics,
             background_photons=photons or 1000.0,
             noise=photons is not None,
@@ -90,13 +93,17 @@ class SyntheticSource(Source):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         self._module = module
-        self._model = module.BeadModel(nm_per_px=NM_PER_PX)
+        self._model = module.BeadModel(nm_per_px=NM_PER_PX, r_max_px=100.0)
         self.name = "tracker tests' synthetic_beads (1.4 um bead, 630 nm, NA 1.1, 100 nm/px)"
 
-    def render(self, x: Any, y: Any, z: Any, photons: float | None, seed: int) -> np.ndarray:
+    def render(
+        self, x: Any, y: Any, z: Any, photons: float | None, seed: int, size: int = SIZE
+    ) -> np.ndarray:
         dtype = np.uint16 if photons is not None else np.float32
         return np.asarray(
-            self._module.render_rois(self._model, x, y, z, SIZE, photons=photons, seed=seed, dtype=dtype)
+            self._module.render_rois(
+                self._model, x, y, z, size, photons=photons, seed=seed, dtype=dtype
+            )
         )
 
 
@@ -128,7 +135,9 @@ def rms(a: np.ndarray) -> float:
     return float(np.sqrt(np.mean(a * a))) if a.size else float("nan")
 
 
-def precision(x: np.ndarray, y: np.ndarray, z: np.ndarray, truth: dict[str, np.ndarray]) -> dict[str, float]:
+def precision(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, truth: dict[str, np.ndarray]
+) -> dict[str, float]:
     ex = (x - truth["x"]) * NM_PER_PX
     ey = (y - truth["y"]) * NM_PER_PX
     ez = z - truth["z"]
@@ -176,7 +185,11 @@ def _worker(
 
 
 def aggregate_rate(
-    tracker: magscope_tracker.CpuTracker, rois: np.ndarray, zlut: magscope_tracker.ZLut, workers: int, repeats: int
+    tracker: magscope_tracker.CpuTracker,
+    rois: np.ndarray,
+    zlut: magscope_tracker.ZLut,
+    workers: int,
+    repeats: int,
 ) -> float:
     """ROI/s of ``workers`` spawned processes, each tracking all ``rois`` ``repeats`` times."""
     ctx = multiprocessing.get_context("spawn")
@@ -191,7 +204,7 @@ def aggregate_rate(
     elapsed = [results.get(timeout=600) for _ in procs]
     for p in procs:
         p.join()
-    return workers * repeats * rois.shape[0] / max(elapsed)
+    return float(workers * repeats * rois.shape[0] / max(elapsed))
 
 
 # -- MagTrack (optional) -------------------------------------------------------------------
@@ -229,7 +242,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scaling-runs", type=int, default=3, help="runs per worker count")
     parser.add_argument("--source", choices=("auto", "sim", "synthetic"), default="auto")
     parser.add_argument("--photons", type=float, default=1000.0, help="background photons/px")
-    parser.add_argument("--no-magtrack", action="store_true", help="skip MagTrack even if importable")
+    parser.add_argument(
+        "--no-magtrack", action="store_true", help="skip MagTrack even if importable"
+    )
     parser.add_argument("--quick", action="store_true", help="2000 ROIs, 3 repeats, 1 scaling run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -237,13 +252,20 @@ def main(argv: list[str] | None = None) -> None:
 
     source = pick_source(args.source)
     print("# magscope-tracker benchmark")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs, threads pinned to 1")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, threads pinned to 1"
+    )
     print(f"images: {source.name}")
-    print(f"{SIZE}x{SIZE} px ROIs, {args.photons:g} photons/px background + 2 e- read noise, uint16")
+    print(
+        f"{SIZE}x{SIZE} px ROIs, {args.photons:g} photons/px background + 2 e- read noise, uint16"
+    )
 
     rng = np.random.default_rng(2024)
     t0 = time.perf_counter()
-    lut_images = source.render(np.full(LUT_Z.size, CENTRE), np.full(LUT_Z.size, CENTRE), LUT_Z, None, 0)
+    lut_images = source.render(
+        np.full(LUT_Z.size, CENTRE), np.full(LUT_Z.size, CENTRE), LUT_Z, None, 0
+    )
     n = args.n
     moving = {
         "x": CENTRE + rng.uniform(-1.5, 1.5, n),
@@ -263,8 +285,11 @@ def main(argv: list[str] | None = None) -> None:
     stuck_rois = source.render(stuck["x"], stuck["y"], stuck["z"], args.photons, 2)
     images_per_plane = 10
     sweep_xy = CENTRE + rng.uniform(-1.0, 1.0, (2, LUT_Z.size * images_per_plane))
-    sweep = source.render(sweep_xy[0], sweep_xy[1], np.repeat(LUT_Z, images_per_plane), args.photons, 3)
-    print(f"rendered {n} moving + {beads}x{frames} stuck ROIs + LUT sweeps in {time.perf_counter() - t0:.1f} s")
+    sweep = source.render(
+        sweep_xy[0], sweep_xy[1], np.repeat(LUT_Z, images_per_plane), args.photons, 3
+    )
+    elapsed = time.perf_counter() - t0
+    print(f"rendered {n} moving + {beads}x{frames} stuck ROIs + LUT sweeps in {elapsed:.1f} s")
 
     tracker = magscope_tracker.create_tracker()
     t0 = time.perf_counter()
@@ -285,7 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     numpy_tracker = magscope_tracker.create_tracker(backend="numpy")
     subset = rois[: min(n, 2000)]
     best, med = timed(lambda: numpy_tracker.track(subset, zlut), max(1, args.repeats // 2))
-    rows.append(("magscope-tracker XYZ (numpy fallback)", subset.shape[0] / best, subset.shape[0] / med))
+    rows.append(
+        ("magscope-tracker XYZ (numpy fallback)", subset.shape[0] / best, subset.shape[0] / med)
+    )
 
     magtrack = None if args.no_magtrack else load_magtrack()
     mt_moving: tuple[np.ndarray, ...] | None = None
@@ -300,14 +327,45 @@ def main(argv: list[str] | None = None) -> None:
         mt_rate = n / best
         rows.append(("MagTrack stack_to_xyzp_advanced (baseline)", n / best, n / med))
 
-    print(f"\n## Speed, {SIZE} px ROIs, {n} ROIs per call, one core (first call: {first_call:.2f} s)")
-    print(f"| path | best ROI/s | median ROI/s | us/ROI (best) |{' vs MagTrack |' if magtrack else ''}")
+    print(
+        f"\n## Speed, {SIZE} px ROIs, {n} ROIs per call, one core (first call: {first_call:.2f} s)"
+    )
+    extra = " vs MagTrack |" if magtrack else ""
+    print(f"| path | best ROI/s | median ROI/s | us/ROI (best) |{extra}")
     print(f"|---|---|---|---|{'---|' if magtrack else ''}")
     for name, b, m in rows:
         ratio = f" {b / mt_rate:.1f}x |" if magtrack else ""
         print(f"| {name} | {b:,.0f} | {m:,.0f} | {1e6 / b:.1f} |{ratio}")
     if magtrack is None:
         print("(magtrack not importable: baseline not run; numbers.md gives ~1,943 ROI/s here)")
+
+    # -- ROI size sweep -----------------------------------------------------------------
+    print("\n## ROI size sweep, full XYZ, one core (2000 ROIs, +-1.5 px, +-4 um; RMS of ok ROIs)")
+    print("| ROI px | bins | best ROI/s | median ROI/s | us/ROI | ok | x RMS nm | Z RMS nm |")
+    print("|---|---|---|---|---|---|---|---|")
+    for size in (32, 50, 64, 128):
+        c = (size - 1) / 2.0
+        m = 2000
+        truth = {
+            "x": c + rng.uniform(-1.5, 1.5, m),
+            "y": c + rng.uniform(-1.5, 1.5, m),
+            "z": rng.uniform(-4000.0, 4000.0, m),
+        }
+        sweep_rois = source.render(truth["x"], truth["y"], truth["z"], args.photons, 4, size)
+        size_lut = tracker.make_zlut(
+            source.render(np.full(LUT_Z.size, c), np.full(LUT_Z.size, c), LUT_Z, None, 0, size),
+            LUT_Z,
+        )
+        result = tracker.track(sweep_rois, size_lut)
+        ok = result.ok
+        q = precision(
+            result.x[ok], result.y[ok], result.z[ok], {k: v[ok] for k, v in truth.items()}
+        )
+        b, md = timed(partial(tracker.track, sweep_rois, size_lut), args.repeats)
+        print(
+            f"| {size} | {size_lut.n_bins} | {m / b:,.0f} | {m / md:,.0f} | {1e6 * b / m:.1f} | "
+            f"{result.ok.mean():.3f} | {q['x_rms']:.2f} | {q['z_rms']:.2f} |"
+        )
 
     # -- scaling ------------------------------------------------------------------------
     print(f"\n## Worker processes (spawn), full XYZ, aggregate ROI/s over {args.scaling_runs} runs")
@@ -330,7 +388,10 @@ def main(argv: list[str] | None = None) -> None:
     p_sweep = precision(res_sweep.x, res_sweep.y, res_sweep.z, moving)
     p_par = precision(res_par.x, res_par.y, res_par.z, moving)
     s = stuck_precision(res_stuck.x, res_stuck.z, stuck, beads)
-    print(f"\n## Precision ({args.photons:g} photons/px, x/y uniform in +-1.5 px, z uniform in +-4 um)")
+    print(
+        f"\n## Precision ({args.photons:g} photons/px, x/y uniform in +-1.5 px, "
+        "z uniform in +-4 um)"
+    )
     print("| tracker | x RMS nm | y RMS nm | x bias nm | Z RMS nm | Z bias nm | Z valid |")
     print("|---|---|---|---|---|---|---|")
 
@@ -341,22 +402,38 @@ def main(argv: list[str] | None = None) -> None:
         )
 
     line("magscope-tracker, noise-free centred LUT (101 planes)", p)
-    line(f"magscope-tracker, LUT from noisy sweep ({images_per_plane} images/plane, random xy)", p_sweep)
+    line(
+        f"magscope-tracker, LUT from noisy sweep ({images_per_plane} images/plane, random xy)",
+        p_sweep,
+    )
     line("magscope-tracker, z_fit='parabola', n_local=3", p_par)
     if mt_moving is not None:
-        line("MagTrack (same images; its LUT from the same noise-free images)", precision(*mt_moving, moving))
+        line(
+            "MagTrack (same images; its LUT from the same noise-free images)",
+            precision(mt_moving[0], mt_moving[1], mt_moving[2], moving),
+        )
     print(f"\n## Stuck beads ({beads} beads x {frames} frames): per-bead std (median) and bias RMS")
     print("| tracker | x std nm | x bias RMS nm | Z std nm | Z bias RMS nm |")
     print("|---|---|---|---|---|")
-    print(f"| magscope-tracker | {s['x_std']:.3f} | {s['x_bias_rms']:.3f} | {s['z_std']:.2f} | {s['z_bias_rms']:.2f} |")
+
+    def stuck_line(name: str, q: dict[str, float]) -> None:
+        print(
+            f"| {name} | {q['x_std']:.3f} | {q['x_bias_rms']:.3f} | {q['z_std']:.2f} | "
+            f"{q['z_bias_rms']:.2f} |"
+        )
+
+    stuck_line("magscope-tracker", s)
     if mt_stuck is not None:
-        ms = stuck_precision(mt_stuck[0], mt_stuck[2], stuck, beads)
-        print(f"| MagTrack | {ms['x_std']:.3f} | {ms['x_bias_rms']:.3f} | {ms['z_std']:.2f} | {ms['z_bias_rms']:.2f} |")
+        stuck_line("MagTrack", stuck_precision(mt_stuck[0], mt_stuck[2], stuck, beads))
 
     print("\n## Targets (numbers.md section 5)")
     checks = [
         (">= 10,000 ROI/s per core, full XYZ, 64 px", xyz_best >= 10_000, f"{xyz_best:,.0f}"),
-        ("XY error <= 1.0 nm RMS", max(p["x_rms"], p["y_rms"]) <= 1.0, f"{max(p['x_rms'], p['y_rms']):.3f} nm"),
+        (
+            "XY error <= 1.0 nm RMS",
+            max(p["x_rms"], p["y_rms"]) <= 1.0,
+            f"{max(p['x_rms'], p['y_rms']):.3f} nm",
+        ),
         ("Z error <= 10 nm RMS", p["z_rms"] <= 10.0, f"{p['z_rms']:.2f} nm"),
         ("stuck-bead XY std <= 0.9 nm", s["x_std"] <= 0.9, f"{s['x_std']:.3f} nm"),
         ("Z noise std <= 2.2 nm", s["z_std"] <= 2.2, f"{s['z_std']:.2f} nm"),
@@ -366,4 +443,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

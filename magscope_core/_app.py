@@ -124,6 +124,7 @@ def plan_session(
     saving: bool = True,
     zlut: Path | None = None,
     n_workers: int | None = None,
+    camera_options: dict[str, Any] | None = None,
 ) -> SessionPlan:
     """Decide what a run starts.
 
@@ -152,10 +153,13 @@ def plan_session(
         A Z-LUT file to load at start.
     n_workers
         Tracker worker processes (default: ``core.tracker_workers``).
+    camera_options
+        Options for the camera factory, over the spec's and the settings' values.
     """
     core: CoreSettings = store.get("core") if store is not None else CoreSettings()
     cam = choose_camera(plugins, camera or core.default_camera or None)
-    cam_options = {**cam.spec.options, **_settings_for(store, cam.spec)}
+    cam_options = {**cam.spec.options, **_settings_for(store, cam.spec),
+                   **(camera_options or {})}
     trk = choose_tracker(plugins, tracker or core.default_tracker or None)
     mode = mode or core.acquisition_mode
     try:

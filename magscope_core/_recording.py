@@ -30,6 +30,8 @@ class Recording:
         self.metadata = metadata
         self.writers: dict[str, Any] = {}
         self.failed: dict[str, str] = {}
+        self.errors: list[str] = []
+        self._strikes: dict[str, int] = {}
         self.info: CameraInfo | None = None
         self._open_now = False
         self._report: Callable[[str, list[Path]], None] = lambda name, paths: None
@@ -61,8 +63,15 @@ class Recording:
                 continue
             self.writers[name] = writer
 
+    max_failures = 3
+    """Consecutive failures after which a writer is closed and disabled."""
+
     def write(self, method: str, *args: Any) -> None:
-        """Call ``method`` on every writer that has it."""
+        """Call ``method`` on every writer that has it.
+
+        A failing call is reported; the writer keeps getting data (writers roll back a
+        failed batch and stay usable) until it fails :attr:`max_failures` times in a row.
+        """
         for name, writer in list(self.writers.items()):
             fn = getattr(writer, method, None)
             if fn is None:
@@ -70,10 +79,18 @@ class Recording:
             try:
                 fn(*args)
             except Exception as exc:
-                self._fail(name, exc, method)
+                self._strikes[name] = self._strikes.get(name, 0) + 1
+                message = f"writer {name!r} failed in {method}: {type(exc).__name__}: {exc}"
+                self.errors.append(message)
+                if self._strikes[name] >= self.max_failures:
+                    self._fail(name, message)
+                else:
+                    log.error("%s (failure %d of %d before it is disabled)", message,
+                              self._strikes[name], self.max_failures)
+            else:
+                self._strikes.pop(name, None)
 
-    def _fail(self, name: str, exc: Exception, what: str) -> None:
-        message = f"writer {name!r} failed in {what}: {type(exc).__name__}: {exc}"
+    def _fail(self, name: str, message: str) -> None:
         self.failed[name] = message
         log.error("%s; it is disabled for the rest of the recording", message)
         writer = self.writers.pop(name, None)

@@ -44,6 +44,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--camera", default=None, help="camera plugin name (see 'magscope plugins')")
     p.add_argument("--writers", default=None,
                    help="comma-separated writer names (default: every default writer)")
+    p.add_argument("--camera-option", "-O", action="append", default=[], metavar="KEY=VALUE",
+                   help="camera option for this run (repeatable), e.g. -O width=512")
     p.add_argument("--tracker", default=None, help="tracker plugin name")
     p.add_argument("--workers", type=int, default=None, help="tracker worker processes")
     p.add_argument("--mode", default=None, choices=sorted(MODES),
@@ -69,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
             plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
             with_managers=not args.no_managers, tracker=args.tracker, mode=args.mode,
             saving=not args.no_save, zlut=args.zlut, n_workers=args.workers,
+            camera_options=_key_values(args.camera_option),
         )
-    except SetupError as exc:
+    except (SetupError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 2
     plan.out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,6 +114,17 @@ def run(args: argparse.Namespace) -> int:
         _print_summary(summary)
     fatal = [e for e in hub.errors if e.fatal]
     return 1 if fatal and summary["frames"] == 0 else 0
+
+
+def _key_values(items: list[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}`` (values stay strings)."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"camera option {item!r} is not KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def _add_beads(hub: Hub, limit: int | None, size: int, err: Console) -> None:

@@ -27,6 +27,8 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX
+
 numba: Any
 try:  # pragma: no cover - depends on the environment
     import numba
@@ -109,13 +111,17 @@ def _refine(
     largest half-width that fits, and its DFT ``Q`` at ``nu_j = j / n`` is taken
     relative to ``x``. A profile symmetric about ``x + d`` has ``Q(nu)**2`` with
     phase ``-4 pi nu d``; ``d`` is the ``|Q|**2``-weighted least-squares slope.
+    Runs ``n_iter`` iterations, then up to ``n_iter`` more while the step exceeds
+    ``XY_TOLERANCE_PX``.
     """
     n = p.shape[0]
     step = np.nan
     fbg = np.float32(bg)
     zero = np.float32(0.0)
     one = np.float32(1.0)
-    for _ in range(n_iter):
+    for it in range(2 * n_iter):
+        if it >= n_iter and abs(step) < XY_TOLERANCE_PX:
+            break
         half = min(x, n - 1 - x) + 0.5
         if not half >= 4.0:
             return np.nan, np.nan
@@ -364,7 +370,7 @@ def track_kernel(
         y_out[k] = y
         if not (math.isfinite(x) and math.isfinite(y)):
             status_out[k] = 2
-        elif abs(step_x) > 0.1 or abs(step_y) > 0.1:
+        elif abs(step_x) > CONVERGENCE_PX or abs(step_y) > CONVERGENCE_PX:
             status_out[k] = 3
         else:
             status_out[k] = 0

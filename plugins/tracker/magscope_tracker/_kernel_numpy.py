@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._plan import CONVERGENCE_PX, Plan
+from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX, Plan
 
 __all__ = ["track_numpy"]
 
@@ -54,8 +54,13 @@ def _refine(
     centred = p - bg[:, None].astype(np.float32)
     x = x.copy()
     step = np.full_like(x, np.nan)
+    active = np.ones(x.shape, bool)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for _ in range(n_iter):
+        for it in range(2 * n_iter):
+            if it >= n_iter:
+                active &= ~(np.abs(step) < XY_TOLERANCE_PX)
+                if not active.any():
+                    break
             half = np.minimum(x, n_len - 1 - x) + 0.5
             bad = ~(half >= 4.0)
             u = (idx[None, :] - x[:, None]) / half[:, None]
@@ -73,10 +78,10 @@ def _refine(
             phi = np.arctan2(2.0 * qr * qi, qr * qr - qi * qi)
             num = (mag * nu * phi).sum(axis=1)
             den = (mag * nu * nu).sum(axis=1)
-            step = np.where(den > 0.0, -num / (4.0 * np.pi * den), np.nan)
-            x = x + step
-            x[bad] = np.nan
-            step[bad] = np.nan
+            new_step = np.where(den > 0.0, -num / (4.0 * np.pi * den), np.nan)
+            new_step[bad] = np.nan
+            step = np.where(active, new_step, step)
+            x = np.where(active, x + new_step, x)
     return x, step
 
 

@@ -61,8 +61,9 @@ class TrackerOptions:
     ----------
     n_xy_iterations : int
         Sub-pixel X/Y refinement iterations after the coarse centre (1-20, default 3).
-        Each iteration reduces the error about five-fold; 3 reach 0.001 px on
-        noise-free images.
+        Each iteration reduces the error about ten-fold; 3 reach 0.0001 px on
+        noise-free, roughly centred beads. Up to as many again are run for ROIs whose
+        last step still exceeds 0.002 px (beads far from the ROI centre).
     band_sigma_px : float or None
         Standard deviation, in pixels, of the Gaussian band of rows (for X) or columns
         (for Y) summed into the 1-D profiles used for the symmetry fit. ``None``

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from ._options import TrackerOptions
 
-__all__ = ["STATUS_MESSAGES", "Plan", "make_plan"]
+__all__ = ["CONVERGENCE_PX", "STATUS_MESSAGES", "XY_TOLERANCE_PX", "Plan", "make_plan"]
 
 #: Meaning of the per-ROI status codes the kernels write (0 = tracked).
 STATUS_MESSAGES: dict[int, str] = {
@@ -24,6 +24,10 @@ STATUS_MESSAGES: dict[int, str] = {
 
 #: A last X/Y step larger than this (pixels) marks the fit as not converged.
 CONVERGENCE_PX = 0.1
+
+#: X/Y iterations continue past ``n_xy_iterations`` (up to twice as many) while the
+#: last step is larger than this, in pixels.
+XY_TOLERANCE_PX = 0.002
 
 _BACKGROUND_CODES = {"mean": 0, "border": 1, "none": 2}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import weakref
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -100,12 +101,18 @@ class CpuTracker:
         return self.plan(roi_shape).bin_radii
 
     def warm_up(self, roi_shape: tuple[int, int] = (64, 64)) -> None:
-        """Compile (or load from cache) the kernel for uint8, uint16 and float32 ROIs.
+        """Compile (or load from cache) the kernel for every input it accepts natively.
 
-        Call it once when a worker process starts so the first frames are not delayed.
+        Covers uint8, uint16 and float32 ROIs, writeable and read-only (numba compiles
+        one specialisation each). Call it once when a worker process starts so the
+        first frames are not delayed: about 0.5 s with a warm numba cache, 10-20 s the
+        very first time on a machine.
         """
         for dtype in _NATIVE_DTYPES:
-            self.track(np.zeros((1, *roi_shape), dtype), return_profiles=True)
+            rois = np.zeros((1, *roi_shape), dtype)
+            self.track(rois, return_profiles=True)
+            rois.setflags(write=False)
+            self.track(rois, return_profiles=True)
 
     # -- tracking -----------------------------------------------------------------------
 
@@ -126,11 +133,32 @@ class CpuTracker:
                 "at least 3 are needed to match profiles"
             )
 
-    def load_zlut(self, path: str, roi_shape: tuple[int, int]) -> ZLut:
-        """Load a Z-LUT file and check that it fits ROIs of ``roi_shape``."""
+    def load_zlut(self, path: str | Path, roi_shape: tuple[int, int] | None = None) -> ZLut:
+        """Read a Z-LUT file (ours or a reference file), optionally checked for a ROI shape.
+
+        Parameters
+        ----------
+        path : str or Path
+            The text file.
+        roi_shape : (int, int) or None
+            When given, the LUT must fit ROIs of this ``(height, width)`` for this
+            tracker's options (profile length and bins beyond ``r_min_px``); otherwise
+            that check happens at :meth:`track`.
+
+        Raises
+        ------
+        ZLutError
+            Naming the file, the line and the problem.
+        """
+        if roi_shape is None:
+            return ZLut.load(path)
         zlut = ZLut.load(path, n_bins=self.n_bins(roi_shape))
         self.check_zlut(zlut, roi_shape)
         return zlut
+
+    def save_zlut(self, zlut: ZLut, path: str | Path) -> None:
+        """Write ``zlut`` to ``path`` (same as :meth:`ZLut.save`)."""
+        zlut.save(path)
 
     def _prepared(self, zlut: ZLut, plan: Plan) -> PreparedLut:
         key = (plan.n_bins, plan.oversample, self.options.r_min_px)

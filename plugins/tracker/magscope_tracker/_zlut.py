@@ -81,7 +81,7 @@ def _matrix_problem(
             "and profiles (n_planes, n_bins)"
         )
     if z.size < 3:
-        return -1, f"only {z.size} planes (columns); at least 3 are needed"
+        return -1, f"only {z.size} plane(s) (columns); at least 3 are needed"
     if profiles.shape[1] < 1:
         return -1, "no profile rows after the z row; at least one is needed"
     bad = np.flatnonzero(~np.isfinite(z))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 import magscope_tracker
 import numpy as np
@@ -60,3 +62,20 @@ def test_profile_must_fit_the_roi() -> None:
     tracker = create_tracker(r_max_px=60.0)
     with pytest.raises(ValueError, match="does not fit a 64x64 ROI"):
         tracker.track(np.zeros((1, 64, 64), np.uint16))
+
+
+def test_satisfies_the_core_tracker_contract(tmp_path: Path) -> None:
+    import magscope_core
+
+    protocol = getattr(magscope_core, "Tracker", None)
+    if protocol is None:
+        pytest.skip("magscope_core has no Tracker protocol yet")
+    tracker = create_tracker()
+    assert isinstance(tracker, protocol)
+    z = np.arange(3) * 100.0
+    zlut = magscope_tracker.ZLut(z_nm=z, profiles=np.random.default_rng(0).random((3, 32)))
+    tracker.save_zlut(zlut, tmp_path / "lut.txt")
+    loaded = tracker.load_zlut(tmp_path / "lut.txt")
+    np.testing.assert_array_equal(loaded.profiles, zlut.profiles)
+    result = tracker.track(np.zeros((2, 64, 64), np.uint16), loaded)
+    assert isinstance(result, magscope_core.TrackOutput)

@@ -81,6 +81,18 @@ def test_input_dtypes_give_the_same_positions(
     np.testing.assert_allclose(result.x, x_true, atol=0.1)
 
 
+def test_read_only_and_strided_inputs(beads: ModuleType, model: Any, tracker: CpuTracker) -> None:
+    rois = beads.render_rois(model, [31.0, 32.2], [30.4, 32.0], 0.0, seed=1, dtype=np.uint16)
+    reference = tracker.track(rois)
+    frozen = rois.copy()
+    frozen.setflags(write=False)  # e.g. a consumer's view of a shared-memory ring
+    np.testing.assert_array_equal(tracker.track(frozen).x, reference.x)
+    padded = np.zeros((2, 70, 70), np.uint16)
+    padded[:, 3:67, 3:67] = rois
+    view = padded[:, 3:67, 3:67]  # not contiguous: copied before the kernel
+    np.testing.assert_array_equal(tracker.track(view).y, reference.y)
+
+
 def test_rejects_bad_arrays(tracker: CpuTracker) -> None:
     with pytest.raises(ValueError, match=r"\(n, height, width\)"):
         tracker.track(np.zeros((2, 2, 64, 64), np.uint16))

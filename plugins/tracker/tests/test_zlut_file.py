@@ -77,7 +77,7 @@ BAD_FILES = [
     (
         "two planes",
         lambda r: _text([row[:2] for row in r]),
-        r"only 2 planes \(columns\); at least 3",
+        r"only 2 plane\(s\) \(columns\); at least 3",
     ),
     ("z only", lambda r: _text(r[:1]), r"line 1: only one numeric row \(z\)"),
     ("empty", lambda r: "# nothing here\n\n", r"no numeric rows"),

@@ -1,14 +1,14 @@
 """First-party MagScope writers: HDF5 tracking data, ImageJ TIFF video and telemetry text.
 
-==========================  ===========  ======================================================
-writer (``WriterSpec``)     calls        files
-==========================  ===========  ======================================================
-`Hdf5TracksWriter` (hdf5)   write_tracks ``Tracking Data <YYYY-MM-DD HH-MM-SS.ffffff>.h5``
-`TiffVideoWriter` (tiff)    write_rois,  ``Video ROIs <YYYY-MM-DD HH-MM-SS.fff>.tif`` (TCYX),
-                            write_stack  ``Video <...>.tif`` (TYX), each with a ``.json`` sidecar
-`TelemetryWriter`           write_       ``<source>.txt``
-(telemetry)                 telemetry
-==========================  ===========  ======================================================
+Three writers, registered by :mod:`magscope_writers.plugin` (entry point ``writers``):
+
+- `Hdf5TracksWriter` (``hdf5``, ``write_tracks``):
+  ``Tracking Data <YYYY-MM-DD HH-MM-SS.ffffff>.h5``, the reference ``/tracking`` schema v1
+  plus a ``/magscope`` metadata group, rotating every ``rotation_minutes``.
+- `TiffVideoWriter` (``tiff``, ``write_rois`` and ``write_stack``):
+  ``Video ROIs <YYYY-MM-DD HH-MM-SS.fff>.tif`` (ImageJ TCYX) and ``Video <...>.tif`` (TYX),
+  each with a ``.json`` sidecar.
+- `TelemetryWriter` (``telemetry``, ``write_telemetry``): ``<source>.txt``.
 
 Names use the local time of each file's first frame (``time.localtime`` of the frame's
 timestamp). Read tracking files back with `read_tracking`. The formats are described in

@@ -14,7 +14,8 @@ file_index         0 for the first file of a recording, then 1, 2, ... on rotati
 file_start_local   ISO local time of the first frame, with its UTC offset
 utc_offset_s       that offset in seconds (the file name is local time)
 camera             JSON of the :class:`~magscope_core.CameraInfo`
-metadata           JSON of the ``metadata`` dict given to ``open`` (settings, versions, ...)
+metadata           JSON of the ``metadata`` dict given to ``open`` (settings, versions, ...);
+                   JSON larger than 16 KB is a string *dataset* of the same name instead
 options            JSON of this writer's options
 closed             ``"open"`` while writing, then ``"rotation"`` or ``"close"``
 stats              JSON of the run's ``stats`` (dropped frames, ...), added to every file
@@ -49,13 +50,22 @@ from magscope_writers._version import __version__
 if TYPE_CHECKING:
     from magscope_core import CameraInfo
 
-__all__ = ["MIN_FREE_BYTES", "TRACKING_PREFIX", "Hdf5TracksWriter", "records_from_batch"]
+__all__ = [
+    "ATTR_LIMIT",
+    "MIN_FREE_BYTES",
+    "TRACKING_PREFIX",
+    "Hdf5TracksWriter",
+    "put_json",
+    "records_from_batch",
+]
 
 log = logging.getLogger("magscope.writers.hdf5")
 
 TRACKING_PREFIX = "Tracking Data"
 _U16 = np.iinfo(np.uint16).max
 _MINUTE_NS = 60_000_000_000
+ATTR_LIMIT = 16_384
+"""Largest JSON (bytes) stored as an attribute of ``/magscope``; larger goes in a dataset."""
 MIN_FREE_BYTES = 32 * 2**20
 """Free disk space kept in reserve: a batch is refused (file untouched) when the disk has
 less than this plus twice the batch's size. HDF5 cannot undo a write that ran out of space
@@ -64,7 +74,7 @@ out must be avoided rather than rolled back."""
 
 
 class Hdf5TracksWriter(WriterBase):
-    """Write :class:`~magscope_core._writer.TracksBatch` es to rotating HDF5 files.
+    """Write tracked positions (:class:`~magscope_core._writer.TracksBatch`) to HDF5 files.
 
     Parameters
     ----------
@@ -124,6 +134,7 @@ class Hdf5TracksWriter(WriterBase):
         except ValueError as exc:
             raise WriterError(self.name, f"checking batch {batch.sequence} for", target,
                               f"{exc}; the batch was not written") from exc
+        self._check_space(rec, target)
         first_ns = int(rec.frame_timestamps_ns[0])
         if (self._file is not None and self.rotation_ns
                 and first_ns - self._file.file_start_ns >= self.rotation_ns):
@@ -131,7 +142,6 @@ class Hdf5TracksWriter(WriterBase):
         if self._file is None:
             self._file = self._new_file(first_ns, batch.sequence)
         f = self._file
-        self._check_space(rec, f.path)
         try:
             f.append(rec)
         except AppendError as exc:
@@ -147,19 +157,19 @@ class Hdf5TracksWriter(WriterBase):
                 self._abandon_current()
             raise WriterError(self.name, what, f.path, reason) from exc.cause
 
-    def _check_space(self, rec: TrackRecords, path: Path) -> None:
+    def _check_space(self, rec: TrackRecords, path: Path | None) -> None:
         per_record = 24 + 2 + (4 if rec.roi_positions_px is not None else 0)
         need = 2 * (rec.n_records * per_record + rec.n_frames * 24 + 40) + MIN_FREE_BYTES
         try:
-            free = shutil.disk_usage(path.parent).free
+            free = shutil.disk_usage(path.parent if path else _existing(self.out_dir)).free
         except OSError:
             return  # cannot tell; let the write itself report any problem
         if free < need:
             raise WriterError(
                 self.name, f"appending batch {rec.sequence} ({rec.n_frames} frames) to", path,
                 f"the disk is nearly full ({free / 1e6:.1f} MB free, {need / 1e6:.1f} MB kept "
-                "free so HDF5 never runs out mid-write); the batch was not written and the file "
-                "is intact",
+                "free so HDF5 never runs out mid-write); the batch was not written"
+                + (" and the file is intact" if path else ""),
             )
 
     def rotate(self) -> None:
@@ -177,11 +187,10 @@ class Hdf5TracksWriter(WriterBase):
                 self._finish_current("close")
             except WriterError as exc:
                 errors.append(str(exc))
-        stats_json = to_json(stats)
         for path in self._paths:
             try:
                 with h5py.File(path, "r+") as h5:
-                    h5["magscope"].attrs["stats"] = stats_json
+                    put_json(h5["magscope"], "stats", stats)
             except Exception as exc:
                 errors.append(f"adding stats to {path}: {type(exc).__name__}: {exc}")
         self._opened = False
@@ -204,7 +213,7 @@ class Hdf5TracksWriter(WriterBase):
         stem = f"{TRACKING_PREFIX} {local_stamp(first_ns, 6)}"
 
         def create(path: Path) -> TrackingFile:
-            if path.exists():  # h5py's "x" mode does not always raise FileExistsError
+            if path.exists():  # cheap check; the "x" mode below makes it race-free
                 raise FileExistsError(path)
             return TrackingFile.create(
                 path,
@@ -215,28 +224,32 @@ class Hdf5TracksWriter(WriterBase):
                 rotation_interval_ns=self.rotation_ns,
             )
 
+        f: TrackingFile | None = None
         try:
-            path, f = create_unique(self.out_dir, stem, ".h5", create)
-            m = f.h5.create_group("magscope")
+            path, new = create_unique(self.out_dir, stem, ".h5", create)
+            f = new
+            self._paths.append(path)
+            m = new.h5.create_group("magscope")
             m.attrs["format"] = "magscope-tracking"
             m.attrs["format_version"] = np.int64(1)
             m.attrs["writer"] = f"magscope-writers {__version__}"
             m.attrs["recording_uuid"] = str(self.recording_uuid)
-            m.attrs["file_index"] = np.int64(len(self._paths))
+            m.attrs["file_index"] = np.int64(len(self._paths) - 1)
             m.attrs["file_start_local"] = local_iso(first_ns)
             m.attrs["utc_offset_s"] = np.int64(utc_offset_s(first_ns))
-            m.attrs["camera"] = to_json(self.info)
-            m.attrs["metadata"] = to_json(self.metadata)
-            m.attrs["options"] = to_json({"rotation_minutes": self.rotation_minutes,
-                                          "save_roi_positions": self.save_roi_positions})
+            put_json(m, "camera", self.info)
+            put_json(m, "metadata", self.metadata)
+            put_json(m, "options", {"rotation_minutes": self.rotation_minutes,
+                                    "save_roi_positions": self.save_roi_positions})
             m.attrs["closed"] = "open"
-            f.h5.flush()
+            new.h5.flush()
         except Exception as exc:
+            if f is not None:
+                f.close()
             raise WriterError(self.name, f"creating a tracking file for batch {sequence} in",
                               self.out_dir, f"{type(exc).__name__}: {exc}") from exc
-        self._paths.append(path)
         log.info("tracking data -> %s", path)
-        return f
+        return new
 
     def _finish_current(self, how: str) -> None:
         f, self._file = self._file, None
@@ -257,6 +270,31 @@ class Hdf5TracksWriter(WriterBase):
                 f.close()
             except Exception:  # already reported by the caller
                 log.exception("closing %s after a failed append", f.path)
+
+
+def _existing(folder: Path) -> Path:
+    """``folder`` or its nearest existing parent (the folder may not be created yet)."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            return p
+    return folder
+
+
+def put_json(group: h5py.Group, key: str, value: Any) -> None:
+    """Store ``value`` as JSON text: attribute ``key``, or a string dataset if it is large.
+
+    HDF5 attributes live in the object header (64 KiB in all for files readable by
+    HDF5 1.8), so JSON over :data:`ATTR_LIMIT` bytes becomes a scalar dataset of that name.
+    """
+    text = to_json(value)
+    if key in group:
+        del group[key]
+    if key in group.attrs:
+        del group.attrs[key]
+    if len(text.encode()) <= ATTR_LIMIT:
+        group.attrs[key] = text
+    else:
+        group.create_dataset(key, data=text, dtype=h5py.string_dtype())
 
 
 def records_from_batch(batch: TracksBatch, include_roi_positions: bool) -> TrackRecords:

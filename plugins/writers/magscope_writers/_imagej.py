@@ -25,7 +25,7 @@ import tifffile
 __all__ = ["MAX_PIXEL_BYTES", "ImageJStackFile"]
 
 MAX_PIXEL_BYTES = 3_500_000_000
-"""Pixel bytes per file, so classic TIFF offsets of every IFD stay below 4 GiB."""
+"""Bytes of pixels and IFDs per file, so classic TIFF offsets of every IFD stay below 4 GiB."""
 
 _RESERVE_KEY = "magscope_reserve"
 _RESERVE = "-" * 64
@@ -78,8 +78,8 @@ class ImageJStackFile:
 
     @property
     def axes(self) -> str:
-        """ImageJ axes of the data: ``"TCYX"`` or ``"TYX"``."""
-        return "TCYX" if self.channels else "TYX"
+        """Axes as ImageJ and tifffile read them: ``"TCYX"``, or ``"TYX"`` for one channel."""
+        return "TCYX" if self.channels > 1 else "TYX"
 
     def _shape(self, frames: int, plane: tuple[int, int]) -> tuple[int, ...]:
         return (frames, 1, max(self.channels, 1), *plane)

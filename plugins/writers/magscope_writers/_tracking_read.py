@@ -225,8 +225,11 @@ def _plain(value: Any) -> Any:
 def _read_magscope(h5: h5py.File) -> dict[str, Any]:
     if "magscope" not in h5:
         return {}
+    m = h5["magscope"]
+    items = [(k, v) for k, v in m.attrs.items()]
+    items += [(k, m[k][()]) for k in m if isinstance(m[k], h5py.Dataset) and m[k].shape == ()]
     out: dict[str, Any] = {}
-    for key, value in h5["magscope"].attrs.items():
+    for key, value in items:
         v = _plain(value)
         if key in _JSON_ATTRS and isinstance(v, str):
             try:

@@ -27,6 +27,9 @@ from magscope_writers._naming import create_unique, local_iso, local_stamp, seco
 __all__ = ["SIDECAR_FORMAT", "VideoStream", "ns_label"]
 
 SIDECAR_FORMAT = "magscope-video"
+IMAGEJ_DTYPES = ("uint8", "uint16", "int16", "float32")
+"""Pixel types ImageJ reads; others (uint32 cameras) are stored as float32, which is exact
+up to 2**24."""
 
 
 def ns_label(ns: int) -> str:
@@ -100,18 +103,19 @@ class VideoStream:
             raise WriterError(self.writer, f"checking {n} frames for", self.current_path,
                               str(exc)) from exc
         ids = None if bead_ids is None else [int(b) for b in bead_ids]
-        key = (frames.shape[1:], frames.dtype.str, None if ids is None else tuple(ids))
+        stored = frames.dtype if frames.dtype.name in IMAGEJ_DTYPES else np.dtype(np.float32)
+        key = (frames.shape[1:], stored.str, None if ids is None else tuple(ids))
         if self._file is not None and key != self._key:
             self.finish()
         i = 0
         while i < n:
             if self._file is None:
-                self._start(key, frames, ids, int(ts_ns[i]))
+                self._start(key, frames, stored, ids, int(ts_ns[i]))
             f = self._file
             assert f is not None
             k = min(self._cap - f.frames, n - i)
             try:
-                f.append(frames[i:i + k], ns_label(int(ts_ns[i])))
+                f.append(frames[i:i + k].astype(stored, copy=False), ns_label(int(ts_ns[i])))
             except Exception as exc:
                 self._abandon(f"{type(exc).__name__}: {exc}")
                 raise WriterError(
@@ -120,15 +124,22 @@ class VideoStream:
                     "and the next frames go to a new file",
                 ) from exc
             self._record(ts_ns[i:i + k], frame_numbers[i:i + k], f.frames - k, roi_x0, roi_y0)
-            self._write_sidecar()
+            try:
+                self._write_sidecar()
+            except OSError as exc:
+                raise WriterError(self.writer, "updating the sidecar", self._sidecar_path(),
+                                  f"{type(exc).__name__}: {exc}; the video frames themselves "
+                                  f"were written to {f.path.name}") from exc
             if f.frames >= self._cap:
                 self.finish()
             i += k
 
-    def _start(self, key: tuple[Any, ...], frames: np.ndarray, ids: list[int] | None,
-               first_ns: int) -> None:
+    def _start(self, key: tuple[Any, ...], frames: np.ndarray, stored: np.dtype[Any],
+               ids: list[int] | None, first_ns: int) -> None:
         channels = 0 if ids is None else len(ids)
-        frame_bytes = int(np.prod(frames.shape[1:])) * frames.dtype.itemsize
+        # pixels plus about 160 bytes of IFD per plane must stay below MAX_PIXEL_BYTES
+        planes = max(channels, 1)
+        frame_bytes = int(np.prod(frames.shape[1:])) * stored.itemsize + 160 * planes
         self._cap = max(1, min(self.frames_per_file, MAX_PIXEL_BYTES // max(frame_bytes, 1)))
         px_per_unit = (1000.0 if self.unit == "um" else 1.0) / self.nm_per_px
         stem = f"{self.prefix} {local_stamp(first_ns, 3)}"
@@ -154,7 +165,8 @@ class VideoStream:
             "tiff": path.name,
             "axes": f.axes,
             "frame_shape": [int(s) for s in frames.shape[1:]],
-            "dtype": frames.dtype.name,
+            "dtype": stored.name,
+            "source_dtype": frames.dtype.name,
             "frames": 0,
             "complete": False,
             "file_start_local": local_iso(first_ns),

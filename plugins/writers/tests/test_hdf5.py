@@ -211,3 +211,16 @@ def test_metadata_attrs_are_json(tmp_path, info, make_tracks):
     with h5py.File(path, "r") as h5:
         assert json.loads(h5["magscope"].attrs["metadata"]) == {"a": [1, 2]}
         assert json.loads(h5["magscope"].attrs["stats"]) == {"x": None}
+
+
+def test_large_metadata_goes_into_a_dataset(tmp_path, info, make_tracks):
+    big = {"zlut": np.linspace(0, 1, 5000)}  # ~100 KB of JSON: too big for an attribute
+    w = Hdf5TracksWriter()
+    w.open(tmp_path, info, big)
+    w.write_tracks(make_tracks(0, 1, [1]))
+    (path,) = w.close({"frames_dropped": 1})
+    with h5py.File(path, "r") as h5:
+        assert "metadata" not in h5["magscope"].attrs
+        assert isinstance(h5["magscope/metadata"], h5py.Dataset)
+    m = read_tracking(path).magscope
+    assert len(m["metadata"]["zlut"]) == 5000 and m["stats"] == {"frames_dropped": 1}

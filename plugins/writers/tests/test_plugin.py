@@ -48,9 +48,9 @@ def test_settings_store_accepts_the_namespaces_and_builds_writers_from_them():
         assert store.register(spec.namespace, spec.schema, owner="writers") == []
     store.set("writer.hdf5", "rotation_minutes", "15")
     store.set("writer.tiff", "unit", "nm")
-    with pytest.raises(SettingsError, match="writer.tiff.frames_per_file"):
+    with pytest.raises(SettingsError, match=r"writer\.tiff\.frames_per_file"):
         store.set("writer.tiff", "frames_per_file", 0)
-    with pytest.raises(SettingsError, match="writer.hdf5.rotation_minutes"):
+    with pytest.raises(SettingsError, match=r"writer\.hdf5\.rotation_minutes"):
         store.set("writer.hdf5", "rotation_minutes", -1)
     hdf5 = magscope_writers.Hdf5TracksWriter(**attrs.asdict(store.get("writer.hdf5")))
     tiff = magscope_writers.TiffVideoWriter(**attrs.asdict(store.get("writer.tiff")))

@@ -93,15 +93,62 @@ def test_full_frames_are_an_imagej_tyx_stack(tmp_path, info, t0):
     assert s["frame_numbers"] == list(range(100, 106)) and s["bead_ids"] is None
 
 
+def test_uint32_frames_are_stored_as_float32_which_imagej_reads(tmp_path, info, t0):
+    w = TiffVideoWriter()
+    w.open(tmp_path, info, {})
+    frames = np.arange(2 * 30 * 40, dtype=np.uint32).reshape(2, 30, 40) * 4099
+    w.write_stack(frames, t0 + np.arange(2.0), 0)
+    tif, side = w.close({})
+    axes, data, _ij, _page, _n = _read(tif)
+    assert data.dtype == np.float32 and axes == "TYX"
+    np.testing.assert_array_equal(data, frames.astype(np.float32))
+    s = json.loads(side.read_text())
+    assert (s["dtype"], s["source_dtype"]) == ("float32", "uint32")
+
+
 def test_a_new_bead_set_starts_a_new_file(tmp_path, info, make_rois, t0):
     w = TiffVideoWriter()
     w.open(tmp_path, info, {})
     w.write_rois(make_rois(0, 2, [1, 2], t0=t0))
     w.write_rois(make_rois(1, 2, [1, 2, 3], t0=t0 + 1))
     w.write_rois(make_rois(2, 2, [1, 2, 3], size=8, t0=t0 + 2))
+    w.write_rois(make_rois(3, 2, [4], t0=t0 + 3))
     tifs = [p for p in w.close({}) if p.suffix == ".tif"]
     shapes = [_read(p)[1].shape for p in tifs]
-    assert shapes == [(2, 2, 6, 6), (2, 3, 6, 6), (2, 3, 8, 8)]
+    assert shapes == [(2, 2, 6, 6), (2, 3, 6, 6), (2, 3, 8, 8), (2, 6, 6)]
+    assert _read(tifs[3])[0] == "TYX"  # ImageJ drops a single channel
+    side = json.loads(tifs[3].with_suffix(".json").read_text())
+    assert side["axes"] == "TYX" and side["bead_ids"] == [4]
+
+
+def test_a_write_error_keeps_the_committed_frames_and_moves_on(tmp_path, info, t0, monkeypatch):
+    w = TiffVideoWriter()
+    w.open(tmp_path, info, {})
+    frames = np.arange(4 * 30 * 40, dtype=np.uint16).reshape(4, 30, 40)
+    w.write_stack(frames, t0 + np.arange(4) * 0.01, 0)
+    first = w._streams["Video"].current_path
+    real = tifffile.TiffWriter.write
+    calls = {"n": 0}
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(tifffile.TiffWriter, "write", failing)
+    with pytest.raises(WriterError, match=r"tiff writer: appending 4 frames to .*Video .*\.tif "
+                       r"failed: OSError: .*No space left.*keeps its first 4 frames"):
+        w.write_stack(frames + 1, t0 + 1 + np.arange(4) * 0.01, 4)
+    monkeypatch.undo()
+    w.write_stack(frames + 2, t0 + 2 + np.arange(4) * 0.01, 8)
+    paths = w.close({})
+    tifs = [p for p in paths if p.suffix == ".tif"]
+    assert tifs[0] == first and len(tifs) == 2
+    np.testing.assert_array_equal(_read(tifs[0])[1], frames)  # partial frame not counted
+    np.testing.assert_array_equal(_read(tifs[1])[1], frames + 2)
+    side = json.loads(first.with_suffix(".json").read_text())
+    assert side["complete"] is False and side["frames"] == 4 and "No space" in side["error"]
 
 
 def test_no_frames_no_files_and_bad_input_is_reported(tmp_path, info, make_rois):
