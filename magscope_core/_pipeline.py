@@ -89,6 +89,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         self.pool: WorkerPool | None = None
         self._seq = 0
         self._inflight: dict[int, tuple[int, Any, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._done: dict[int, tuple[TaskResult, tuple[Any, ...]]] = {}
         self._roi_version = -1
         self._rois = (np.zeros(0, np.int64), np.zeros((0, 3), np.int64))
         self._captures: dict[int, dict[str, Any]] = {}
@@ -160,6 +161,8 @@ class PipelineManager(SweepHandlers, ManagerProcess):
                             self._track_done(item)
             for seq in list(self._inflight):
                 self.ring.release(self._inflight.pop(seq)[0])
+            for seq in sorted(self._done):
+                self._emit(*self._done.pop(seq))
             self._write_telemetry()
         if self.pool is not None:
             self.pool.close()
@@ -218,14 +221,21 @@ class PipelineManager(SweepHandlers, ManagerProcess):
                 self.counters.add("completed_stacks", 1)
 
     def _track_done(self, result: TaskResult) -> None:
+        """A worker finished: release the stack, then emit results in stack order."""
         entry = self._inflight.pop(result.seq, None)
         if entry is None:
             return
-        index, ids, rois, numbers, stamps = entry
-        self.ring.release(index)
+        self.ring.release(entry[0])
         self.counters.add("completed_stacks", 1)
         assert self.pool is not None
         self.counters.set("video_busy_count", self.pool.busy)
+        self._done[result.seq] = (result, entry)
+        while self._done and min(self._done) <= min(self._inflight, default=self._seq):
+            seq = min(self._done)
+            self._emit(*self._done.pop(seq))
+
+    def _emit(self, result: TaskResult, entry: tuple[Any, ...]) -> None:
+        _, ids, rois, numbers, stamps = entry
         if result.error is not None:
             self.log.error("tracking stack %d failed:\n%s", result.seq, result.error)
             return

@@ -85,7 +85,14 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
         pass
     ring = VideoRing.attach(ring_handle)
     tracker = factory(**options)
+    warm_up = getattr(tracker, "warm_up", None)
+    if callable(warm_up):
+        try:
+            warm_up()  # compile or load cached kernels before the first stack arrives
+        except Exception:
+            log.warning("tracker warm-up failed:\n%s", traceback.format_exc())
     zlut: Any = None
+    conn.send(("ready", index))
     try:
         while True:
             try:
@@ -129,10 +136,12 @@ class WorkerPool:
         Handle of the video ring to attach.
     factory, options
         The tracker spec's factory and options.
+    startup_timeout
+        Seconds to wait for the workers to build their trackers.
     """
 
     def __init__(self, n: int, ring_handle: Any, factory: Callable[..., Any],
-                 options: dict[str, Any]) -> None:
+                 options: dict[str, Any], startup_timeout: float = 120.0) -> None:
         self._ctx = mp.get_context("spawn")
         self._ring_handle = ring_handle
         self._factory = factory
@@ -145,6 +154,28 @@ class WorkerPool:
         self.restarts = 0
         for i in range(n):
             self._start(i)
+        self._wait_ready(startup_timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        """Wait until every worker built its tracker (and compiled its kernels)."""
+        from multiprocessing.connection import wait
+
+        waiting = set(range(self.size))
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            for ready in wait([self._conns[i] for i in waiting], deadline - time.monotonic()):
+                i = self._conns.index(ready)
+                try:
+                    msg = self._conns[i].recv()
+                except (EOFError, OSError):
+                    raise RuntimeError(
+                        f"tracker worker {i} died while starting (exit code "
+                        f"{self._procs[i].exitcode})"
+                    ) from None
+                if isinstance(msg, tuple) and msg[0] == "ready":
+                    waiting.discard(i)
+        if waiting:
+            log.warning("tracker workers %s not ready after %.0f s", sorted(waiting), timeout)
 
     def _start(self, i: int) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
@@ -205,9 +236,10 @@ class WorkerPool:
             if obj is conn:
                 try:
                     while conn.poll():
-                        result: TaskResult = conn.recv()
-                        self._busy.pop(i, None)
-                        out.append(result)
+                        result = conn.recv()
+                        if isinstance(result, TaskResult):
+                            self._busy.pop(i, None)
+                            out.append(result)
                 except (EOFError, OSError):
                     pass
             elif obj is self._procs[i].sentinel:

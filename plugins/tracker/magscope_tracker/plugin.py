@@ -1,0 +1,41 @@
+"""Hook implementations: the CPU tracker and its settings namespace."""
+
+from __future__ import annotations
+
+import attrs
+
+from magscope_core import SettingsSpec, TrackerSpec, hookimpl, setting
+from magscope_tracker._tracker import CpuTracker
+
+__all__ = ["TrackerSettings", "create", "magscope_settings", "magscope_trackers"]
+
+
+@attrs.frozen
+class TrackerSettings:
+    """Settings of the CPU tracker (namespace ``tracker.cpu``)."""
+
+    n_xy_iterations: int = setting(3, minimum=1, maximum=20,
+                                   doc="Refinements of the sub-pixel XY centre.")
+    n_local: int = setting(3, choices=(3, 5, 7, 9),
+                           doc="Z-LUT planes in the local fit around the best match.")
+
+
+def create(**options: object) -> CpuTracker:
+    """Build a tracker (the spec's factory; runs in every worker process)."""
+    from magscope_tracker._tracker import create_tracker
+
+    return create_tracker(**options)  # type: ignore[arg-type]
+
+
+@hookimpl
+def magscope_trackers() -> list[TrackerSpec]:
+    """The CPU tracker."""
+    return [TrackerSpec(name="cpu", factory=create, settings=TrackerSettings, priority=10,
+                        description="fast CPU XYZ tracker (mirror-symmetry XY, "
+                        "interpolated radial profile Z)")]
+
+
+@hookimpl
+def magscope_settings() -> list[SettingsSpec]:
+    """The ``tracker.cpu`` settings namespace."""
+    return [SettingsSpec(namespace="tracker.cpu", schema=TrackerSettings)]
