@@ -132,7 +132,7 @@ class ManagerProcess:
         The session's :class:`~magscope_core.SharedResources`.
     """
 
-    tick_interval: ClassVar[float | None] = None
+    tick_interval: float | None = None
     _handler_table: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

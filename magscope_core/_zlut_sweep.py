@@ -75,6 +75,7 @@ class SweepHandlers:
     """The sweep state machine, mixed into the pipeline manager."""
 
     _sweep: dict[str, Any] | None = None
+    tick_interval: float | None = None
     log: logging.Logger
     pool: Any
     tracker: Any
@@ -88,8 +89,12 @@ class SweepHandlers:
     def _sweep_fail(self, message: str) -> None:
         assert self._sweep is not None
         self._sweep.update(state="failed", error=message)
+        self._sweep_ended()
         self.log.error("Z-LUT sweep failed: %s", message)
         self._return_focus()
+
+    def _sweep_ended(self) -> None:
+        self.tick_interval = type(self).tick_interval
 
     def _return_focus(self) -> None:
         sweep = self._sweep
@@ -130,6 +135,7 @@ class SweepHandlers:
                 f"the sweep needs focus positions {targets.min():g}..{targets.max():g} nm, "
                 f"outside the motor's limits {lo:g}..{hi:g} nm"
             )
+        self.tick_interval = 0.02  # step briskly while sweeping (an instance override)
         self._sweep = {"state": "moving", "step": 0, "n_steps": int(n + 1),
                        "offsets": offsets, "targets": targets, "origin": origin,
                        "cmd": cmd, "images": [], "t": time.monotonic(), "error": None,
@@ -142,6 +148,7 @@ class SweepHandlers:
         """Cancel the sweep."""
         if self._sweep is not None and self._sweep["state"] not in ("done", "failed"):
             self._sweep["state"] = "cancelled"
+            self._sweep_ended()
             self._return_focus()
 
     @handles(GetZLutSweep)
@@ -195,6 +202,7 @@ class SweepHandlers:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.tracker.save_zlut(zlut, path)
         s["state"] = "done"
+        self._sweep_ended()
         self.log.info("Z-LUT of %d planes saved to %s", len(z), path)
         self._return_focus()
         if s["cmd"].load:

@@ -134,7 +134,7 @@ class SimCameraManager(CameraManager):
 class _MotorManager(HardwareManager):
     """A simulated motor axis updated on every tick; subclasses say what it drives."""
 
-    tick_interval: ClassVar[float | None] = 0.05  # telemetry every 50 ms, like the reference
+    tick_interval: float | None = 0.05  # telemetry every 50 ms, like the reference
     idle_telemetry_s: ClassVar[float] = 1.0
 
     axis: MotorAxis

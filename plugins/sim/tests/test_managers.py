@@ -6,6 +6,14 @@ import time
 
 import numpy as np
 import pytest
+from magscope_sim import SimulatedCamera
+from magscope_sim._managers import (
+    SIM_COMMANDS,
+    GetSimTruth,
+    SimCameraManager,
+    SimFocusMotor,
+    SimMagnetMotor,
+)
 
 from magscope_core import (
     GetFocus,
@@ -17,14 +25,6 @@ from magscope_core import (
     MoveFocus,
     PipelineManager,
     SetForce,
-)
-from magscope_sim import SimulatedCamera
-from magscope_sim._managers import (
-    SIM_COMMANDS,
-    GetSimTruth,
-    SimCameraManager,
-    SimFocusMotor,
-    SimMagnetMotor,
 )
 
 pytestmark = pytest.mark.integration

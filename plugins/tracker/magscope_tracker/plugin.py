@@ -16,8 +16,12 @@ class TrackerSettings:
 
     n_xy_iterations: int = setting(3, minimum=1, maximum=20,
                                    doc="Refinements of the sub-pixel XY centre.")
-    n_local: int = setting(3, choices=(3, 5, 7, 9),
-                           doc="Z-LUT planes in the local fit around the best match.")
+    z_fit: str = setting("interpolate", choices=("interpolate", "parabola"),
+                         doc="How Z is refined between LUT planes: cubic interpolation "
+                         "(default, most accurate) or a 3-plane parabola.")
+    min_quality: float = setting(0.5, minimum=0.0, maximum=1.0,
+                                 doc="Lowest profile/LUT correlation accepted; below it z is "
+                                 "NaN.")
 
 
 def create(**options: object) -> CpuTracker:
