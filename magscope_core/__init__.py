@@ -114,6 +114,7 @@ from magscope_core._settings import (
 )
 from magscope_core._specs import (
     CameraSpec,
+    FrontendSpec,
     HealthCheckSpec,
     HealthResult,
     ManagerSpec,
@@ -152,6 +153,7 @@ __all__ = [
     "CoreSettings",
     "FilesWritten",
     "FindBeads",
+    "FrontendSpec",
     "GetAcquisition",
     "GetBeads",
     "GetCameraSettings",

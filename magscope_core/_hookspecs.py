@@ -50,6 +50,7 @@ import pluggy
 from magscope_core._commands import CommandSpec
 from magscope_core._specs import (
     CameraSpec,
+    FrontendSpec,
     HealthCheckSpec,
     ManagerSpec,
     PanelSpec,
@@ -66,6 +67,7 @@ __all__ = [
     "hookspec",
     "magscope_cameras",
     "magscope_commands",
+    "magscope_frontends",
     "magscope_health_checks",
     "magscope_managers",
     "magscope_panels",
@@ -239,6 +241,27 @@ def magscope_settings() -> Sequence[SettingsSpec]:
 
 
 @hookspec
+def magscope_frontends() -> Sequence[FrontendSpec]:
+    """User interfaces this plugin provides (the GUI plugin returns its main window here).
+
+    Returns
+    -------
+    Sequence[FrontendSpec]
+        One :class:`~magscope_core.FrontendSpec` per interface. ``run`` is an import path
+        ``"pkg.module:function"``; ``magscope run`` imports it only when it is about to
+        use it and calls ``function(hub, plan, args)`` in the main process.
+
+    Examples
+    --------
+    ::
+
+        @hookimpl
+        def magscope_frontends():
+            return [FrontendSpec(name="gui", run="my_gui.app:run")]
+    """
+
+
+@hookspec
 def magscope_health_checks() -> Sequence[HealthCheckSpec]:
     """Health checks this plugin provides, run by ``magscope doctor``.
 
@@ -303,5 +326,6 @@ HOOK_KINDS: tuple[HookKind, ...] = (
     HookKind("magscope_commands", "command", "commands", CommandSpec, "name"),
     HookKind("magscope_settings", "settings", "settings", SettingsSpec, "namespace"),
     HookKind("magscope_health_checks", "health_check", "health_checks", HealthCheckSpec, "name"),
+    HookKind("magscope_frontends", "frontend", "frontends", FrontendSpec, "name"),
 )
 """The hook set, in the order ``magscope plugins`` lists kinds."""

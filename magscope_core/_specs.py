@@ -16,6 +16,7 @@ import attrs
 
 __all__ = [
     "CameraSpec",
+    "FrontendSpec",
     "HealthCheckSpec",
     "HealthResult",
     "ManagerSpec",
@@ -186,6 +187,23 @@ class PanelSpec:
     factory: str = attrs.field(validator=_check_import_path)
     area: str = "Run"
     order: int = 0
+    description: str = ""
+
+
+@attrs.frozen
+class FrontendSpec:
+    """A user interface that can run a session (the GUI is one).
+
+    ``run`` is an import path (``"pkg.module:function"``) so the core never imports GUI
+    code; ``magscope run`` calls ``function(hub, plan, args) -> int`` in the main process
+    with the hub already started, when a display is available and ``--headless`` is not
+    given. ``priority`` picks one when several are installed.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    run: str = attrs.field(validator=_check_import_path)
+    needs_display: bool = True
+    priority: int = 0
     description: str = ""
 
 

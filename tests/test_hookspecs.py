@@ -16,6 +16,7 @@ from magscope_core._commands import CommandSpec
 from magscope_core._hookspecs import HOOK_KINDS, PROJECT_NAME, HookKind, hookimpl, hookspec
 from magscope_core._specs import (
     CameraSpec,
+    FrontendSpec,
     HealthCheckSpec,
     ManagerSpec,
     PanelSpec,
@@ -33,6 +34,7 @@ EXPECTED = {
     "magscope_commands": CommandSpec,
     "magscope_settings": SettingsSpec,
     "magscope_health_checks": HealthCheckSpec,
+    "magscope_frontends": FrontendSpec,
 }
 
 
@@ -54,7 +56,7 @@ def test_markers_use_the_magscope_project() -> None:
 def test_the_hook_set_is_exactly_one_hook_per_kind() -> None:
     assert set(_hookspec_functions()) == set(EXPECTED)
     assert {k.hook: k.spec_type for k in HOOK_KINDS} == EXPECTED
-    assert len({k.kind for k in HOOK_KINDS}) == len({k.attribute for k in HOOK_KINDS}) == 8
+    assert len({k.kind for k in HOOK_KINDS}) == len({k.attribute for k in HOOK_KINDS}) == 9
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

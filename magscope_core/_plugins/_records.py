@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from magscope_core._commands import CommandSpec
     from magscope_core._specs import (
         CameraSpec,
-        HealthCheckSpec,
+        FrontendSpec,
+    HealthCheckSpec,
         ManagerSpec,
         PanelSpec,
         SettingsSpec,
@@ -269,6 +270,9 @@ class PluginSet:
         factory=_empty_mapping, converter=_frozen_map
     )
     health_checks: Mapping[str, Contribution[HealthCheckSpec]] = attrs.field(
+        factory=_empty_mapping, converter=_frozen_map
+    )
+    frontends: Mapping[str, Contribution[FrontendSpec]] = attrs.field(
         factory=_empty_mapping, converter=_frozen_map
     )
     errors: tuple[PluginFailure, ...] = ()

@@ -78,8 +78,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(store.get("core").log_level, plan.out_dir / "magscope.log")
-    if not args.headless:
-        err.print("no GUI plugin is installed: running headless")
+    frontend = None if args.headless else _choose_frontend(plugins, err)
     try:
         hub = Hub(plan.managers, plan.commands, plan.config)
     except (CommandConflictError, UnknownCommandError, TypeError) as exc:
@@ -97,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
         hub.start()
         _add_beads(hub, args.beads, store.get("core").roi_size, err)
         started = time.monotonic()
-        _progress_loop(hub, args.duration, err, started)
+        if frontend is not None:
+            _run_frontend(frontend, hub, plan, args, err)
+        else:
+            _progress_loop(hub, args.duration, err, started)
         try:
             stats = hub.call(GetPipelineStats(), timeout=5.0)
         except Exception as exc:
@@ -114,6 +116,40 @@ def run(args: argparse.Namespace) -> int:
         _print_summary(summary)
     fatal = [e for e in hub.errors if e.fatal]
     return 1 if fatal and summary["frames"] == 0 else 0
+
+
+def _choose_frontend(plugins: Any, err: Console) -> Any:
+    """The frontend (GUI) to run, or None to run headless (with the reason printed)."""
+    import os
+
+    fronts = sorted(plugins.frontends.values(), key=lambda c: -c.spec.priority)
+    if not fronts:
+        err.print("no GUI plugin is installed: running headless")
+        return None
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    for contrib in fronts:
+        if has_display or not contrib.spec.needs_display:
+            return contrib
+    err.print("no display: running headless (use --headless to say so)")
+    return None
+
+
+def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
+                  err: Console) -> None:
+    """Import and run a frontend; it returns when its window closes (or --duration)."""
+    import importlib
+
+    module, _, attr = contrib.spec.run.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except Exception as exc:
+        err.print(f"[red]error:[/red] frontend {contrib.spec.name!r} of plugin "
+                  f"{contrib.plugin!r} ({contrib.distribution}) cannot be loaded from "
+                  f"{contrib.spec.run}: {exc}; running headless")
+        _progress_loop(hub, args.duration, err, time.monotonic())
+        return
+    fn(hub, plan, args)
+    hub.request_stop(hub.stop_reason or "window closed")
 
 
 def _key_values(items: list[str]) -> dict[str, str]:
