@@ -214,11 +214,18 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             if track and ids.size and self.pool is not None:
                 self._inflight[seq] = (view.index, ids, rois, view.frame_numbers.copy(),
                                        view.timestamps.copy())
-                self.pool.submit(Task(seq, view.index, rois))
+                self.pool.submit(Task(seq, view.index, rois, self._profile_column(ids)))
                 self.counters.set("video_busy_count", self.pool.busy)
             else:
                 self.ring.release(view.index)
                 self.counters.add("completed_stacks", 1)
+
+    def _profile_column(self, ids: np.ndarray) -> int:
+        """Column of the bead whose live profile is wanted (-1: none or not present)."""
+        if not self.counters.get("live_profile_enabled"):
+            return -1
+        where = np.flatnonzero(ids == int(self.counters.get("live_profile_bead")))
+        return int(where[0]) if where.size else -1
 
     def _track_done(self, result: TaskResult) -> None:
         """A worker finished: release the stack, then emit results in stack order."""
@@ -257,6 +264,9 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         self.counters.add("tracks_rows", rows.shape[0])
         if self.saving and mode_parts(self.mode)[0]:
             self.recording.write("write_tracks", batch)
+        if result.profile is not None:
+            bead = int(self.counters.get("live_profile_bead"))
+            self.resources.profile().write(float(stamps[-1]), bead, result.profile)
 
     def _write_telemetry(self) -> None:
         for name, cursor in self._telemetry_cursors.items():

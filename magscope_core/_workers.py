@@ -57,6 +57,8 @@ class Task:
     seq: int
     stack: int
     rois: np.ndarray = attrs.field(eq=False)
+    profile_column: int = -1
+    """Index (in ``rois``) of the bead whose radial profile to return, -1 for none."""
 
 
 @attrs.frozen
@@ -70,6 +72,18 @@ class TaskResult:
     z: np.ndarray | None = attrs.field(default=None, eq=False)
     seconds: float = 0.0
     error: str | None = None
+    profile: np.ndarray | None = attrs.field(default=None, eq=False)
+    """Radial profile of the requested bead in the stack's last frame."""
+
+
+def _profile_of(tracker: Any, roi: np.ndarray, zlut: Any) -> np.ndarray | None:
+    """The radial profile of one ROI, if the tracker can give it (``return_profiles``)."""
+    try:
+        res = tracker.track(roi[None], zlut, return_profiles=True)
+    except TypeError:
+        return None
+    profiles = getattr(res, "profiles", None)
+    return None if profiles is None else np.asarray(profiles[0], np.float64)
 
 
 def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
@@ -110,14 +124,19 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
                 frames = ring.view(task.stack).frames
                 crops = crop_rois(frames, task.rois)
                 nf, nb, s, _ = crops.shape
-                res = tracker.track(crops.reshape(nf * nb, s, s), zlut)
+                flat = crops.reshape(nf * nb, s, s)
+                res = tracker.track(flat, zlut)
                 shape = (nf, nb)
+                profile = None
+                if 0 <= task.profile_column < nb:
+                    profile = _profile_of(tracker, crops[-1, task.profile_column], zlut)
                 conn.send(TaskResult(
                     task.seq, index,
                     np.asarray(res.x, np.float64).reshape(shape),
                     np.asarray(res.y, np.float64).reshape(shape),
                     np.asarray(res.z, np.float64).reshape(shape),
                     time.perf_counter() - t0,
+                    profile=profile,
                 ))
             except Exception:
                 conn.send(TaskResult(task.seq, index, error=traceback.format_exc()))

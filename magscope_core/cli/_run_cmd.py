@@ -57,6 +57,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--zlut", type=Path, default=None, help="Z-LUT file to load at start")
     p.add_argument("--no-managers", action="store_true",
                    help="do not start the managers plugins contribute (hardware, ...)")
+    p.add_argument("--panels", default=None,
+                   help="GUI: comma-separated panel ids to load (default: the gui.panels "
+                   "setting, else every installed panel)")
     p.add_argument("--json-summary", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
 
@@ -97,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         _add_beads(hub, args.beads, store.get("core").roi_size, err)
         started = time.monotonic()
         if frontend is not None:
-            _run_frontend(frontend, hub, plan, args, err)
+            _run_frontend(frontend, hub, plan, args, err, (plugins, store))
         else:
             _progress_loop(hub, args.duration, err, started)
         try:
@@ -135,8 +138,13 @@ def _choose_frontend(plugins: Any, err: Console) -> Any:
 
 
 def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
-                  err: Console) -> None:
-    """Import and run a frontend; it returns when its window closes (or --duration)."""
+                  err: Console, plugins_and_store: tuple[Any, Any]) -> None:
+    """Import and run a frontend; it returns when its window closes (or --duration).
+
+    The frontend gets ``args`` with two more attributes: ``plugins`` (the loaded
+    :class:`~magscope_core.PluginSet`) and ``settings_store`` (the
+    :class:`~magscope_core.SettingsStore`).
+    """
     import importlib
 
     module, _, attr = contrib.spec.run.partition(":")
@@ -148,6 +156,7 @@ def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
                   f"{contrib.spec.run}: {exc}; running headless")
         _progress_loop(hub, args.duration, err, time.monotonic())
         return
+    args.plugins, args.settings_store = plugins_and_store
     fn(hub, plan, args)
     hub.request_stop(hub.stop_reason or "window closed")
 

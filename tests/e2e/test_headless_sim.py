@@ -147,3 +147,15 @@ def test_zlut_sweep_then_focus_move_changes_tracked_z(tmp_path: Path) -> None:
         hub.call(MoveFocus(z_nm=hub.call(GetFocus())["z_nm"] + 500.0))
         z1 = z_now()
         assert z1 - z0 == pytest.approx(-500.0, abs=30.0)  # focus up -> bead looks lower
+
+        # live radial profile of the selected bead, published by the pipeline
+        counters = hub.resources.counters()
+        counters.set("live_profile_bead", bead)
+        counters.set("live_profile_enabled", 1)
+        profile = hub.resources.profile()
+        deadline = time.monotonic() + 10
+        read = None
+        while read is None and time.monotonic() < deadline:
+            read = profile.read()
+            time.sleep(0.05)
+        assert read is not None and read.bead_id == bead and len(read.samples) >= 20
