@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 DEMO_SECONDS ?= 10
 DEMO_OUT ?= out/demo
 
-.PHONY: install demo test lint pytest bench clean help
+.PHONY: install sysdeps demo test lint pytest bench clean help
 
 help:
 	@echo "make demo   - install everything and run the simulated microscope"
@@ -39,7 +39,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy magscope_core $(PLUGIN_PKGS)
 
-pytest: install
+# System packages for the GUI's screenshot test (Xvfb and the xcb libraries); a no-op when
+# they are present or when not root (the test then skips with the reason).
+sysdeps:
+	@if [ -f scripts/install-gui-sysdeps.sh ]; then bash scripts/install-gui-sysdeps.sh; fi
+
+pytest: install sysdeps
 	$(BIN)/python -m pytest -q
 
 test: lint pytest

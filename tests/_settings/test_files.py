@@ -21,7 +21,7 @@ else:
 @attrs.frozen
 class SimCamera:
     framerate: float = setting(30.0, minimum=1.0, maximum=1000.0, unit="Hz")
-    folder: Path = setting(Path("frames"))  # noqa: RUF009 (Path is immutable)
+    folder: Path = setting(Path("frames"))
 
 
 def _store(path: Path) -> SettingsStore:

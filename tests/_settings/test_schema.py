@@ -17,7 +17,7 @@ class CameraSim:
     seed: int = setting(1, minimum=0, doc="Random seed.")
     mode: str = setting("beads", choices=("beads", "blank"), startup_only=True)
     noise: bool = setting(True)
-    folder: Path = setting(Path("frames"))  # noqa: RUF009 (Path is immutable)
+    folder: Path = setting(Path("frames"))
 
 
 def _info(key: str) -> SettingInfo:

@@ -1,0 +1,486 @@
+"""The live video viewer with bead ROI editing.
+
+The newest frame is copied from the shared video ring into one preallocated array on
+every display tick and shown by a pyqtgraph ``ImageItem`` with fixed levels (the fast
+path: no histogram per frame). All ROIs are drawn by one :class:`RoiOverlay`, rebuilt
+only when the ROI table's version changes.
+
+Mouse: left-click on empty image adds a bead, left-click on a bead selects it,
+left-drag on a bead moves it, left-drag elsewhere pans, wheel zooms, right-click on a
+bead removes it; Delete removes the selected bead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from magscope_core import AddBead, ClearBeads, MoveBead, ReassignBead, RemoveBead
+from magscope_gui._roi_overlay import RoiOverlay
+
+if TYPE_CHECKING:
+    from magscope_gui._context import PanelContext
+
+__all__ = ["ReassignDialog", "VideoPanel", "renumber_plan"]
+
+_LEFT = QtCore.Qt.MouseButton.LeftButton
+_RIGHT = QtCore.Qt.MouseButton.RightButton
+
+
+def renumber_plan(ids: list[int]) -> list[tuple[int, int]]:
+    """``(old, new)`` reassignments that renumber ``ids`` to ``0..n-1`` in id order.
+
+    Applied in order, no step ever reuses an id still in use (old ids are sorted and
+    each new id is not larger than its old one).
+    """
+    return [(old, new) for new, old in enumerate(sorted(ids)) if old != new]
+
+
+class _ImageViewBox(pg.ViewBox):  # type: ignore[misc]  # pyqtgraph is untyped
+    """A ViewBox that turns clicks and drags on beads into bead edits, and pans otherwise."""
+
+    def __init__(self, panel: VideoPanel) -> None:
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+        self._panel = panel
+        self._moving = False
+
+    def mouseClickEvent(self, ev: Any) -> None:
+        if ev.button() in (_LEFT, _RIGHT):
+            ev.accept()
+            p = self.mapSceneToView(ev.scenePos())
+            self._panel.clicked(p.x(), p.y(), ev.button() == _RIGHT)
+        else:
+            super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:
+        if ev.button() == _LEFT:
+            if ev.isStart():
+                p = self.mapSceneToView(ev.buttonDownScenePos())
+                self._moving = self._panel.drag_started(p.x(), p.y())
+            if self._moving:
+                ev.accept()
+                p = self.mapSceneToView(ev.scenePos())
+                self._panel.dragged(p.x(), p.y(), ev.isFinish())
+                if ev.isFinish():
+                    self._moving = False
+                return
+        super().mouseDragEvent(ev, axis)
+
+
+class ReassignDialog(QtWidgets.QDialog):
+    """Give one bead a new id, or renumber all beads from 0.
+
+    Parameters
+    ----------
+    ids
+        The bead ids now in use.
+    selected
+        The bead preselected (-1: the first).
+    parent
+        Parent widget.
+    """
+
+    def __init__(self, ids: list[int], selected: int,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reassign bead ids")
+        self.bead = QtWidgets.QComboBox()
+        for i in sorted(ids):
+            self.bead.addItem(str(i), i)
+        if selected in ids:
+            self.bead.setCurrentIndex(sorted(ids).index(selected))
+        self.new_id = QtWidgets.QSpinBox()
+        self.new_id.setRange(0, 10_000_000)
+        self.new_id.setValue(max(ids, default=-1) + 1)
+        self.renumber = QtWidgets.QCheckBox("Renumber all beads from 0")
+        self.renumber.toggled.connect(self._renumber_toggled)
+        form = QtWidgets.QFormLayout(self)
+        form.addRow("Bead", self.bead)
+        form.addRow("New id", self.new_id)
+        form.addRow(self.renumber)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok
+            | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _renumber_toggled(self, on: bool) -> None:
+        self.bead.setEnabled(not on)
+        self.new_id.setEnabled(not on)
+
+    def plan(self) -> list[tuple[int, int]]:
+        """The ``(old, new)`` reassignments the user asked for."""
+        ids = [int(self.bead.itemData(i)) for i in range(self.bead.count())]
+        if self.renumber.isChecked():
+            return renumber_plan(ids)
+        if self.bead.currentIndex() < 0:
+            return []
+        old = int(self.bead.currentData())
+        return [] if old == self.new_id.value() else [(old, self.new_id.value())]
+
+
+class VideoPanel(QtWidgets.QWidget):
+    """Live camera image with the bead ROIs (panel id ``video``).
+
+    Parameters
+    ----------
+    context
+        The GUI's :class:`~magscope_gui._context.PanelContext`.
+    """
+
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__()
+        self.context = context
+        self._frame: np.ndarray | None = None
+        self._last_frame = -1
+        self._roi_version = -1
+        self._levels: tuple[float, float] | None = None
+        self._drag: tuple[int, float, float] | None = None  # bead, offset x, offset y
+        self._tracks_cursor = -1
+        self._centres: dict[int, tuple[float, float]] = {}
+        self.reassign_dialog: ReassignDialog | None = None
+
+        self.view = pg.GraphicsView()
+        self.view_box = _ImageViewBox(self)
+        self.view.setCentralItem(self.view_box)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.view_box.addItem(self.image)
+        self.overlay = RoiOverlay()
+        self.view_box.addItem(self.overlay)
+        self._apply_colors()
+        self.view.installEventFilter(self)
+        self.view.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+
+        self.roi_size = QtWidgets.QSpinBox()
+        self.roi_size.setRange(8, 256)
+        self.roi_size.setSingleStep(2)
+        self.roi_size.setSuffix(" px")
+        self.roi_size.setValue(int(getattr(context.hub, "roi_size", 64)))
+        self.roi_size.setToolTip("Side of the bead ROIs; changing it resizes every bead "
+                                 "(tracking needs one size), keeping ids and centres")
+        self.roi_size.setKeyboardTracking(False)
+        self.roi_size.valueChanged.connect(self.resize_beads)
+        self.bead_count = QtWidgets.QLabel("0 beads")
+        self.show_centres = QtWidgets.QCheckBox("Centres")
+        self.show_centres.setToolTip("Mark the tracked bead centres")
+        self.show_centres.toggled.connect(self._centres_toggled)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(QtWidgets.QLabel("ROI"))
+        bar.addWidget(self.roi_size)
+        bar.addWidget(self.bead_count)
+        for text, tip, slot in (
+            ("Fit", "Show the whole frame", self.fit),
+            ("Auto levels", "Stretch the contrast to this frame", self.auto_levels),
+            ("Full range", "Levels over the camera's bit depth", self.full_range),
+            ("Reference", "Use the selected bead as reference (again: none)",
+             self.toggle_reference),
+            ("Reassign…", "Change bead ids", self.open_reassign),
+            ("Remove all", "Remove every bead", self.clear_beads),
+        ):
+            button = QtWidgets.QPushButton(text)
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+        bar.addWidget(self.show_centres)
+        bar.addStretch(1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+        ev = context.events
+        ev.refresh.connect(self.refresh)
+        ev.beads_changed.connect(self.update_rois)
+        ev.bead_selected.connect(self._selection_changed)
+        ev.reference_bead_changed.connect(self._selection_changed)
+        ev.settings_changed.connect(self._settings_changed)
+
+    def _apply_colors(self) -> None:
+        gui = self.context.gui_setting
+        self.overlay.set_colors(str(gui("roi_color", "#ffd54f")),
+                                str(gui("selected_color", "#ff5252")),
+                                str(gui("reference_color", "#69f0ae")))
+
+    def _settings_changed(self, namespace: str) -> None:
+        if namespace == "gui":
+            self._apply_colors()
+
+    # -- display -------------------------------------------------------------------
+    def _ring(self) -> Any:
+        res = self.context.resources
+        if res.ring_handle is None:
+            return None
+        ring = res.ring()
+        if self._frame is None or self._frame.shape != tuple(ring.frame_shape):
+            self._frame = np.zeros(ring.frame_shape, ring.dtype)
+            height, width = ring.frame_shape
+            self.overlay.set_bounds(width, height)
+            self.roi_size.setMaximum(max(8, min(256, width, height)))
+            self.image.setImage(self._frame, autoLevels=False,
+                                levels=self._levels or self._full_levels())
+            self.view_box.setLimits(xMin=-0.5 * width, xMax=1.5 * width,
+                                    yMin=-0.5 * height, yMax=1.5 * height)
+            self.fit()
+        return ring
+
+    def _full_levels(self) -> tuple[float, float]:
+        info = self.context.resources.camera_info
+        bits = info.bits if info is not None else (
+            8 * self._frame.dtype.itemsize if self._frame is not None else 8)
+        return (0.0, float(2**bits - 1))
+
+    def refresh(self) -> None:
+        """Show the newest frame (called on every display tick while visible)."""
+        if not self.isVisible():
+            return
+        self.update_rois()
+        ring = self._ring()
+        if ring is None or self._frame is None:
+            return
+        latest = ring.peek_latest(out=self._frame)
+        if latest is not None and latest.frame_number != self._last_frame:
+            self._last_frame = latest.frame_number
+            self.image.setImage(self._frame, autoLevels=False)
+        if self.show_centres.isChecked():
+            self._update_centres()
+
+    def set_levels(self, low: float, high: float) -> None:
+        """Fixed display levels (grey values mapped to black and white)."""
+        self._levels = (float(low), float(max(high, low + 1)))
+        self.image.setLevels(self._levels)
+
+    def auto_levels(self) -> None:
+        """Stretch the levels to this frame's 0.5-99.8 percentiles."""
+        if self._frame is not None:
+            lo, hi = np.percentile(self._frame[::2, ::2], (0.5, 99.8))
+            self.set_levels(float(lo), float(hi))
+
+    def full_range(self) -> None:
+        """Levels over the camera's full bit depth (``0 .. 2**bits - 1``)."""
+        self.set_levels(*self._full_levels())
+
+    def fit(self) -> None:
+        """Zoom so the whole frame is visible."""
+        if self._frame is not None:
+            height, width = self._frame.shape
+            self.view_box.setRange(QtCore.QRectF(0, 0, width, height), padding=0.01)
+
+    # -- ROI table -----------------------------------------------------------------
+    def update_rois(self) -> None:
+        """Redraw the ROIs if the shared table changed since the last look."""
+        res = self.context.resources
+        if res.rois_handle is None:
+            return
+        snap = res.rois().snapshot(if_newer_than=self._roi_version)
+        if snap is None or self._drag is not None:
+            return
+        self._roi_version = snap.version
+        self.overlay.set_rois(snap.ids, snap.rois)
+        self.bead_count.setText(f"{len(snap)} bead{'s' if len(snap) != 1 else ''}")
+        sizes = np.unique(snap.rois[:, 2])
+        if sizes.size == 1 and int(sizes[0]) != self.roi_size.value():
+            self.roi_size.blockSignals(True)  # follow the table (e.g. beads added by a script)
+            self.roi_size.setValue(int(sizes[0]))
+            self.roi_size.blockSignals(False)
+        ids = set(snap.ids.tolist())
+        if self.context.selected_bead >= 0 and self.context.selected_bead not in ids:
+            self.context.selected_bead = -1
+        if self.context.reference_bead >= 0 and self.context.reference_bead not in ids:
+            self.context.reference_bead = -1
+        self._selection_changed()
+
+    def _selection_changed(self, *_: int) -> None:
+        self.overlay.set_selection(self.context.selected_bead, self.context.reference_bead)
+
+    def _changed(self) -> None:
+        """After a bead command: re-read the table and tell the other panels."""
+        self._roi_version = -1
+        self.update_rois()
+        self.context.events.beads_changed.emit()
+
+    def _clamped_centre(self, x: float, y: float, size: int) -> tuple[float, float]:
+        if self._frame is None:
+            return x, y
+        height, width = self._frame.shape
+        half = size / 2.0
+        return (min(max(x, half), max(width - half, half)),
+                min(max(y, half), max(height - half, half)))
+
+    def add_bead(self, x: float, y: float) -> int | None:
+        """Add a bead of the current ROI size centred on ``(x, y)`` (clamped to the frame)."""
+        size = self.roi_size.value()
+        cx, cy = self._clamped_centre(x, y, size)
+        bead = self.context.call(AddBead(x=cx, y=cy, size=size))
+        self._changed()
+        return None if bead is None else int(bead)
+
+    def remove_bead(self, bead_id: int) -> None:
+        """Remove bead ``bead_id``."""
+        self.context.call(RemoveBead(bead_id=bead_id))
+        self._changed()
+
+    def move_bead(self, bead_id: int, x: float, y: float) -> None:
+        """Move bead ``bead_id`` so its ROI is centred on ``(x, y)`` (clamped)."""
+        corner = self.overlay.corner_of(bead_id)
+        size = corner[2] if corner is not None else self.roi_size.value()
+        cx, cy = self._clamped_centre(x, y, size)
+        self.context.call(MoveBead(bead_id=bead_id, x=cx, y=cy))
+        self._changed()
+
+    def resize_beads(self, size: int) -> None:
+        """Give every bead an ROI of ``size`` px, keeping its id and centre (clamped)."""
+        res = self.context.resources
+        if res.rois_handle is None:
+            return
+        snap = res.rois().snapshot()
+        if not len(snap) or bool(np.all(snap.rois[:, 2] == size)):
+            return
+        ctx = self.context
+        ctx.call(ClearBeads())
+        if not len(res.rois()):  # cleared (else the context already showed why not)
+            for bead, (x0, y0, old) in zip(snap.ids.tolist(), snap.rois.tolist(), strict=True):
+                cx, cy = self._clamped_centre(x0 + old / 2.0, y0 + old / 2.0, size)
+                ctx.call(AddBead(x=cx, y=cy, size=size, bead_id=bead))
+        self._changed()
+
+    def clear_beads(self) -> None:
+        """Remove every bead."""
+        self.context.call(ClearBeads())
+        self._changed()
+
+    def reassign(self, plan: list[tuple[int, int]]) -> None:
+        """Apply ``(old, new)`` id changes in order (selection and reference follow)."""
+        ctx = self.context
+        for old, new in plan:
+            ctx.call(ReassignBead(old_id=old, new_id=new))
+            if new not in self._current_ids():
+                break  # the call failed (the context already told the user)
+            if ctx.selected_bead == old:
+                ctx.selected_bead = new
+            if ctx.reference_bead == old:
+                ctx.reference_bead = new
+        self._changed()
+
+    def _current_ids(self) -> set[int]:
+        snap = self.context.resources.rois().snapshot()
+        return set(snap.ids.tolist())
+
+    def open_reassign(self) -> ReassignDialog:
+        """Open the reassign dialog (non-blocking); its OK applies the change."""
+        dialog = ReassignDialog(sorted(self._current_ids()), self.context.selected_bead, self)
+        dialog.accepted.connect(lambda: self.reassign(dialog.plan()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.reassign_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def toggle_reference(self) -> None:
+        """Make the selected bead the reference, or clear the reference."""
+        ctx = self.context
+        sel = ctx.selected_bead
+        ctx.reference_bead = -1 if sel < 0 or ctx.reference_bead == sel else sel
+
+    # -- mouse and keys (called by the view box) -----------------------------------
+    def clicked(self, x: float, y: float, right: bool) -> None:
+        """A click at image coordinates ``(x, y)``."""
+        bead = self.overlay.roi_at(x, y)
+        if right:
+            if bead >= 0:
+                self.remove_bead(bead)
+        elif bead >= 0:
+            self.context.selected_bead = bead
+        elif self._frame is not None and 0 <= x < self._frame.shape[1] \
+                and 0 <= y < self._frame.shape[0]:
+            self.add_bead(x, y)
+
+    def drag_started(self, x: float, y: float) -> bool:
+        """Start moving the bead under ``(x, y)``; False (pan instead) if there is none."""
+        bead = self.overlay.roi_at(x, y)
+        corner = self.overlay.corner_of(bead)
+        if corner is None:
+            return False
+        x0, y0, size = corner
+        self._drag = (bead, x0 + size / 2.0 - x, y0 + size / 2.0 - y)
+        self.context.selected_bead = bead
+        return True
+
+    def dragged(self, x: float, y: float, finish: bool) -> None:
+        """The dragged bead follows the mouse; on ``finish`` the move is sent."""
+        if self._drag is None:
+            return
+        bead, dx, dy = self._drag
+        corner = self.overlay.corner_of(bead)
+        size = corner[2] if corner is not None else self.roi_size.value()
+        cx, cy = self._clamped_centre(x + dx, y + dy, size)
+        self.overlay.move_preview(bead, cx - size / 2.0, cy - size / 2.0)
+        if finish:
+            self._drag = None
+            self.move_bead(bead, cx, cy)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        """Delete or Backspace in the view removes the selected bead."""
+        if (isinstance(event, QtGui.QKeyEvent) and event.type() == QtCore.QEvent.Type.KeyPress
+                and event.key() in (QtCore.Qt.Key.Key_Delete, QtCore.Qt.Key.Key_Backspace)):
+            if self.context.selected_bead >= 0:
+                self.remove_bead(self.context.selected_bead)
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- tracked centres -----------------------------------------------------------
+    def _centres_toggled(self, on: bool) -> None:
+        self._tracks_cursor = -1
+        self._centres.clear()
+        if not on:
+            self.overlay.set_centres(np.zeros((0, 2)))
+
+    def _update_centres(self) -> None:
+        res = self.context.resources
+        info = res.camera_info
+        if res.tracks_handle is None or info is None:
+            return
+        tracks = res.tracks()
+        if self._tracks_cursor < 0:
+            self._tracks_cursor = max(0, tracks.total_written - 20_000)
+        read = tracks.read_since(self._tracks_cursor)
+        self._tracks_cursor = read.cursor
+        rows = read.rows
+        if rows.shape[0]:
+            cx, cy, cb = tracks.column("x"), tracks.column("y"), tracks.column("bead")
+            beads = rows[::-1, cb]
+            _, first = np.unique(beads, return_index=True)
+            newest = rows[rows.shape[0] - 1 - first]
+            nm = info.nm_per_px
+            for row in newest.tolist():
+                if np.isfinite(row[cx]) and np.isfinite(row[cy]):
+                    # tracker pixel centres sit at integers; image pixels span [i, i + 1)
+                    self._centres[int(row[cb])] = (row[cx] / nm + 0.5, row[cy] / nm + 0.5)
+        ids = set(self.overlay.ids.tolist())
+        pts = [xy for bead, xy in self._centres.items() if bead in ids]
+        self.overlay.set_centres(np.array(pts) if pts else np.zeros((0, 2)))
+
+    # -- panel protocol ------------------------------------------------------------
+    def save_state(self) -> dict[str, Any]:
+        """ROI size, centre markers and levels."""
+        return {"roi_size": self.roi_size.value(), "show_centres": self.show_centres.isChecked(),
+                "levels": list(self._levels) if self._levels else None}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`save_state` returned."""
+        if "roi_size" in state:
+            self.roi_size.setValue(int(state["roi_size"]))
+        self.show_centres.setChecked(bool(state.get("show_centres", False)))
+        levels = state.get("levels")
+        if levels:
+            self.set_levels(float(levels[0]), float(levels[1]))
+
+    def close_panel(self) -> None:
+        """Stop reacting to display ticks."""
+        try:
+            self.context.events.refresh.disconnect(self.refresh)
+        except (RuntimeError, TypeError):
+            pass

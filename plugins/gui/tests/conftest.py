@@ -1,0 +1,121 @@
+"""Fixtures shared by the GUI tests: one real simulated session, panel contexts.
+
+``sim_hub`` (session scope) runs the real application's managers in spawned processes:
+the simulated camera (256 x 256, 4 beads, 50 fps), the pipeline with the CPU tracker
+(1 worker) and the writers (saving off), and the simulated focus and magnet motors,
+with 4 bead ROIs added. Tests that change the session's state (mode, saving, camera
+settings, Z-LUT) put it back.
+
+``context`` builds a :class:`magscope_gui.PanelContext` on it, with a fresh settings
+store (saved in the test's temporary folder) so tests never share settings changes.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import attrs  # noqa: E402
+import pytest  # noqa: E402
+
+from magscope_core import (  # noqa: E402
+    AddBead,
+    FindBeads,
+    Hub,
+    PluginSet,
+    SessionPlan,
+    SettingsStore,
+    load_plugins,
+    plan_session,
+)
+from magscope_core._core_plugin import CorePlugin  # noqa: E402
+from magscope_gui import PanelContext  # noqa: E402
+
+SIM_CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 2,
+              "seed": 11}
+"""Camera options of the shared simulated session."""
+
+
+@attrs.frozen
+class SimSession:
+    """The shared simulated session: hub, plugins, settings, plan and output folder."""
+
+    hub: Hub
+    plugins: PluginSet
+    settings: SettingsStore
+    plan: SessionPlan
+    out_dir: Path
+    config_dir: Path
+
+
+def make_store(plugins: PluginSet, path: Path | None) -> SettingsStore:
+    """A settings store with every installed namespace (defaults; file not read)."""
+    return SettingsStore({ns: c.spec.schema for ns, c in plugins.settings.items()}, path)
+
+
+def gui_plugins() -> PluginSet:
+    """The installed plugins plus the core, as ``magscope run`` loads them."""
+    return load_plugins(builtins=[(CorePlugin(), "core", "magscope-core")])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gui_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private MAGSCOPE_CONFIG_DIR for the whole session (layouts, settings)."""
+    cfg = tmp_path_factory.mktemp("gui-config")
+    old = os.environ.get("MAGSCOPE_CONFIG_DIR")
+    os.environ["MAGSCOPE_CONFIG_DIR"] = str(cfg)
+    yield cfg
+    if old is None:
+        os.environ.pop("MAGSCOPE_CONFIG_DIR", None)
+    else:
+        os.environ["MAGSCOPE_CONFIG_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def sim_session(tmp_path_factory: pytest.TempPathFactory, gui_config_dir: Path
+                ) -> Iterator[SimSession]:
+    """Start the shared simulated session (about 4 s) and stop it at the end."""
+    plugins = gui_plugins()
+    store = make_store(plugins, None)
+    out_dir = tmp_path_factory.mktemp("gui-run")
+    plan = plan_session(plugins, store, camera="sim", out_dir=out_dir, n_workers=1,
+                        saving=False, camera_options=dict(SIM_CAMERA))
+    hub = Hub(plan.managers, plan.commands, plan.config)
+    try:
+        hub.start()
+        for x, y in hub.call(FindBeads(n=4, size=64), timeout=10.0):
+            hub.call(AddBead(x=float(x), y=float(y), size=64))
+        yield SimSession(hub, plugins, store, plan, out_dir, gui_config_dir)
+    finally:
+        hub.stop()
+
+
+@pytest.fixture(scope="session")
+def sim_hub(sim_session: SimSession) -> Hub:
+    """The running hub of the shared simulated session."""
+    return sim_session.hub
+
+
+@pytest.fixture(scope="session")
+def sim_plugins(sim_session: SimSession) -> PluginSet:
+    """The plugins the shared session was planned with."""
+    return sim_session.plugins
+
+
+@pytest.fixture
+def settings_store(sim_plugins: PluginSet, tmp_path: Path) -> SettingsStore:
+    """A fresh settings store of every installed namespace, saved under ``tmp_path``."""
+    return make_store(sim_plugins, tmp_path / "settings.toml")
+
+
+@pytest.fixture
+def context(qtbot: object, sim_hub: Hub, sim_plugins: PluginSet,
+            settings_store: SettingsStore) -> Iterator[PanelContext]:
+    """A :class:`magscope_gui.PanelContext` on the shared session (display timer running)."""
+    ctx = PanelContext(sim_hub, settings_store, sim_plugins)
+    yield ctx
+    ctx.close()

