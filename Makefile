@@ -32,7 +32,7 @@ demo: install
 		$(BIN)/magscope run; \
 	else \
 		echo "no display (or no GUI plugin): headless run of $(DEMO_SECONDS) s into $(DEMO_OUT)"; \
-		$(BIN)/magscope run --headless --duration $(DEMO_SECONDS) --out $(DEMO_OUT); \
+		$(BIN)/magscope run --headless --duration $(DEMO_SECONDS) --out $(DEMO_OUT) --mode track+video-rois; \
 	fi
 
 lint: install

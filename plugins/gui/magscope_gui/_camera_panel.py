@@ -188,9 +188,7 @@ class CameraPanel(QWidget):
         e = field.editor
         if isinstance(e, QCheckBox):
             e.toggled.connect(lambda on, n=name: self.apply(n, bool(on)))
-        elif isinstance(e, QSpinBox | QDoubleSpinBox):
-            e.editingFinished.connect(lambda n=name, f=field: self._edited(n, f))
-        elif isinstance(e, QLineEdit):
+        elif isinstance(e, QSpinBox | QDoubleSpinBox | QLineEdit):
             e.editingFinished.connect(lambda n=name, f=field: self._edited(n, f))
         return field
 

@@ -24,8 +24,17 @@ from typing import Any
 
 import attrs
 
-__all__ = ["LAYOUT_FILE", "LAYOUT_VERSION", "Layout", "LayoutError", "PanelLayout", "set_aside",
-           "default_layout_path", "read_layout", "write_layout"]
+__all__ = [
+    "LAYOUT_FILE",
+    "LAYOUT_VERSION",
+    "Layout",
+    "LayoutError",
+    "PanelLayout",
+    "default_layout_path",
+    "read_layout",
+    "set_aside",
+    "write_layout",
+]
 
 LAYOUT_FILE = "gui-layout.json"
 LAYOUT_VERSION = 1

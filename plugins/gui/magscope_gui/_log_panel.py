@@ -116,13 +116,13 @@ class _LogModel(QAbstractTableModel):
         self.entries: list[LogEntry] = []
         self.limit = limit
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.entries)
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return len(_COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return _COLUMNS[section]
@@ -169,7 +169,7 @@ class _Filter(QSortFilterProxyModel):
         self.min_level = 1
         self.text = ""
 
-    def filterAcceptsRow(self, row: int, parent: ModelIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, row: int, parent: ModelIndex) -> bool:
         model = self.sourceModel()
         assert isinstance(model, _LogModel)
         e = model.entries[row]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -201,15 +202,16 @@ class PreferencesDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
-        for text, slot in (("Reset section", self.reset_section), ("Reset all", self.reset_all),
-                           ("Import…", self._ask_import), ("Export…", self._ask_export)):
+        actions: list[tuple[str, Callable[[], object]]] = [
+            ("Reset section", self.reset_section), ("Reset all", self.reset_all),
+            ("Import…", self._ask_import), ("Export…", self._ask_export), ("", lambda: None),
+            ("Apply", self.apply), ("Save", self.save), ("Close", self.reject)]
+        for text, slot in actions:
+            if not text:
+                buttons.addStretch(1)
+                continue
             b = QPushButton(text)
-            b.clicked.connect(lambda _c=False, s=slot: s())
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        for text, slot in (("Apply", self.apply), ("Save", self.save), ("Close", self.reject)):
-            b = QPushButton(text)
-            b.setObjectName(f"prefs-{text.lower()}")
+            b.setObjectName(f"prefs-{text.lower().rstrip('…').replace(' ', '-')}")
             b.clicked.connect(lambda _c=False, s=slot: s())
             buttons.addWidget(b)
         body = QHBoxLayout()

@@ -49,7 +49,7 @@ class StatusPanel(QWidget):
         for key, title in (("camera_fps", "Camera"), ("display_fps", "Display"),
                            ("frames", "Frames"), ("workers", "Trackers"),
                            ("tracking", "Tracking"), ("beads", "Beads")):
-            label = QLabel("–")
+            label = QLabel("-")
             label.setObjectName(f"status-{key}")
             self._labels[key] = label
             form.addRow(title, label)

@@ -16,13 +16,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import attrs  # noqa: E402
-import pytest  # noqa: E402
+import attrs
+import pytest
+from magscope_gui import PanelContext
 
-from magscope_core import (  # noqa: E402
+from magscope_core import (
     AddBead,
     FindBeads,
     Hub,
@@ -32,8 +33,7 @@ from magscope_core import (  # noqa: E402
     load_plugins,
     plan_session,
 )
-from magscope_core._core_plugin import CorePlugin  # noqa: E402
-from magscope_gui import PanelContext  # noqa: E402
+from magscope_core._core_plugin import CorePlugin
 
 SIM_CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 2,
               "seed": 11}

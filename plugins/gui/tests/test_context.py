@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from magscope_gui import PanelContext
 
 from magscope_core import AddBead, GetBeads, GetZLutSweep, Hub, RemoveBead
-from magscope_gui import PanelContext
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,168 @@
+"""The frontend ``magscope run`` calls: build the window on a running hub, run Qt.
+
+``run(hub, plan, args)`` runs in the main thread of the main process, next to the hub
+(docs/decisions/0009-gui-process-model.md). It returns when the window closes, when
+``args.duration`` seconds have passed, or when the session is asked to stop (Ctrl-C,
+SIGTERM, a ``Shutdown`` command, a fatal error).
+
+Optional attributes of ``args`` it honours:
+
+``duration`` (float)
+    Close after this many seconds (demos, screenshots).
+``panels`` (str ``"id,id"`` or list)
+    Panels to load; overrides the ``gui.panels`` setting (empty: every panel).
+``plugins`` / ``store``
+    The PluginSet and SettingsStore the CLI already loaded (loaded again otherwise).
+``screenshot`` (path)
+    Save a PNG of the window shortly before it closes (also ``$MAGSCOPE_GUI_SCREENSHOT``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from magscope_core import Hub, PluginSet, SettingsStore
+from magscope_gui._context import PanelContext
+from magscope_gui._layout import default_layout_path
+from magscope_gui._panels import parse_panel_list, select_panels
+from magscope_gui._settings import GUI_NAMESPACE, GuiSettings
+from magscope_gui._window import MainWindow
+
+__all__ = ["SCREENSHOT_ENV", "build_window", "run"]
+
+SCREENSHOT_ENV = "MAGSCOPE_GUI_SCREENSHOT"
+"""Environment variable: save a PNG of the window to this path before closing."""
+
+log = logging.getLogger("magscope.gui")
+
+_STOP_POLL_MS = 250  # how often the window checks whether the session must end
+
+
+def _plugins_and_settings(args: Any) -> tuple[PluginSet, SettingsStore]:
+    plugins = getattr(args, "plugins", None)
+    store = getattr(args, "store", None)
+    if isinstance(plugins, PluginSet) and isinstance(store, SettingsStore):
+        return plugins, store
+    from magscope_core.cli._common import load_everything
+
+    return load_everything(args if args is not None else argparse.Namespace())
+
+
+def _ensure_gui_settings(store: SettingsStore) -> None:
+    if GUI_NAMESPACE not in store.namespaces:
+        store.register(GUI_NAMESPACE, GuiSettings, owner="gui (magscope-gui)")
+
+
+def build_window(hub: Hub, plugins: PluginSet, store: SettingsStore,
+                 panels: str | list[str] | None = None,
+                 layout_path: Path | None = None) -> MainWindow:
+    """Create the context and the window (the QApplication must exist).
+
+    Parameters
+    ----------
+    hub
+        The running hub.
+    plugins, store
+        Loaded plugins and settings.
+    panels
+        Panel ids to load (None: the ``gui.panels`` setting, empty meaning all).
+    layout_path
+        Layout file (default: ``<config dir>/gui-layout.json``).
+    """
+    _ensure_gui_settings(store)
+    context = PanelContext(hub, store, plugins)
+    wanted = parse_panel_list(panels) or parse_panel_list(
+        str(context.gui_setting("panels", "") or ""))
+    chosen, unknown = select_panels(plugins, wanted)
+    window = MainWindow(context, chosen, layout_path or default_layout_path())
+    if unknown:
+        context.notify("warning", f"unknown panel id(s) {', '.join(unknown)}; installed "
+                       f"panels: {', '.join(sorted(plugins.panels))}")
+    return window
+
+
+def _place(window: MainWindow) -> None:
+    """Size and place the window on the screen (there is no window manager under Xvfb)."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        window.resize(1400, 900)
+        return
+    avail = screen.availableGeometry()
+    geom = window.geometry()
+    if geom.width() < 400 or geom.width() > avail.width() or geom.height() > avail.height():
+        window.resize(min(1600, avail.width()), min(1000, avail.height()))
+    window.move(avail.topLeft())
+
+
+def _save_screenshot(window: MainWindow, path: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(target))
+    if ok:
+        log.info("screenshot saved to %s", target)
+    else:
+        log.warning("could not save the screenshot to %s", target)
+
+
+def run(hub: Hub, plan: Any, args: Any) -> int:
+    """Show the window for a running session and return when it closes.
+
+    Parameters
+    ----------
+    hub
+        The started hub.
+    plan
+        The session plan (shown in the title: camera, output folder).
+    args
+        The parsed command line (see the module docstring for the attributes used).
+
+    Returns
+    -------
+    int
+        0.
+    """
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication([sys.argv[0] if sys.argv else "magscope"])
+    app.setApplicationName("MagScope")
+    app.setQuitOnLastWindowClosed(True)
+    plugins, store = _plugins_and_settings(args)
+    window = build_window(hub, plugins, store, getattr(args, "panels", None))
+    camera = getattr(plan, "camera", "")
+    out_dir = getattr(plan, "out_dir", "")
+    window.setWindowTitle(f"MagScope — camera {camera} — {out_dir}" if camera else "MagScope")
+    if not window.layout_path or not window.layout_path.exists():
+        _place(window)
+    window.show()
+
+    watcher = QTimer(window)
+    watcher.setInterval(_STOP_POLL_MS)  # also lets Python run its signal handlers
+
+    def check_stop() -> None:
+        if hub.stop_requested:
+            log.info("session stopping (%s): closing the window", hub.stop_reason or "stop")
+            window.close()
+
+    watcher.timeout.connect(check_stop)
+    watcher.start()
+    duration = getattr(args, "duration", None)
+    shot = getattr(args, "screenshot", None) or os.environ.get(SCREENSHOT_ENV, "").strip()
+    if duration is not None:
+        QTimer.singleShot(max(1, round(float(duration) * 1000)), window.close)
+    if shot:
+        when = max(0.5, float(duration) - 1.0) if duration is not None else 5.0
+        QTimer.singleShot(round(when * 1000), lambda: _save_screenshot(window, str(shot)))
+    app.exec()
+    watcher.stop()
+    if window.isVisible():
+        window.close()
+    window.deleteLater()
+    return 0

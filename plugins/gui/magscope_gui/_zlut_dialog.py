@@ -1,0 +1,367 @@
+"""Z-LUT menu dialogs: a new Z-LUT by focus sweep, and the current Z-LUT.
+
+A sweep runs in the pipeline manager (``StartZLutSweep``); the dialog only starts it,
+polls ``GetZLutSweep`` on the display tick (5 times a second) and shows the result.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from magscope_core import (
+    CancelZLutSweep,
+    GetAcquisition,
+    GetBeads,
+    GetZLut,
+    GetZLutSweep,
+    LoadZLut,
+    StartZLutSweep,
+    UnloadZLut,
+)
+from magscope_gui._context import PanelContext
+from magscope_gui._zlut_preview import ZLutPreview
+
+__all__ = ["ZLutInfoDialog", "ZLutSweepDialog", "load_zlut", "unload_zlut"]
+
+_RUNNING = ("moving", "settling", "capturing")
+
+
+def _nm_box(value: float, minimum: float = -1e6, maximum: float = 1e6) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(minimum, maximum)
+    box.setDecimals(1)
+    box.setSuffix(" nm")
+    box.setValue(value)
+    return box
+
+
+def load_zlut(context: PanelContext, path: str | Path) -> dict[str, Any] | None:
+    """Load a Z-LUT file for tracking; errors go to the notification area."""
+    meta = context.call(LoadZLut(path=str(path)), timeout=15.0)
+    if isinstance(meta, dict):
+        context.notify("info", f"Z-LUT loaded from {path}: {meta.get('planes')} planes")
+        return meta
+    return None
+
+
+def unload_zlut(context: PanelContext) -> bool:
+    """Track without a Z-LUT (z becomes NaN)."""
+    try:
+        context.hub.call(UnloadZLut(), timeout=5.0)
+    except Exception as exc:
+        context.notify("error", f"UnloadZLut failed: {exc}")
+        return False
+    context.notify("info", "Z-LUT unloaded: z is not measured")
+    return True
+
+
+class ZLutSweepDialog(QDialog):
+    """Z-LUT > New: sweep the focus over a range and record one bead's profiles.
+
+    Heights are relative to the focus position when the sweep starts; the stop value
+    must lie on the start + k x step grid. The Z-LUT is saved to the file and, if
+    asked, loaded for tracking when the sweep is done.
+    """
+
+    sweep_ended = Signal(str)
+    """Final state: ``"done"``, ``"failed"`` or ``"cancelled"``."""
+
+    poll_s = 0.2
+
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New Z-LUT")
+        self.setObjectName("zlut-sweep")
+        self.resize(760, 620)
+        self.context = context
+        self.status: dict[str, Any] | None = None
+        self._polling = False
+        self._last_poll = 0.0
+        self.start_nm = _nm_box(-2000.0)
+        self.step_nm = _nm_box(100.0, 0.1)
+        self.stop_nm = _nm_box(2000.0)
+        self.images = QSpinBox()
+        self.images.setRange(1, 10_000)
+        self.images.setValue(10)
+        self.bead = QComboBox()
+        self.path = QLineEdit(str(self._default_path()))
+        browse = QPushButton("…")
+        browse.setFixedWidth(28)
+        browse.clicked.connect(self._browse)
+        self.load_after = QCheckBox("Load for tracking when done")
+        self.load_after.setChecked(True)
+        self.plan = QLabel()
+        self.plan.setProperty("role", "muted")
+        for box in (self.start_nm, self.step_nm, self.stop_nm):
+            box.valueChanged.connect(self._update_plan)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.state_label = QLabel("not started")
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.preview = ZLutPreview()
+        self.start_button = QPushButton("Start sweep")
+        self.start_button.clicked.connect(self.start_sweep)
+        self.cancel_button = QPushButton("Cancel sweep")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_sweep)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Start", self.start_nm)
+        form.addRow("Step", self.step_nm)
+        form.addRow("Stop", self.stop_nm)
+        form.addRow("", self.plan)
+        form.addRow("Images per step", self.images)
+        form.addRow("Bead", self.bead)
+        form.addRow("File", path_row)
+        form.addRow("", self.load_after)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.error)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(buttons)
+        self.refresh_beads()
+        self._update_plan()
+        context.events.refresh.connect(self._on_refresh)
+
+    # ------------------------------------------------------------------ inputs
+    def _default_path(self) -> Path:
+        folder = str(self.context.gui_setting("zlut_dir", "") or "")
+        if not folder:
+            try:
+                folder = str(self.context.hub.call(GetAcquisition(), timeout=1.0)["out_dir"])
+            except Exception:
+                folder = str(Path.home())
+        return Path(folder) / f"zlut-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the Z-LUT as", self.path.text(),
+                                              "Z-LUT text (*.txt)")
+        if path:
+            self.path.setText(path)
+
+    def refresh_beads(self) -> None:
+        """List the current beads (the selected bead first)."""
+        beads = self.context.call(GetBeads()) or []
+        self.bead.clear()
+        ids = sorted(int(b[0]) for b in beads)
+        selected = self.context.selected_bead
+        if selected in ids:
+            ids.remove(selected)
+            ids.insert(0, selected)
+        for bead_id in ids:
+            self.bead.addItem(f"bead {bead_id}", bead_id)
+
+    def set_parameters(self, *, start_nm: float, step_nm: float, stop_nm: float,
+                       images_per_step: int, bead_id: int | None = None,
+                       path: str | Path | None = None, load: bool = True) -> None:
+        """Fill the form (as a user would)."""
+        self.start_nm.setValue(start_nm)
+        self.step_nm.setValue(step_nm)
+        self.stop_nm.setValue(stop_nm)
+        self.images.setValue(images_per_step)
+        if bead_id is not None:
+            index = self.bead.findData(bead_id)
+            if index < 0:
+                self.refresh_beads()
+                index = self.bead.findData(bead_id)
+            self.bead.setCurrentIndex(index)
+        if path is not None:
+            self.path.setText(str(path))
+        self.load_after.setChecked(load)
+
+    def _update_plan(self) -> None:
+        start, step, stop = self.start_nm.value(), self.step_nm.value(), self.stop_nm.value()
+        n = (stop - start) / step if step > 0 else 0
+        if n < 2 or abs(n - round(n)) > 1e-6:
+            self.plan.setText("stop must be start + k x step, with at least 3 planes")
+        else:
+            self.plan.setText(f"{round(n) + 1} planes, {(round(n) + 1) * self.images.value()} "
+                              "images")
+
+    # ------------------------------------------------------------------ sweep
+    def start_sweep(self) -> bool:
+        """Start the sweep with the form's values; return whether it started."""
+        self.error.setText("")
+        bead = self.bead.currentData()
+        if bead is None:
+            self.error.setText("no bead: add a bead ROI in the video first")
+            return False
+        cmd = StartZLutSweep(start_nm=self.start_nm.value(), stop_nm=self.stop_nm.value(),
+                             step_nm=self.step_nm.value(), images_per_step=self.images.value(),
+                             bead_id=int(bead), path=self.path.text().strip(),
+                             load=self.load_after.isChecked())
+        try:
+            plan = self.context.hub.call(cmd, timeout=5.0)
+        except Exception as exc:
+            self.error.setText(f"the sweep did not start: {exc}")
+            self.context.notify("error", f"Z-LUT sweep did not start: {exc}")
+            return False
+        n = int(plan.get("n_steps", 1)) if isinstance(plan, dict) else 1
+        self.progress.setRange(0, n)
+        self.progress.setValue(0)
+        self.state_label.setText(f"sweep started: {n} planes")
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._polling = True
+        folder = str(Path(cmd.path).parent)
+        if "gui" in self.context.settings.namespaces:
+            try:
+                self.context.settings.set("gui", "zlut_dir", folder, running=True)
+            except Exception:
+                pass
+        self.context.notify("info", f"Z-LUT sweep started on bead {bead}: {n} planes")
+        return True
+
+    def cancel_sweep(self) -> None:
+        """Stop the running sweep (the focus returns to where it started)."""
+        self.context.call(CancelZLutSweep())
+        self.poll()
+
+    @property
+    def running(self) -> bool:
+        """Whether a sweep started from this dialog is still running."""
+        return self._polling
+
+    def _on_refresh(self) -> None:
+        now = time.monotonic()
+        if self._polling and now - self._last_poll >= self.poll_s:
+            self._last_poll = now
+            self.poll()
+
+    def poll(self) -> dict[str, Any] | None:
+        """Read the sweep's progress and show it."""
+        try:
+            status = self.context.hub.call(GetZLutSweep(), timeout=1.0)
+        except Exception:
+            return self.status
+        self.status = status
+        if not isinstance(status, dict):
+            return None
+        state = str(status.get("state"))
+        n = int(status.get("n_steps") or 1)
+        self.progress.setRange(0, n)
+        self.progress.setValue(int(status.get("step") or 0))
+        self.state_label.setText(f"{state}: plane {status.get('step')} of {n}")
+        if state not in _RUNNING and self._polling:
+            self._finished(state, status)
+        return status
+
+    def _finished(self, state: str, status: dict[str, Any]) -> None:
+        self._polling = False
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if state == "done":
+            self.progress.setValue(self.progress.maximum())
+            path = str(status.get("path"))
+            try:
+                self.preview.show_file(path)
+            except ValueError as exc:
+                self.error.setText(str(exc))
+            self.state_label.setText(f"done: Z-LUT saved to {path}")
+            self.context.notify("info", f"Z-LUT sweep done: {path}")
+        elif state == "failed":
+            self.error.setText(f"the sweep failed: {status.get('error')}")
+            self.context.notify("error", f"Z-LUT sweep failed: {status.get('error')}")
+        else:
+            self.context.notify("warning", "Z-LUT sweep cancelled")
+        self.sweep_ended.emit(state)
+
+    def closeEvent(self, event: Any) -> None:
+        """Stop polling (a running sweep goes on in the pipeline)."""
+        self.context.events.refresh.disconnect(self._on_refresh)
+        super().closeEvent(event)
+
+
+class ZLutInfoDialog(QDialog):
+    """Z-LUT > Show current: the loaded Z-LUT's metadata and a preview of its file."""
+
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Current Z-LUT")
+        self.setObjectName("zlut-info")
+        self.resize(760, 480)
+        self.context = context
+        self.meta: dict[str, Any] | None = None
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.preview = ZLutPreview()
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(refresh)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.error)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def refresh(self) -> dict[str, Any] | None:
+        """Read the loaded Z-LUT's metadata from the pipeline and show it."""
+        self.error.setText("")
+        try:
+            meta = self.context.hub.call(GetZLut(), timeout=2.0)
+        except Exception as exc:
+            self.summary.setText("")
+            self.error.setText(f"cannot ask the pipeline: {exc}")
+            return None
+        self.meta = meta
+        if not meta:
+            self.summary.setText("No Z-LUT is loaded: z is not measured. Use Z-LUT > New or "
+                                 "Z-LUT > Load.")
+            self.preview.hide()
+            return None
+        extra = json.dumps(meta.get("metadata") or {}, default=str)
+        if len(extra) > 400:
+            extra = extra[:397] + "..."
+        self.summary.setText(
+            f"<b>{meta.get('path')}</b><br>{meta.get('planes')} planes, z from "
+            f"{meta.get('z_min_nm')} to {meta.get('z_max_nm')} nm<br><small>{extra}</small>")
+        self.preview.show()
+        try:
+            self.preview.show_file(str(meta.get("path")))
+        except ValueError as exc:
+            self.error.setText(f"no preview: {exc}")
+        return dict(meta)
