@@ -16,7 +16,9 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "testplugin"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _procs import cpu_seconds
 from magscope_testplugin import PatternCamera
 
 from magscope_core import (
@@ -26,17 +28,6 @@ from magscope_core import (
     ManagerSpec,
     PipelineManager,
 )
-
-
-def _cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def main() -> None:
@@ -57,10 +48,10 @@ def main() -> None:
         time.sleep(2.0)  # let start-up costs settle
         me = psutil.Process()
         procs = [me, *me.children(recursive=True)]
-        c0, t0 = _cpu_seconds(procs), time.monotonic()
+        c0, t0 = sum(cpu_seconds(procs).values()), time.monotonic()
         f0 = hub.status()["ring"]["frames_written"]
         time.sleep(args.seconds)
-        c1, t1 = _cpu_seconds(procs), time.monotonic()
+        c1, t1 = sum(cpu_seconds(procs).values()), time.monotonic()
         f1 = hub.status()["ring"]["frames_written"]
         per_proc = {}
         for p in procs:

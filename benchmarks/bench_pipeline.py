@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import psutil
+from _procs import cpu_seconds
 
 from magscope_core import (
     AddBead,
@@ -26,17 +27,6 @@ from magscope_core import (
     plan_session,
 )
 from magscope_core._core_plugin import CorePlugin
-
-
-def _cpu(procs: list[psutil.Process]) -> dict[str, float]:
-    out = {}
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            out[f"{p.pid}:{p.name()}"] = t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return out
 
 
 def main() -> None:
@@ -66,10 +56,10 @@ def main() -> None:
             time.sleep(2.0)
             me = psutil.Process()
             procs = [me, *me.children(recursive=True)]
-            s0, c0, t0 = hub.call(GetPipelineStats()), _cpu(procs), time.monotonic()
+            s0, c0, t0 = hub.call(GetPipelineStats()), cpu_seconds(procs), time.monotonic()
             r0 = hub.status()["ring"]
             time.sleep(args.seconds)
-            s1, c1, t1 = hub.call(GetPipelineStats()), _cpu(procs), time.monotonic()
+            s1, c1, t1 = hub.call(GetPipelineStats()), cpu_seconds(procs), time.monotonic()
             r1 = hub.status()["ring"]
             managers = {m["pid"]: f"manager {n}" for n, m in hub.status()["managers"].items()}
             names = {me.pid: "main process (hub)"}
@@ -95,12 +85,10 @@ def main() -> None:
           f"{plan.config.stack_size} frames x {n_beads} beads "
           f"(frame budget {1e3 * plan.config.stack_size / args.fps:.1f} ms)")
     total = 0.0
-    for key, v1 in sorted(c1.items()):
-        v0 = c0.get(key, 0.0)
-        pct = 100 * (v1 - v0) / dt
+    for pid, v1 in sorted(c1.items()):
+        pct = 100 * (v1 - c0.get(pid, 0.0)) / dt
         total += pct
-        pid = int(key.split(":")[0])
-        print(f"    {pct:6.1f} %  {names.get(pid, key)}")
+        print(f"    {pct:6.1f} %  {names.get(pid, str(pid))}")
     print(f"  CPU total        : {total:6.1f} % of one core")
 
 
