@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from multiprocessing.shared_memory import SharedMemory
 from typing import Literal, TypeAlias
 
 import attrs
@@ -24,21 +23,15 @@ import numpy as np
 from magscope_core._buffers._errors import UnknownFieldError
 from magscope_core._buffers._layout import (
     CACHE_LINE,
-    LAYOUT_VERSION,
-    Region,
+    HeaderFields,
+    RegionSpec,
     SegmentBuffer,
-    attach_checked,
-    magic,
-    map_regions,
-    plan_regions,
 )
 from magscope_core._buffers._segments import SessionMemory
 
 __all__ = ["STANDARD_COUNTERS", "CounterField", "SharedCounters", "SharedCountersHandle"]
 
-_MAGIC = magic(b"MSCOUNT1")
 _H_NFIELDS, _H_CRC = 3, 4
-_HEADER_WORDS = 16
 
 CounterKind = Literal["int", "float"]
 
@@ -120,26 +113,35 @@ class SharedCountersHandle:
     fields: tuple[CounterField, ...] = attrs.field(converter=_field_tuple, validator=_check_fields)
 
 
-def _regions(h: SharedCountersHandle) -> tuple[dict[str, Region], int]:
-    return plan_regions([
-        ("header", (_HEADER_WORDS,), np.int64, CACHE_LINE),
-        ("values", (max(len(h.fields), 1),), np.int64, CACHE_LINE),
-    ])
-
-
-class SharedCounters(SegmentBuffer):
+class SharedCounters(SegmentBuffer[SharedCountersHandle]):
     """Named int64/float64 counters shared by all processes (single writer per field)."""
 
     _kind = "SharedCounters"
+    _magic_tag = b"MSCOUNT1"
+    _header_words = 16
 
-    def __init__(self, shm: SharedMemory, handle: SharedCountersHandle, *, owner: bool) -> None:
-        super().__init__(shm, owner=owner)
-        self._handle = handle
-        v = map_regions(shm, _regions(handle)[0])
-        self._hdr = v["header"]
-        self._ints = v["values"]
+    @classmethod
+    def _body(cls, handle: SharedCountersHandle) -> list[RegionSpec]:
+        return [("values", (max(len(handle.fields), 1),), np.int64, CACHE_LINE)]
+
+    @classmethod
+    def _geometry(cls, handle: SharedCountersHandle) -> HeaderFields:
+        return {
+            _H_NFIELDS: ("field count", len(handle.fields)),
+            _H_CRC: ("field checksum", _fields_crc(handle.fields)),
+        }
+
+    def _bind(self, views: dict[str, np.ndarray]) -> None:
+        self._ints = views["values"]
         self._floats = self._ints.view(np.float64)
-        self._index = {f.name: (i, f.kind == "float") for i, f in enumerate(handle.fields)}
+        self._index = {f.name: (i, f.kind == "float") for i, f in enumerate(self._handle.fields)}
+
+    def _initialise(self) -> None:
+        for i, f in enumerate(self._handle.fields):
+            if f.kind == "float":
+                self._floats[i] = float(f.default)
+            else:
+                self._ints[i] = int(f.default)
 
     @classmethod
     def create(
@@ -153,34 +155,7 @@ class SharedCounters(SegmentBuffer):
 
         ``fields`` are :class:`CounterField` records or ``(name, kind[, default])`` tuples.
         """
-        probe = SharedCountersHandle("", _field_tuple(fields))
-        _, nbytes = _regions(probe)
-        shm = memory.create(name, nbytes)
-        c = cls(shm, attrs.evolve(probe, segment=shm.name), owner=True)
-        for i, f in enumerate(probe.fields):
-            if f.kind == "float":
-                c._floats[i] = float(f.default)
-            else:
-                c._ints[i] = int(f.default)
-        c._hdr[1], c._hdr[2] = LAYOUT_VERSION, nbytes
-        c._hdr[_H_NFIELDS], c._hdr[_H_CRC] = len(probe.fields), _fields_crc(probe.fields)
-        c._hdr[0] = _MAGIC
-        return c
-
-    @classmethod
-    def attach(cls, handle: SharedCountersHandle) -> SharedCounters:
-        """Attach the counters described by ``handle`` (any process)."""
-        _, nbytes = _regions(handle)
-        shm = attach_checked(handle.segment, cls._kind, _MAGIC, nbytes, {
-            _H_NFIELDS: ("field count", len(handle.fields)),
-            _H_CRC: ("field checksum", _fields_crc(handle.fields)),
-        }, header_words=_HEADER_WORDS)
-        return cls(shm, handle, owner=False)
-
-    @property
-    def handle(self) -> SharedCountersHandle:
-        """Picklable handle for :meth:`attach`."""
-        return self._handle
+        return cls._create(memory, name, SharedCountersHandle("", _field_tuple(fields)))
 
     @property
     def fields(self) -> tuple[CounterField, ...]:

@@ -4,6 +4,10 @@ Every segment starts with an int64 header whose first three words are the same f
 buffers: a magic number naming the buffer kind, the layout version and the segment size.
 Buffer-specific words follow. The owner writes the magic word last, so a segment whose
 magic is right is fully initialised.
+
+:class:`SegmentBuffer` creates and attaches every buffer from a short description that
+each subclass gives (its magic tag, header length, regions and geometry words), so these
+steps and the checks on attach are written once.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.shared_memory import SharedMemory
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeAlias, TypeVar, cast
 
 import attrs
 import numpy as np
@@ -23,6 +27,7 @@ from magscope_core._buffers._errors import (
     SeqlockTimeoutError,
 )
 from magscope_core._buffers._segments import (
+    SessionMemory,
     _close_quietly,
     attach_segment,
     prefault_read,
@@ -33,9 +38,13 @@ __all__ = [
     "CACHE_LINE",
     "LAYOUT_VERSION",
     "PAGE",
+    "BufferHandle",
+    "HeaderFields",
     "Region",
+    "RegionSpec",
     "SegmentBuffer",
     "align",
+    "at_least_one",
     "attach_checked",
     "check_header",
     "magic",
@@ -54,10 +63,33 @@ H_BYTES = 2
 
 T = TypeVar("T")
 
+RegionSpec: TypeAlias = tuple[str, tuple[int, ...], npt.DTypeLike, int]
+"""``(name, shape, dtype, alignment)`` of one region, as :func:`plan_regions` takes it."""
+
+HeaderFields: TypeAlias = Mapping[int, tuple[str, int]]
+"""``{header index: (label, value)}``: geometry words written at creation, checked on attach."""
+
 
 def align(n: int, to: int) -> int:
     """Round ``n`` up to a multiple of ``to``."""
     return (n + to - 1) // to * to
+
+
+def at_least_one(
+    what: str | None = None, *, unit: str = ""
+) -> Callable[[object, attrs.Attribute[int], int], None]:
+    """An attrs validator that refuses a size below 1.
+
+    The message is ``"{what} must be >= 1[ {unit}], got {value}"``; ``what`` defaults to
+    the attribute's name.
+    """
+    suffix = f" {unit}" if unit else ""
+
+    def check(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+        if value < 1:
+            raise ValueError(f"{what or attr.name} must be >= 1{suffix}, got {value}")
+
+    return check
 
 
 def magic(tag: bytes) -> int:
@@ -82,9 +114,7 @@ class Region:
         return int(np.prod(self.shape, dtype=np.int64)) * self.dtype.itemsize
 
 
-def plan_regions(
-    specs: Sequence[tuple[str, tuple[int, ...], npt.DTypeLike, int]],
-) -> tuple[dict[str, Region], int]:
+def plan_regions(specs: Sequence[RegionSpec]) -> tuple[dict[str, Region], int]:
     """Place ``(name, shape, dtype, alignment)`` regions one after another.
 
     Returns the regions by name and the total segment size in bytes.
@@ -121,7 +151,7 @@ def check_header(
     header: np.ndarray,
     magic_word: int,
     nbytes: int,
-    fields: Mapping[int, tuple[str, int]],
+    fields: HeaderFields,
 ) -> None:
     """Compare a segment's header with what a handle expects.
 
@@ -165,7 +195,7 @@ def attach_checked(
     kind: str,
     magic_word: int,
     nbytes: int,
-    fields: Mapping[int, tuple[str, int]],
+    fields: HeaderFields,
     *,
     header_words: int,
     prefault: bool = False,
@@ -234,15 +264,115 @@ def seqlock_read(
             time.sleep(0)
 
 
-class SegmentBuffer:
-    """Base of the buffers: one segment, its views, close and context management."""
+class BufferHandle(attrs.AttrsInstance, Protocol):
+    """What every buffer handle is: an attrs record with the full name of its segment."""
+
+    @property
+    def segment(self) -> str:
+        """Full name of the shared-memory segment."""
+        ...
+
+
+H = TypeVar("H", bound=BufferHandle)
+B = TypeVar("B", bound="SegmentBuffer[Any]")
+
+
+class SegmentBuffer(Generic[H]):
+    """Base of the buffers: one segment, its views, create/attach, close, context management.
+
+    A subclass describes its segment; this class does the rest. The description:
+
+    - ``_kind``: class name used in messages; ``_magic_tag``: the 8-byte tag whose
+      :func:`magic` word names the kind; ``_header_words``: length of the int64 header
+      (region ``"header"``, first);
+    - ``_body(handle)``: the regions after the header, as :func:`plan_regions` takes them;
+    - ``_geometry(handle)``: the header words the owner writes at creation and
+      :meth:`attach` checks (:data:`HeaderFields`);
+    - ``_bind(views)``: keeps the views it needs (called by the constructor);
+    - ``_initialise()``: optional owner-side initial values, written before the magic word.
+
+    The subclass's public ``create`` builds a handle with an empty segment name and passes
+    it to :meth:`_create`.
+    """
 
     _kind = "buffer"
+    _magic_tag: ClassVar[bytes]
+    _header_words: ClassVar[int]
 
-    def __init__(self, shm: SharedMemory, *, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, handle: H, *, owner: bool) -> None:
         self._shm = shm
         self._owner = owner
         self._closed = False
+        self._handle = handle
+        views = map_regions(shm, self._regions(handle)[0])
+        self._hdr = views["header"]
+        self._bind(views)
+
+    # -- description (subclasses) ------------------------------------------------------
+    @classmethod
+    def _body(cls, handle: H) -> list[RegionSpec]:
+        """Regions after the header, in segment order."""
+        raise NotImplementedError(f"{cls.__name__} does not describe its regions")
+
+    @classmethod
+    def _geometry(cls, handle: H) -> HeaderFields:
+        """Header words that describe ``handle``'s geometry: written, then checked."""
+        raise NotImplementedError(f"{cls.__name__} does not describe its header words")
+
+    def _bind(self, views: dict[str, np.ndarray]) -> None:
+        """Keep the numpy views the buffer uses (``views["header"]`` is ``self._hdr``)."""
+
+    def _initialise(self) -> None:
+        """Write initial values on the owner side (before the magic word)."""
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def _regions(cls, handle: H) -> tuple[dict[str, Region], int]:
+        """Regions by name and segment size for ``handle`` (header first)."""
+        return plan_regions([
+            ("header", (cls._header_words,), np.int64, CACHE_LINE),
+            *cls._body(handle),
+        ])
+
+    @classmethod
+    def _create(cls: type[B], memory: SessionMemory, name: str, probe: H) -> B:
+        """Create the segment for ``probe`` (segment name unset) and initialise it.
+
+        Writes the layout version, the segment size and the geometry words, runs
+        :meth:`_initialise`, then writes the magic word last.
+        """
+        _, nbytes = cls._regions(probe)
+        shm = memory.create(name, nbytes)
+        # mypy's attrs plugin cannot see that H (bound to a protocol) is an attrs class
+        handle: H = attrs.evolve(cast(Any, probe), segment=shm.name)
+        buf = cls(shm, handle, owner=True)
+        hdr = buf._hdr
+        hdr[H_VERSION], hdr[H_BYTES] = LAYOUT_VERSION, nbytes
+        for index, (_label, value) in cls._geometry(buf._handle).items():
+            hdr[index] = value
+        buf._initialise()
+        hdr[H_MAGIC] = magic(cls._magic_tag)
+        return buf
+
+    @classmethod
+    def _attach(cls: type[B], handle: H, *, prefault: bool = False) -> B:
+        """Attach ``handle``'s segment after checking its header (see :func:`attach_checked`)."""
+        _, nbytes = cls._regions(handle)
+        shm = attach_checked(
+            handle.segment, cls._kind, magic(cls._magic_tag), nbytes, cls._geometry(handle),
+            header_words=cls._header_words, prefault=prefault,
+        )
+        return cls(shm, handle, owner=False)
+
+    @classmethod
+    def attach(cls: type[B], handle: H) -> B:
+        """Attach the buffer described by ``handle`` (any process)."""
+        return cls._attach(handle)
+
+    @property
+    def handle(self) -> H:
+        """Picklable handle for :meth:`attach`."""
+        return self._handle
 
     @property
     def segment_name(self) -> str:

@@ -11,36 +11,24 @@ two equal even readings, so it never sees half a profile.
 
 from __future__ import annotations
 
-from multiprocessing.shared_memory import SharedMemory
-
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from magscope_core._buffers._layout import (
     CACHE_LINE,
-    LAYOUT_VERSION,
-    Region,
+    HeaderFields,
+    RegionSpec,
     SegmentBuffer,
-    attach_checked,
-    magic,
-    map_regions,
-    plan_regions,
+    at_least_one,
     seqlock_read,
 )
 from magscope_core._buffers._segments import SessionMemory
 
 __all__ = ["LiveProfile", "LiveProfileHandle", "ProfileRead"]
 
-_MAGIC = magic(b"MSPROF01")
 _H_MAX_LENGTH = 3
 _H_SEQ = 8
-_HEADER_WORDS = 16
-
-
-def _check_len(_inst: object, _attr: object, value: int) -> None:
-    if value < 1:
-        raise ValueError(f"live profile max_length must be >= 1, got {value}")
 
 
 @attrs.frozen
@@ -48,7 +36,7 @@ class LiveProfileHandle:
     """Picklable description of a :class:`LiveProfile`."""
 
     segment: str
-    max_length: int = attrs.field(validator=_check_len)
+    max_length: int = attrs.field(validator=at_least_one("live profile max_length"))
 
 
 @attrs.frozen(eq=False)
@@ -63,51 +51,30 @@ class ProfileRead:
     """``(n,)`` float64 copy."""
 
 
-def _regions(h: LiveProfileHandle) -> tuple[dict[str, Region], int]:
-    return plan_regions([
-        ("header", (_HEADER_WORDS,), np.int64, CACHE_LINE),
-        ("row", (3 + h.max_length,), np.float64, CACHE_LINE),
-    ])
-
-
-class LiveProfile(SegmentBuffer):
+class LiveProfile(SegmentBuffer[LiveProfileHandle]):
     """The newest radial profile of the selected bead (one writer, any readers)."""
 
     _kind = "LiveProfile"
+    _magic_tag = b"MSPROF01"
+    _header_words = 16
 
-    def __init__(self, shm: SharedMemory, handle: LiveProfileHandle, *, owner: bool) -> None:
-        super().__init__(shm, owner=owner)
-        self._handle = handle
-        v = map_regions(shm, _regions(handle)[0])
-        self._hdr = v["header"]
-        self._row = v["row"]
+    @classmethod
+    def _body(cls, handle: LiveProfileHandle) -> list[RegionSpec]:
+        return [("row", (3 + handle.max_length,), np.float64, CACHE_LINE)]
+
+    @classmethod
+    def _geometry(cls, handle: LiveProfileHandle) -> HeaderFields:
+        return {_H_MAX_LENGTH: ("max_length", handle.max_length)}
+
+    def _bind(self, views: dict[str, np.ndarray]) -> None:
+        self._row = views["row"]
 
     @classmethod
     def create(
         cls, memory: SessionMemory, *, max_length: int = 2560, name: str = "prof"
     ) -> LiveProfile:
         """Create an empty profile buffer in ``memory`` (owner side)."""
-        probe = LiveProfileHandle("", max_length)
-        _, nbytes = _regions(probe)
-        shm = memory.create(name, nbytes)
-        p = cls(shm, attrs.evolve(probe, segment=shm.name), owner=True)
-        p._hdr[1], p._hdr[2], p._hdr[_H_MAX_LENGTH] = LAYOUT_VERSION, nbytes, max_length
-        p._hdr[0] = _MAGIC
-        return p
-
-    @classmethod
-    def attach(cls, handle: LiveProfileHandle) -> LiveProfile:
-        """Attach the buffer described by ``handle`` (any process)."""
-        _, nbytes = _regions(handle)
-        shm = attach_checked(handle.segment, cls._kind, _MAGIC, nbytes, {
-            _H_MAX_LENGTH: ("max_length", handle.max_length),
-        }, header_words=_HEADER_WORDS)
-        return cls(shm, handle, owner=False)
-
-    @property
-    def handle(self) -> LiveProfileHandle:
-        """Picklable handle for :meth:`attach`."""
-        return self._handle
+        return cls._create(memory, name, LiveProfileHandle("", max_length))
 
     @property
     def max_length(self) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing.shared_memory import SharedMemory
 
 import attrs
 import numpy as np
@@ -29,28 +28,18 @@ from magscope_core._buffers._errors import (
 )
 from magscope_core._buffers._layout import (
     CACHE_LINE,
-    LAYOUT_VERSION,
-    Region,
+    HeaderFields,
+    RegionSpec,
     SegmentBuffer,
-    attach_checked,
-    magic,
-    map_regions,
-    plan_regions,
+    at_least_one,
     seqlock_read,
 )
 from magscope_core._buffers._segments import SessionMemory
 
 __all__ = ["BeadRoiTable", "BeadRoiTableHandle", "RoiSnapshot"]
 
-_MAGIC = magic(b"MSROITB1")
 _H_CAPACITY = 3
 _H_SEQ, _H_COUNT, _H_NEXT_ID = 8, 9, 10
-_HEADER_WORDS = 16
-
-
-def _check_capacity(_inst: object, _attr: object, value: int) -> None:
-    if value < 1:
-        raise ValueError(f"ROI table capacity must be >= 1, got {value}")
 
 
 @attrs.frozen
@@ -58,7 +47,7 @@ class BeadRoiTableHandle:
     """Picklable description of a :class:`BeadRoiTable`."""
 
     segment: str
-    capacity: int = attrs.field(validator=_check_capacity)
+    capacity: int = attrs.field(validator=at_least_one("ROI table capacity"))
 
 
 @attrs.frozen(eq=False)
@@ -91,13 +80,6 @@ class RoiSnapshot:
         return x0, y0, size
 
 
-def _regions(h: BeadRoiTableHandle) -> tuple[dict[str, Region], int]:
-    return plan_regions([
-        ("header", (_HEADER_WORDS,), np.int64, CACHE_LINE),
-        ("rows", (h.capacity, 4), np.int64, CACHE_LINE),
-    ])
-
-
 def _roi_values(x0: int, y0: int, size: int, what: str) -> tuple[int, int, int]:
     vals = (int(x0), int(y0), int(size))
     if vals[0] < 0 or vals[1] < 0 or vals[2] < 1:
@@ -108,7 +90,7 @@ def _roi_values(x0: int, y0: int, size: int, what: str) -> tuple[int, int, int]:
     return vals
 
 
-class BeadRoiTable(SegmentBuffer):
+class BeadRoiTable(SegmentBuffer[BeadRoiTableHandle]):
     """Shared table of square bead ROIs (see the module notes).
 
     Only one process may call the writing methods (:meth:`add`, :meth:`move`,
@@ -118,41 +100,27 @@ class BeadRoiTable(SegmentBuffer):
     """
 
     _kind = "BeadRoiTable"
+    _magic_tag = b"MSROITB1"
+    _header_words = 16
 
-    def __init__(self, shm: SharedMemory, handle: BeadRoiTableHandle, *, owner: bool) -> None:
-        super().__init__(shm, owner=owner)
-        self._handle = handle
-        v = map_regions(shm, _regions(handle)[0])
-        self._hdr = v["header"]
-        self._rows = v["rows"]
-        self._cap = handle.capacity
+    @classmethod
+    def _body(cls, handle: BeadRoiTableHandle) -> list[RegionSpec]:
+        return [("rows", (handle.capacity, 4), np.int64, CACHE_LINE)]
+
+    @classmethod
+    def _geometry(cls, handle: BeadRoiTableHandle) -> HeaderFields:
+        return {_H_CAPACITY: ("capacity", handle.capacity)}
+
+    def _bind(self, views: dict[str, np.ndarray]) -> None:
+        self._rows = views["rows"]
+        self._cap = self._handle.capacity
 
     @classmethod
     def create(
         cls, memory: SessionMemory, *, capacity: int = 10_000, name: str = "roi"
     ) -> BeadRoiTable:
         """Create an empty table in ``memory`` (owner side)."""
-        probe = BeadRoiTableHandle("", capacity)
-        _, nbytes = _regions(probe)
-        shm = memory.create(name, nbytes)
-        t = cls(shm, attrs.evolve(probe, segment=shm.name), owner=True)
-        t._hdr[1], t._hdr[2], t._hdr[_H_CAPACITY] = LAYOUT_VERSION, nbytes, capacity
-        t._hdr[0] = _MAGIC
-        return t
-
-    @classmethod
-    def attach(cls, handle: BeadRoiTableHandle) -> BeadRoiTable:
-        """Attach the table described by ``handle`` (any process)."""
-        _, nbytes = _regions(handle)
-        shm = attach_checked(handle.segment, cls._kind, _MAGIC, nbytes, {
-            _H_CAPACITY: ("capacity", handle.capacity),
-        }, header_words=_HEADER_WORDS)
-        return cls(shm, handle, owner=False)
-
-    @property
-    def handle(self) -> BeadRoiTableHandle:
-        """Picklable handle for :meth:`attach`."""
-        return self._handle
+        return cls._create(memory, name, BeadRoiTableHandle("", capacity))
 
     @property
     def capacity(self) -> int:

@@ -278,6 +278,11 @@ def _process_has_tracker() -> bool:
     return getattr(tracker, "_fd", None) is not None
 
 
+_OWN_TRACKER = False
+"""Whether this process's resource tracker was started by :func:`attach_segment` (a process
+outside the session's process tree); then every attached segment is unregistered from it."""
+
+
 def attach_segment(full_name: str) -> SharedMemory:
     """Attach an existing segment by its full name (never unlinks it later).
 
@@ -293,10 +298,12 @@ def attach_segment(full_name: str) -> SharedMemory:
     try:
         if sys.version_info >= (3, 13):
             return _Segment(name=full_name, create=False, track=False)
-        shared_tracker = _process_has_tracker()
+        global _OWN_TRACKER
+        if not _process_has_tracker():
+            _OWN_TRACKER = True  # attaching will start a tracker that serves only this process
         shm = _Segment(name=full_name, create=False)
-        if not shared_tracker:
-            # A tracker of our own was just started: it would unlink at our exit.
+        if _OWN_TRACKER:
+            # Our own tracker would unlink the segment when this process exits.
             resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
         return shm
     except FileNotFoundError:

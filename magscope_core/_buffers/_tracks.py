@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from multiprocessing.shared_memory import SharedMemory
 
 import attrs
 import numpy as np
@@ -26,13 +25,10 @@ import numpy.typing as npt
 from magscope_core._buffers._errors import UnknownFieldError
 from magscope_core._buffers._layout import (
     CACHE_LINE,
-    LAYOUT_VERSION,
-    Region,
+    HeaderFields,
+    RegionSpec,
     SegmentBuffer,
-    attach_checked,
-    magic,
-    map_regions,
-    plan_regions,
+    at_least_one,
 )
 from magscope_core._buffers._segments import SessionMemory
 
@@ -41,10 +37,8 @@ __all__ = ["DEFAULT_TRACK_COLUMNS", "TracksMatrix", "TracksMatrixHandle", "Track
 DEFAULT_TRACK_COLUMNS: tuple[str, ...] = ("t", "x", "y", "z", "bead", "roi_x", "roi_y")
 """Columns of the tracks matrix: epoch seconds, x/y in nm, z, bead id, ROI corner (px)."""
 
-_MAGIC = magic(b"MSTRACK1")
 _H_CAPACITY, _H_NCOLS, _H_COLS_CRC = 3, 4, 5
 _H_TOTAL, _H_WRITE_START = 8, 9
-_HEADER_WORDS = 16
 _RETRIES = 4
 
 
@@ -65,17 +59,12 @@ def _check_columns(_inst: object, _attr: object, value: tuple[str, ...]) -> None
         raise ValueError(f"duplicate column names in {value!r}")
 
 
-def _check_capacity(_inst: object, _attr: object, value: int) -> None:
-    if value < 1:
-        raise ValueError(f"tracks matrix capacity must be >= 1 row, got {value}")
-
-
 @attrs.frozen
 class TracksMatrixHandle:
     """Picklable description of a :class:`TracksMatrix`."""
 
     segment: str
-    capacity: int = attrs.field(validator=_check_capacity)
+    capacity: int = attrs.field(validator=at_least_one("tracks matrix capacity", unit="row"))
     columns: tuple[str, ...] = attrs.field(converter=_column_tuple, validator=_check_columns)
 
 
@@ -98,14 +87,7 @@ class TracksRead:
     lost: int
 
 
-def _regions(h: TracksMatrixHandle) -> tuple[dict[str, Region], int]:
-    return plan_regions([
-        ("header", (_HEADER_WORDS,), np.int64, CACHE_LINE),
-        ("data", (h.capacity, len(h.columns)), np.float64, CACHE_LINE),
-    ])
-
-
-class TracksMatrix(SegmentBuffer):
+class TracksMatrix(SegmentBuffer[TracksMatrixHandle]):
     """Ring of float64 rows with named columns; one writer, readers anywhere.
 
     Make one with :meth:`create` in the owner process and :meth:`attach` its
@@ -113,15 +95,25 @@ class TracksMatrix(SegmentBuffer):
     """
 
     _kind = "TracksMatrix"
+    _magic_tag = b"MSTRACK1"
+    _header_words = 16
 
-    def __init__(self, shm: SharedMemory, handle: TracksMatrixHandle, *, owner: bool) -> None:
-        super().__init__(shm, owner=owner)
-        self._handle = handle
-        v = map_regions(shm, _regions(handle)[0])
-        self._hdr = v["header"]
-        self._data = v["data"]
-        self._cap = handle.capacity
-        self._col_index = {name: i for i, name in enumerate(handle.columns)}
+    @classmethod
+    def _body(cls, handle: TracksMatrixHandle) -> list[RegionSpec]:
+        return [("data", (handle.capacity, len(handle.columns)), np.float64, CACHE_LINE)]
+
+    @classmethod
+    def _geometry(cls, handle: TracksMatrixHandle) -> HeaderFields:
+        return {
+            _H_CAPACITY: ("capacity", handle.capacity),
+            _H_NCOLS: ("column count", len(handle.columns)),
+            _H_COLS_CRC: ("column-name checksum", _columns_crc(handle.columns)),
+        }
+
+    def _bind(self, views: dict[str, np.ndarray]) -> None:
+        self._data = views["data"]
+        self._cap = self._handle.capacity
+        self._col_index = {name: i for i, name in enumerate(self._handle.columns)}
 
     @classmethod
     def create(
@@ -133,32 +125,7 @@ class TracksMatrix(SegmentBuffer):
         name: str = "trk",
     ) -> TracksMatrix:
         """Create the matrix in ``memory`` (owner side)."""
-        probe = TracksMatrixHandle("", capacity, _column_tuple(columns))
-        _, nbytes = _regions(probe)
-        shm = memory.create(name, nbytes)
-        handle = attrs.evolve(probe, segment=shm.name)
-        m = cls(shm, handle, owner=True)
-        m._hdr[1], m._hdr[2] = LAYOUT_VERSION, nbytes
-        m._hdr[_H_CAPACITY], m._hdr[_H_NCOLS] = capacity, len(handle.columns)
-        m._hdr[_H_COLS_CRC] = _columns_crc(handle.columns)
-        m._hdr[0] = _MAGIC
-        return m
-
-    @classmethod
-    def attach(cls, handle: TracksMatrixHandle) -> TracksMatrix:
-        """Attach the matrix described by ``handle`` (any process)."""
-        _, nbytes = _regions(handle)
-        shm = attach_checked(handle.segment, cls._kind, _MAGIC, nbytes, {
-            _H_CAPACITY: ("capacity", handle.capacity),
-            _H_NCOLS: ("column count", len(handle.columns)),
-            _H_COLS_CRC: ("column-name checksum", _columns_crc(handle.columns)),
-        }, header_words=_HEADER_WORDS)
-        return cls(shm, handle, owner=False)
-
-    @property
-    def handle(self) -> TracksMatrixHandle:
-        """Picklable handle for :meth:`attach`."""
-        return self._handle
+        return cls._create(memory, name, TracksMatrixHandle("", capacity, _column_tuple(columns)))
 
     @property
     def capacity(self) -> int:

@@ -33,24 +33,18 @@ memory fences, so on weakly ordered CPUs (ARM64) this is an assumption, not a gu
 
 from __future__ import annotations
 
-from multiprocessing.shared_memory import SharedMemory
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from magscope_core._buffers._errors import StackStateError
 from magscope_core._buffers._layout import (
     CACHE_LINE,
-    LAYOUT_VERSION,
     PAGE,
-    Region,
+    HeaderFields,
+    RegionSpec,
     SegmentBuffer,
-    attach_checked,
-    magic,
-    map_regions,
-    plan_regions,
 )
 from magscope_core._buffers._segments import SessionMemory
 from magscope_core._buffers._video_types import (
@@ -65,7 +59,6 @@ __all__ = [
     "LatestFrame", "StackState", "StackView", "VideoRing", "VideoRingHandle", "VideoRingStats",
 ]
 
-_MAGIC = magic(b"MSVRING1")
 # line 0: geometry (words 0-2 are magic, version, size)
 _H_NSTACKS, _H_STACK_SIZE, _H_HEIGHT, _H_WIDTH, _H_ITEMSIZE = 3, 4, 5, 6, 7
 # line 1: producer
@@ -73,23 +66,11 @@ _H_WRITTEN, _H_DROPPED, _H_NEXT_FRAME, _H_FILL_STACK = 8, 9, 10, 11
 _H_FILL_POS, _H_NEXT_FILL, _H_LATEST, _H_PENDING = 12, 13, 14, 15
 # line 2: dispatcher
 _H_NEXT_CLAIM, _H_CLAIMED = 16, 17
-_HEADER_WORDS = 24
 _PEEK_RETRIES = 16
 _FREE, _FILLING, _READY, _CLAIMED = (int(state) for state in StackState)
 
 
-def _regions(h: VideoRingHandle) -> tuple[dict[str, Region], int]:
-    n = h.capacity
-    return plan_regions([
-        ("header", (_HEADER_WORDS,), np.int64, CACHE_LINE),
-        ("state", (h.n_stacks,), np.int64, CACHE_LINE),
-        ("frame_no", (n,), np.int64, CACHE_LINE),
-        ("ts", (n,), np.float64, CACHE_LINE),
-        ("frames", (h.n_stacks, h.stack_size, h.height, h.width), np.dtype(h.dtype), PAGE),
-    ])
-
-
-class VideoRing(SegmentBuffer):
+class VideoRing(SegmentBuffer[VideoRingHandle]):
     """Lock-free ring of camera frames organised in stacks (see the module notes).
 
     Make one with :meth:`create` in the owner process and :meth:`attach` its
@@ -99,23 +80,47 @@ class VideoRing(SegmentBuffer):
     """
 
     _kind = "VideoRing"
-
-    def __init__(self, shm: SharedMemory, handle: VideoRingHandle, *, owner: bool) -> None:
-        super().__init__(shm, owner=owner)
-        self._handle = handle
-        regions, _ = _regions(handle)
-        v = map_regions(shm, regions)
-        self._hdr = v["header"]
-        self._state = v["state"]
-        self._frame_no = v["frame_no"]
-        self._ts = v["ts"]
-        self._frames = v["frames"]
-        self._flat = self._frames.reshape(handle.capacity, handle.height, handle.width)
-        self._n = handle.n_stacks
-        self._ss = handle.stack_size
-        self._shape = (handle.height, handle.width)
+    _magic_tag = b"MSVRING1"
+    _header_words = 24
 
     # -- construction ------------------------------------------------------------------
+    @classmethod
+    def _body(cls, handle: VideoRingHandle) -> list[RegionSpec]:
+        n, shape = handle.capacity, (handle.height, handle.width)
+        return [
+            ("state", (handle.n_stacks,), np.int64, CACHE_LINE),
+            ("frame_no", (n,), np.int64, CACHE_LINE),
+            ("ts", (n,), np.float64, CACHE_LINE),
+            ("frames", (handle.n_stacks, handle.stack_size, *shape), np.dtype(handle.dtype), PAGE),
+        ]
+
+    @classmethod
+    def _geometry(cls, handle: VideoRingHandle) -> HeaderFields:
+        return {
+            _H_NSTACKS: ("n_stacks", handle.n_stacks),
+            _H_STACK_SIZE: ("stack_size", handle.stack_size),
+            _H_HEIGHT: ("height", handle.height),
+            _H_WIDTH: ("width", handle.width),
+            _H_ITEMSIZE: ("itemsize", np.dtype(handle.dtype).itemsize),
+        }
+
+    def _bind(self, views: dict[str, np.ndarray]) -> None:
+        h = self._handle
+        self._state = views["state"]
+        self._frame_no = views["frame_no"]
+        self._ts = views["ts"]
+        self._frames = views["frames"]
+        self._flat = self._frames.reshape(h.capacity, h.height, h.width)
+        self._n = h.n_stacks
+        self._ss = h.stack_size
+        self._shape = (h.height, h.width)
+
+    def _initialise(self) -> None:
+        self._hdr[_H_FILL_STACK] = -1
+        self._hdr[_H_LATEST] = -1
+        self._frame_no[:] = -1
+        self._ts[:] = np.nan
+
     @classmethod
     def create(
         cls,
@@ -137,22 +142,7 @@ class VideoRing(SegmentBuffer):
         """
         dtype_name = np.dtype(dtype).name
         probe = VideoRingHandle("", n_stacks, stack_size, height, width, dtype_name)
-        _, nbytes = _regions(probe)
-        shm = memory.create(name, nbytes)
-        handle = attrs.evolve(probe, segment=shm.name)
-        ring = cls(shm, handle, owner=True)
-        hdr = ring._hdr
-        hdr[1] = LAYOUT_VERSION
-        hdr[2] = nbytes
-        hdr[_H_NSTACKS], hdr[_H_STACK_SIZE] = n_stacks, stack_size
-        hdr[_H_HEIGHT], hdr[_H_WIDTH] = height, width
-        hdr[_H_ITEMSIZE] = np.dtype(dtype_name).itemsize
-        hdr[_H_FILL_STACK] = -1
-        hdr[_H_LATEST] = -1
-        ring._frame_no[:] = -1
-        ring._ts[:] = np.nan
-        hdr[0] = _MAGIC
-        return ring
+        return cls._create(memory, name, probe)
 
     @classmethod
     def attach(cls, handle: VideoRingHandle, *, prefault: bool = True) -> VideoRing:
@@ -170,20 +160,7 @@ class VideoRing(SegmentBuffer):
         BufferLayoutError
             The segment does not match ``handle``.
         """
-        _, nbytes = _regions(handle)
-        shm = attach_checked(handle.segment, cls._kind, _MAGIC, nbytes, {
-            _H_NSTACKS: ("n_stacks", handle.n_stacks),
-            _H_STACK_SIZE: ("stack_size", handle.stack_size),
-            _H_HEIGHT: ("height", handle.height),
-            _H_WIDTH: ("width", handle.width),
-            _H_ITEMSIZE: ("itemsize", np.dtype(handle.dtype).itemsize),
-        }, header_words=_HEADER_WORDS, prefault=prefault)
-        return cls(shm, handle, owner=False)
-
-    @property
-    def handle(self) -> VideoRingHandle:
-        """Picklable handle for :meth:`attach`."""
-        return self._handle
+        return cls._attach(handle, prefault=prefault)
 
     @property
     def n_stacks(self) -> int:

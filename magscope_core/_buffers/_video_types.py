@@ -9,6 +9,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from magscope_core._buffers._layout import at_least_one
+
 __all__ = ["LatestFrame", "StackState", "StackView", "VideoRingHandle", "VideoRingStats"]
 
 
@@ -24,9 +26,7 @@ class StackState(enum.IntEnum):
 _FREE, _FILLING, _READY, _CLAIMED = 0, 1, 2, 3
 
 
-def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ValueError(f"{attr.name} must be >= 1, got {value}")
+_positive = at_least_one()
 
 
 def _dtype_name(value: npt.DTypeLike) -> str:

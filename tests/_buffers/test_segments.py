@@ -206,3 +206,28 @@ def test_two_sessions_do_not_collide():
         assert sa.name != sb.name
         sa.buf[0], sb.buf[0] = 1, 2
         assert (sa.buf[0], sb.buf[0]) == (1, 2)
+
+
+@pytest.mark.integration
+def test_outside_process_attaching_two_buffers_deletes_nothing() -> None:
+    """A plain interpreter (not a multiprocessing child) attaches two buffers and exits:
+    the owner's segments must all survive (its own resource tracker must not unlink)."""
+    from magscope_core._buffers import BeadRoiTable, LiveProfile
+
+    with SessionMemory() as memory:
+        rois = BeadRoiTable.create(memory, capacity=10)
+        prof = LiveProfile.create(memory, max_length=16)
+        code = (
+            "from magscope_core._buffers import BeadRoiTable, LiveProfile\n"
+            f"a = LiveProfile.attach({prof.handle!r})\n"
+            f"b = BeadRoiTable.attach({rois.handle!r})\n"
+            "a.close(); b.close()\n"
+        )
+        imports = ("from magscope_core._buffers._profile import LiveProfileHandle\n"
+                   "from magscope_core._buffers._rois import BeadRoiTableHandle\n")
+        subprocess.run([sys.executable, "-c", imports + code], check=True, timeout=60)
+        assert sorted(list_session_segments(memory.session_id)) == sorted(
+            memory.segment_names
+        )
+        rois.close()
+        prof.close()
