@@ -227,7 +227,7 @@ def test_outside_process_attaching_two_buffers_deletes_nothing() -> None:
                    "from magscope_core._buffers._rois import BeadRoiTableHandle\n")
         subprocess.run([sys.executable, "-c", imports + code], check=True, timeout=60)
         assert sorted(list_session_segments(memory.session_id)) == sorted(
-            memory.segment_names
+            memory.segment_names()
         )
         rois.close()
         prof.close()
