@@ -64,7 +64,7 @@ class HubConfig:
     profile_length: int = 2560
     heartbeat_interval_s: float = 0.5
     heartbeat_timeout_s: float = 10.0
-    join_timeout_s: float = 5.0
+    join_timeout_s: float = 10.0
     start_timeout_s: float = 30.0
     log_level: int = logging.INFO
     roi_size: int = 64

@@ -150,7 +150,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
     def teardown(self) -> None:
         """Finish what is in flight, close the workers and the writers, report."""
         if hasattr(self, "ring"):
-            deadline = time.monotonic() + 5.0
+            deadline = time.monotonic() + 2.0
             self._process_ready(force=True)
             while self._inflight and self.pool is not None and time.monotonic() < deadline:
                 from multiprocessing.connection import wait
@@ -165,7 +165,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
                 self._emit(*self._done.pop(seq))
             self._write_telemetry()
         if self.pool is not None:
-            self.pool.close()
+            self.pool.close(timeout=2.0)
         self.recording.stop(self._stats())
         try:
             self.send(PipelineFinished(self.stacks, self.frames, dict(self.recording.failed),
@@ -301,6 +301,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
     def stats(self, cmd: GetPipelineStats) -> dict[str, Any]:
         """Stacks and frames processed, failed writers, tracking time per stack."""
         return {**self._stats(), "failed_writers": dict(self.recording.failed),
+                "writer_errors": list(self.recording.errors[-20:]),
                 "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),
                 "workers": self.pool.size if self.pool else 0,
                 "workers_busy": self.pool.busy if self.pool else 0}

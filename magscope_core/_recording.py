@@ -19,7 +19,7 @@ class Recording:
 
     Writers are opened when saving first turns on; a writer that raises is reported
     (naming the writer and what it was doing), closed so its files stay valid, and
-    disabled for the rest of the recording, while the others carry on. Files are
+    disabled for the rest of the run, while the others carry on. Files are
     reported to the hub (``FilesWritten``) whenever writers close.
     """
 
@@ -92,7 +92,7 @@ class Recording:
 
     def _fail(self, name: str, message: str) -> None:
         self.failed[name] = message
-        log.error("%s; it is disabled for the rest of the recording", message)
+        log.error("%s; it is disabled for the rest of the run", message)
         writer = self.writers.pop(name, None)
         if writer is not None:
             self._close_one(name, writer, {"failed": message})

@@ -97,6 +97,18 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # die with the pipeline (Linux)
     except Exception:
         pass
+    from logging.handlers import QueueHandler
+
+    class _PipeQueue:  # QueueHandler's "queue": records go to the pipeline over the pipe
+        def put_nowait(self, record: logging.LogRecord) -> None:
+            try:
+                conn.send(record)
+            except (OSError, ValueError):
+                pass
+
+    root = logging.getLogger()
+    root.handlers[:] = [QueueHandler(_PipeQueue())]  # type: ignore[arg-type]
+    root.setLevel(logging.INFO)
     ring = VideoRing.attach(ring_handle)
     tracker = factory(**options)
     warm_up = getattr(tracker, "warm_up", None)
@@ -191,7 +203,9 @@ class WorkerPool:
                         f"tracker worker {i} died while starting (exit code "
                         f"{self._procs[i].exitcode})"
                     ) from None
-                if isinstance(msg, tuple) and msg[0] == "ready":
+                if isinstance(msg, logging.LogRecord):
+                    logging.getLogger(msg.name).handle(msg)
+                elif isinstance(msg, tuple) and msg[0] == "ready":
                     waiting.discard(i)
         if waiting:
             log.warning("tracker workers %s not ready after %.0f s", sorted(waiting), timeout)
@@ -256,7 +270,9 @@ class WorkerPool:
                 try:
                     while conn.poll():
                         result = conn.recv()
-                        if isinstance(result, TaskResult):
+                        if isinstance(result, logging.LogRecord):
+                            logging.getLogger(result.name).handle(result)
+                        elif isinstance(result, TaskResult):
                             self._busy.pop(i, None)
                             out.append(result)
                 except (EOFError, OSError):

@@ -58,7 +58,7 @@ class CounterField:
 
 STANDARD_COUNTERS: tuple[CounterField, ...] = (
     CounterField("camera_frames", "int", 0, "frames received from the camera; camera manager"),
-    CounterField("camera_timeouts", "int", 0, "consecutive grab timeouts; camera manager"),
+    CounterField("camera_timeouts", "int", 0, "grab timeouts since start; camera manager"),
     CounterField("camera_queue_full", "int", 0, "times the camera's own queue overflowed; "
                  "camera manager"),
     CounterField("camera_last_frame_t", "float", 0.0, "epoch time of the newest frame; "

@@ -88,7 +88,7 @@ class CoreSettings:
         ),
     )
     join_timeout_s: float = setting(
-        5.0,
+        10.0,
         minimum=0.1,
         maximum=600.0,
         unit="s",

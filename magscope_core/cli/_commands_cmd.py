@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from rich.table import Table
 
-from magscope_core._app import CAMERA_MANAGER, PIPELINE_MANAGER
+from magscope_core._app import CAMERA_MANAGER, PIPELINE_MANAGER, SetupError, choose_camera
 from magscope_core._camera_manager import CameraManager
 from magscope_core._hub import Hub
 from magscope_core._hub_child import ManagerEntry
@@ -30,8 +30,12 @@ def add_parser(sub: Any) -> None:
 
 def _registry(args: argparse.Namespace) -> CommandRegistry:
     plugins = load_plugin_set(args)
+    try:
+        camera_manager = choose_camera(plugins, None).spec.manager or CameraManager
+    except SetupError:
+        camera_manager = CameraManager  # no camera installed: list the standard one
     entries = [
-        ManagerEntry(ManagerSpec(CAMERA_MANAGER, CameraManager), kind="camera"),
+        ManagerEntry(ManagerSpec(CAMERA_MANAGER, camera_manager), kind="camera"),
         ManagerEntry(ManagerSpec(PIPELINE_MANAGER, PipelineManager)),
     ]
     entries += [

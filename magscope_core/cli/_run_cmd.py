@@ -157,8 +157,11 @@ def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
         _progress_loop(hub, args.duration, err, time.monotonic())
         return
     args.plugins, args.settings_store = plugins_and_store
-    fn(hub, plan, args)
-    hub.request_stop(hub.stop_reason or "window closed")
+    started = time.monotonic()
+    code = fn(hub, plan, args)
+    if args.duration is not None and time.monotonic() - started >= args.duration - 0.5:
+        hub.request_stop("duration reached")
+    hub.request_stop(hub.stop_reason or f"window closed (frontend exit code {code})")
 
 
 def _key_values(items: list[str]) -> dict[str, str]:

@@ -232,7 +232,7 @@ def test_export_writes_every_value_and_import_applies_it(tmp_path):
     source.set("core", "max_beads", 50)
     exported = tmp_path / "shared" / "lab.toml"
     source.export(exported)
-    assert _read(exported)["core"]["join_timeout_s"] == 5.0
+    assert _read(exported)["core"]["join_timeout_s"] == 10.0
     assert _read(exported)["camera"]["sim"]["folder"] == "frames"
 
     target = _store(tmp_path / "b.toml")
