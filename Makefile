@@ -28,10 +28,11 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	@touch $(STAMP)
 
 demo: install
-	@if [ -n "$$DISPLAY" ] && $(BIN)/magscope plugins --json | grep -q '"gui"'; then \
-		$(BIN)/magscope run; \
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		echo "display found: opening the GUI on the simulated microscope (files go to $(DEMO_OUT))"; \
+		$(BIN)/magscope run --out $(DEMO_OUT) --mode track+video-rois; \
 	else \
-		echo "no display (or no GUI plugin): headless run of $(DEMO_SECONDS) s into $(DEMO_OUT)"; \
+		echo "no display: headless run of $(DEMO_SECONDS) s into $(DEMO_OUT)"; \
 		$(BIN)/magscope run --headless --duration $(DEMO_SECONDS) --out $(DEMO_OUT) --mode track+video-rois; \
 	fi
 
