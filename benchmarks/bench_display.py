@@ -17,14 +17,18 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-from PySide6 import QtWidgets  # noqa: E402
+import numpy as np
+import pyqtgraph as pg
+from magscope_gui._context import PanelContext
+from magscope_gui._video_panel import VideoPanel
+from PySide6 import QtWidgets
 
-from magscope_core import (  # noqa: E402
+from magscope_core import (
     BeadRoiTable,
     CameraInfo,
     SessionMemory,
@@ -32,8 +36,6 @@ from magscope_core import (  # noqa: E402
     SharedResources,
     VideoRing,
 )
-from magscope_gui._context import PanelContext  # noqa: E402
-from magscope_gui._video_panel import VideoPanel  # noqa: E402
 
 H = W = 1024
 
@@ -60,8 +62,9 @@ class Camera:
             self.ring.release(view.index)
 
 
-def _rate(step, seconds: float) -> tuple[float, int]:
+def _rate(step: Callable[[], None], seconds: float) -> tuple[float, int]:
     app = QtWidgets.QApplication.instance()
+    assert app is not None
     for _ in range(10):  # warm-up
         step()
         app.processEvents()
@@ -79,13 +82,14 @@ def main() -> None:
     ap.add_argument("--beads", type=int, default=100)
     args = ap.parse_args()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    assert app is not None
     frames = _frames(32)
 
     with SessionMemory() as memory:
         ring = VideoRing.create(memory, n_stacks=4, stack_size=10, height=H, width=W,
                                 dtype=np.uint16)
         rois = BeadRoiTable.create(memory, capacity=1000)
-        side = int(np.ceil(np.sqrt(args.beads)))
+        side = max(1, int(np.ceil(np.sqrt(args.beads))))
         pitch = W // side
         for k in range(args.beads):
             rois.add((k % side) * pitch + 10, (k // side) * pitch + 10, 64)
@@ -108,11 +112,11 @@ def main() -> None:
         plot.resize(900, 900)
         plot.show()
         image.setImage(frames[0], autoLevels=False, levels=(0, 4095))
-        k = [0]
+        shown = [0]
 
         def baseline_step() -> None:
-            k[0] += 1
-            image.setImage(frames[k[0] % len(frames)], autoLevels=False)
+            shown[0] += 1
+            image.setImage(frames[shown[0] % len(frames)], autoLevels=False)
 
         base_fps, base_n = _rate(baseline_step, args.seconds)
         plot.close()
@@ -128,7 +132,7 @@ def main() -> None:
         rendered = [0]
         render = panel.image.render
 
-        def counting_render(*a, **kw):
+        def counting_render(*a: Any, **kw: Any) -> Any:
             rendered[0] += 1
             return render(*a, **kw)
 
@@ -140,7 +144,8 @@ def main() -> None:
 
         panel_fps, panel_n = _rate(panel_step, args.seconds)
         drawn = len(panel.overlay.ids)
-        labels = panel.overlay._rects and panel.view_box.viewPixelSize()[0] < 64 / 18
+        labels = (drawn <= panel.overlay.max_labels
+                  and 64 / panel.view_box.viewPixelSize()[0] >= panel.overlay.label_min_px)
         panel.close_panel()
         panel.close()
         context.close()

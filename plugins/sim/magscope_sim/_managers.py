@@ -144,6 +144,7 @@ class _MotorManager(HardwareManager):
         self._last = time.monotonic()
         self._last_row = 0.0
         self._published: float | None = None
+        self._was_moving = False
 
     def tick(self) -> None:
         """Move the axis, record telemetry, tell the camera when the position changed."""
@@ -151,9 +152,10 @@ class _MotorManager(HardwareManager):
         self.axis.update(now - self._last)
         self._last = now
         moving = self.axis.is_moving
-        if moving or now - self._last_row >= self.idle_telemetry_s:
+        if moving or self._was_moving or now - self._last_row >= self.idle_telemetry_s:
             self._last_row = now
-            self.record(*self.telemetry_values())
+            self.record(*self.telemetry_values())  # incl. the tick on which it arrived
+        self._was_moving = moving
         if self._published != self.axis.position:
             try:
                 self.publish()

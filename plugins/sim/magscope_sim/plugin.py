@@ -1,12 +1,22 @@
-"""Hook implementations: the simulated camera, focus motor and magnet motor."""
+"""Hook implementations: the simulated camera, focus motor and magnet motor (+ panels).
+
+The panels are named by import path, so this module never imports Qt.
+"""
 
 from __future__ import annotations
 
-from magscope_core import CameraSpec, CommandSpec, ManagerSpec, RestartPolicy, hookimpl
+from magscope_core import (
+    CameraSpec,
+    CommandSpec,
+    ManagerSpec,
+    PanelSpec,
+    RestartPolicy,
+    hookimpl,
+)
 from magscope_sim._camera import SimulatedCamera
 from magscope_sim._managers import SIM_COMMANDS, SimCameraManager, SimFocusMotor, SimMagnetMotor
 
-__all__ = ["magscope_cameras", "magscope_commands", "magscope_managers"]
+__all__ = ["magscope_cameras", "magscope_commands", "magscope_managers", "magscope_panels"]
 
 
 @hookimpl
@@ -38,3 +48,16 @@ def magscope_managers() -> list[ManagerSpec]:
 def magscope_commands() -> list[CommandSpec]:
     """Commands between the simulated motors and the simulated camera."""
     return list(SIM_COMMANDS)
+
+
+@hookimpl
+def magscope_panels() -> list[PanelSpec]:
+    """The focus and magnet motor panels (tab "Hardware" of the GUI)."""
+    return [
+        PanelSpec(id="focus", title="Focus Motor", factory="magscope_sim._panels:FocusPanel",
+                  area="Hardware", order=10,
+                  description="simulated focus motor: position, move, jog"),
+        PanelSpec(id="magnet", title="Magnet Motor", factory="magscope_sim._panels:MagnetPanel",
+                  area="Hardware", order=20,
+                  description="simulated magnet: position, force, move, jog"),
+    ]

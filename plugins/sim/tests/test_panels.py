@@ -1,0 +1,154 @@
+"""The simulated motors' GUI panels driving real motor processes through a real hub."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from magscope_sim._managers import (
+    SIM_COMMANDS,
+    SimFocusMotor,
+    SimMagnetMotor,
+)
+from magscope_sim.plugin import magscope_panels
+from PySide6 import QtCore, QtWidgets
+
+from magscope_core import (
+    GetFocus,
+    GetMagnet,
+    Hub,
+    HubConfig,
+    ManagerEntry,
+    ManagerSpec,
+    SettingsStore,
+)
+
+gui = pytest.importorskip("magscope_gui._context")
+from magscope_sim._panels import FocusPanel, MagnetPanel  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+
+def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
+    """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
+
+    def ticked() -> bool:
+        context.events.refresh.emit()
+        return bool(predicate())
+
+    qtbot.waitUntil(ticked, timeout=timeout)
+
+
+
+@pytest.fixture(scope="module")
+def hub():
+    # the motors alone (no camera: they only fail to tell it, quietly, where they are)
+    entries = [
+        ManagerEntry(ManagerSpec("focus", SimFocusMotor, options={"speed_nm_s": 2000.0}),
+                     "sim", "magscope-sim"),
+        ManagerEntry(ManagerSpec("magnet", SimMagnetMotor, options={"speed_mm_s": 10.0}),
+                     "sim", "magscope-sim"),
+    ]
+    with Hub(entries, [(c, "sim", "magscope-sim") for c in SIM_COMMANDS],
+             HubConfig(start_timeout_s=60)) as h:
+        yield h
+
+
+@pytest.fixture
+def context(qtbot, hub):
+    ctx = gui.PanelContext(hub, SettingsStore({}, None), None)
+    yield ctx
+    ctx.close()
+
+
+def _show(qtbot, panel):
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    _wait(qtbot, panel.context, lambda: panel.limits is not None and panel.position is not None,
+                    timeout=5000)
+
+
+def _button(panel, text: str) -> QtWidgets.QPushButton:
+    return next(b for b in panel.findChildren(QtWidgets.QPushButton) if b.text() == text)
+
+
+def test_panels_are_declared_without_importing_qt_in_the_plugin() -> None:
+    specs = {s.id: s for s in magscope_panels()}
+    assert specs["focus"].factory == "magscope_sim._panels:FocusPanel"
+    assert specs["magnet"].factory == "magscope_sim._panels:MagnetPanel"
+    assert {s.area for s in specs.values()} == {"Hardware"}
+
+
+def test_focus_panel_moves_and_jogs_the_motor(qtbot, context, hub: Hub) -> None:
+    panel = FocusPanel(context)
+    _show(qtbot, panel)
+    assert panel.limits == (-10_000.0, 10_000.0)
+    assert panel.labels["limits"].text() == "-10000.0 .. 10000.0"
+    start = hub.call(GetFocus())["z_nm"]
+    panel.move_to.setValue(start + 1500.0)
+    qtbot.mouseClick(_button(panel, "Move"), QtCore.Qt.MouseButton.LeftButton)
+    assert hub.call(GetFocus())["target_nm"] == pytest.approx(start + 1500.0)
+    speeds: list[float] = []
+
+    def arrived() -> bool:
+        speeds.append(panel.speed)
+        return (panel.labels["status"].text() == "at target"
+                and panel.position == pytest.approx(start + 1500, abs=10))
+
+    _wait(qtbot, panel.context, arrived, timeout=5000)
+    assert max(speeds) == pytest.approx(2000.0, rel=0.2)  # measured while it moved
+    assert panel.labels["speed"].text() == "0.0"
+    assert float(panel.labels["position"].text()) == pytest.approx(start + 1500.0, abs=10)
+
+    panel.step.setValue(250.0)
+    qtbot.mouseClick(panel.jog_plus, QtCore.Qt.MouseButton.LeftButton)
+    assert hub.call(GetFocus())["target_nm"] == pytest.approx(start + 1750.0)
+    panel.refresh()
+    _wait(qtbot, panel.context, lambda: panel.target == pytest.approx(start + 1750.0), timeout=3000)
+    qtbot.mouseClick(panel.jog_minus, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.jog_minus, QtCore.Qt.MouseButton.LeftButton)
+    assert hub.call(GetFocus())["target_nm"] == pytest.approx(start + 1250.0)
+    assert panel.move_motor(1e6) == 10_000.0  # clamped to the limits
+    assert panel.move_motor(start) == pytest.approx(start)
+    assert panel.save_state() == {"step": 250.0}
+    panel.restore_state({"step": 5.0})
+    assert panel.step.value() == 5.0
+
+
+def test_magnet_panel_moves_sets_force_and_jogs(qtbot, context, hub: Hub) -> None:
+    panel = MagnetPanel(context)
+    _show(qtbot, panel)
+    assert panel.limits == (0.0, 34.5)
+    start = hub.call(GetMagnet())
+    panel.force.setValue(5.0)
+    qtbot.mouseClick(_button(panel, "Set"), QtCore.Qt.MouseButton.LeftButton)
+    _wait(qtbot, panel.context, lambda: not hub.call(GetMagnet())["moving"], timeout=10000)
+    assert hub.call(GetMagnet())["force_pn"] == pytest.approx(5.0, rel=0.01)
+    _wait(qtbot, panel.context, lambda: abs(float(panel.labels["force"].text()) - 5.0) < 0.05,
+                    timeout=3000)
+
+    panel.move_to.setValue(panel.target + 2.0)
+    qtbot.mouseClick(_button(panel, "Move"), QtCore.Qt.MouseButton.LeftButton)
+    panel.step.setValue(1.5)
+    qtbot.mouseClick(panel.jog_minus, QtCore.Qt.MouseButton.LeftButton)
+    goal = panel.move_to.value() - 1.5
+    assert hub.call(GetMagnet())["target_mm"] == pytest.approx(goal)
+    _wait(qtbot, panel.context, lambda: panel.labels["status"].text() == "at target"
+                    and panel.position == pytest.approx(goal, abs=0.001), timeout=10000)
+    assert float(panel.labels["position"].text()) == pytest.approx(goal, abs=0.001)
+    assert panel.move_motor(-3.0) == 0.0  # clamped, not refused
+    assert panel.move_motor(start["position_mm"]) == pytest.approx(start["position_mm"])
+
+
+def test_failed_command_is_notified(qtbot, context) -> None:
+    panel = MagnetPanel(context)
+    seen: list[tuple[str, str]] = []
+    context.events.notify.connect(lambda level, msg: seen.append((level, msg)))
+    assert panel.set_force(1e9) is None
+    assert seen and seen[0][0] == "error" and "SetForce" in seen[0][1]
