@@ -59,6 +59,7 @@ class _Field:
         self.editor.setObjectName(f"camera-{name}")
         if isinstance(self.editor, QAbstractSpinBox):
             self.editor.setKeyboardTracking(False)
+            self.editor.setMinimumWidth(90)  # not the width of the widest possible value
         self.set(value)
 
     def set(self, value: Any) -> None:

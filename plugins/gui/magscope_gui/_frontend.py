@@ -11,7 +11,7 @@ Optional attributes of ``args`` it honours:
     Close after this many seconds (demos, screenshots).
 ``panels`` (str ``"id,id"`` or list)
     Panels to load; overrides the ``gui.panels`` setting (empty: every panel).
-``plugins`` / ``store``
+``plugins`` / ``settings_store`` (or ``store``)
     The PluginSet and SettingsStore the CLI already loaded (loaded again otherwise).
 ``screenshot`` (path)
     Save a PNG of the window shortly before it closes (also ``$MAGSCOPE_GUI_SCREENSHOT``).
@@ -20,13 +20,14 @@ Optional attributes of ``args`` it honours:
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from magscope_core import Hub, PluginSet, SettingsStore
@@ -48,7 +49,7 @@ _STOP_POLL_MS = 250  # how often the window checks whether the session must end
 
 def _plugins_and_settings(args: Any) -> tuple[PluginSet, SettingsStore]:
     plugins = getattr(args, "plugins", None)
-    store = getattr(args, "store", None)
+    store = getattr(args, "settings_store", None) or getattr(args, "store", None)
     if isinstance(plugins, PluginSet) and isinstance(store, SettingsStore):
         return plugins, store
     from magscope_core.cli._common import load_everything
@@ -86,30 +87,55 @@ def build_window(hub: Hub, plugins: PluginSet, store: SettingsStore,
     if unknown:
         context.notify("warning", f"unknown panel id(s) {', '.join(unknown)}; installed "
                        f"panels: {', '.join(sorted(plugins.panels))}")
+    _select_first_bead(context)
+    loaded = [pid for pid, r in window.records.items() if r.widget is not None]
+    context.notify("info", f"window ready: {len(loaded)} panels ({', '.join(loaded)}); "
+                   f"{len(window.failed_panels)} not loaded")
     return window
 
 
+def _select_first_bead(context: PanelContext) -> None:
+    """Select the first bead (if any), so that the plots show something from the start."""
+    if context.selected_bead >= 0:
+        return
+    try:
+        snapshot = context.resources.rois().snapshot()
+    except Exception:
+        return
+    if snapshot is not None and len(snapshot.ids):
+        context.selected_bead = int(min(snapshot.ids))
+
+
 def _place(window: MainWindow) -> None:
-    """Size and place the window on the screen (there is no window manager under Xvfb)."""
+    """Fill the screen (up to 1600 x 1000) from its top-left corner.
+
+    Used when no saved layout gives the geometry; there is no window manager to place
+    windows under Xvfb.
+    """
     screen = window.screen() or QApplication.primaryScreen()
     if screen is None:
         window.resize(1400, 900)
         return
     avail = screen.availableGeometry()
-    geom = window.geometry()
-    if geom.width() < 400 or geom.width() > avail.width() or geom.height() > avail.height():
-        window.resize(min(1600, avail.width()), min(1000, avail.height()))
+    window.resize(min(1600, avail.width()), min(1000, avail.height()))
     window.move(avail.topLeft())
 
 
 def _save_screenshot(window: MainWindow, path: str) -> None:
+    """Save a PNG of the window, and next to it ``<name>.json``: where each dock is."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(str(target))
-    if ok:
-        log.info("screenshot saved to %s", target)
-    else:
+    if not ok:
         log.warning("could not save the screenshot to %s", target)
+        return
+    docks = {key: [d.geometry().x(), d.geometry().y(), d.geometry().width(),
+                   d.geometry().height()]
+             for key, d in window.docks.items() if d.isVisible() and not d.isFloating()}
+    sidecar = {"window": [window.width(), window.height()], "docks": docks,
+               "failed_panels": window.failed_panels}
+    target.with_suffix(".json").write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
+    log.info("screenshot saved to %s", target)
 
 
 def run(hub: Hub, plan: Any, args: Any) -> int:
@@ -133,7 +159,6 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     if not isinstance(app, QApplication):
         app = QApplication([sys.argv[0] if sys.argv else "magscope"])
     app.setApplicationName("MagScope")
-    app.setQuitOnLastWindowClosed(True)
     plugins, store = _plugins_and_settings(args)
     window = build_window(hub, plugins, store, getattr(args, "panels", None))
     camera = getattr(plan, "camera", "")
@@ -152,6 +177,10 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
             window.close()
 
     watcher.timeout.connect(check_stop)
+    # a local loop, not app.exec(): it ends with this window, and leaves the application
+    # usable afterwards (QApplication.quit() would end every later event loop too)
+    loop = QEventLoop()
+    window.closed.connect(loop.quit)
     watcher.start()
     duration = getattr(args, "duration", None)
     shot = getattr(args, "screenshot", None) or os.environ.get(SCREENSHOT_ENV, "").strip()
@@ -160,7 +189,7 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     if shot:
         when = max(0.5, float(duration) - 1.0) if duration is not None else 5.0
         QTimer.singleShot(round(when * 1000), lambda: _save_screenshot(window, str(shot)))
-    app.exec()
+    loop.exec()
     watcher.stop()
     if window.isVisible():
         window.close()

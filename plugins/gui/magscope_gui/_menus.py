@@ -131,6 +131,8 @@ def build_menus(window: MainWindow) -> MenuActions:
     view.addAction(window.log_dock.toggleViewAction())
     view.addSeparator()
     for area in window.side.areas:
+        if not window.side.order(area):
+            continue
         sub = view.addMenu(area)
         for pid in window.side.order(area):
             section = window.side.sections[pid]

@@ -137,8 +137,16 @@ class PlotsPanel(QtWidgets.QWidget):
             action = self.menu.addAction(label)
             action.setCheckable(True)
             action.setChecked(key in self._shown)
-            action.toggled.connect(lambda on, k=key: self.show_plot(k, on))
+            action.setData(key)
+            action.toggled.connect(self._action_toggled)  # bound method: see _action_toggled
             self.actions_by_key[key] = action
+
+    def _action_toggled(self, on: bool) -> None:
+        # the action is found with sender(): a lambda holding ``self`` connected to a
+        # child's signal can crash PySide6 6.11 when the panel is deleted
+        action = self.sender()
+        if isinstance(action, QtGui.QAction):
+            self.show_plot(str(action.data()), on)
 
     def show_plot(self, key: str, on: bool = True) -> None:
         """Show (or hide) the plot ``key`` (``"x"``, ``"y"``, ``"z"`` or ``"tel:name:col"``)."""

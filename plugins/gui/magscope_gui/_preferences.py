@@ -73,6 +73,7 @@ class SettingEditor(QWidget):
             if info.unit:
                 box.setSuffix(f" {info.unit}")
             box.setKeyboardTracking(False)
+            box.setMinimumWidth(110)  # not the width of the widest possible value
             box.valueChanged.connect(self._changed)
             self.input = box
         else:

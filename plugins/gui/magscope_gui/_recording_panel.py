@@ -73,9 +73,11 @@ class RecordingPanel(QWidget):
         row.addWidget(self.folder, 1)
         row.addWidget(choose)
         self.files = QListWidget()
-        self.files.setMaximumHeight(110)
+        self.files.setMaximumHeight(84)
+        self.files.hide()
         self.summary = QLabel()
         self.summary.setProperty("role", "muted")
+        self.summary.setWordWrap(True)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.acquire)
@@ -172,6 +174,7 @@ class RecordingPanel(QWidget):
         if self.files.count() != len(files):
             self.files.clear()
             self.files.addItems(files)
+        self.files.setVisible(bool(files))
         self.summary.setText(
             f"Writing into {out_dir or '?'}" + (" (saving)" if saving else " (not saving)")
             + f"; {len(files)} file(s) finished")

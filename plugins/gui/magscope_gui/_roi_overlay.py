@@ -47,6 +47,8 @@ class RoiOverlay(QtWidgets.QGraphicsObject):
         self.ids = np.zeros(0, np.int64)
         self.rois = np.zeros((0, 3), np.int64)
         self._rects: list[QtCore.QRectF] = []
+        self._labels: list[QtGui.QStaticText] = []  # laid out once, drawn every frame
+        self._label_ids: list[int] = []
         self._selected = -1
         self._reference = -1
         self._centres = np.zeros((0, 2))
@@ -103,6 +105,9 @@ class RoiOverlay(QtWidgets.QGraphicsObject):
     def _rebuild(self) -> None:
         self._rects = [QtCore.QRectF(float(x), float(y), float(s), float(s))
                        for x, y, s in self.rois.tolist()]
+        if len(self._labels) != len(self._rects) or self._label_ids != self.ids.tolist():
+            self._label_ids = self.ids.tolist()
+            self._labels = [QtGui.QStaticText(str(i)) for i in self._label_ids]
         self.update()
 
     # -- queries -------------------------------------------------------------------
@@ -164,7 +169,7 @@ class RoiOverlay(QtWidgets.QGraphicsObject):
         painter.resetTransform()
         painter.setFont(self._font)
         painter.setPen(self._text_color)
-        for bead, rect in zip(self.ids.tolist(), self._rects, strict=True):
+        for label, rect in zip(self._labels, self._rects, strict=True):
             p = t.map(rect.topLeft())
-            painter.drawText(QtCore.QPointF(p.x() + 2.0, p.y() + 12.0), str(bead))
+            painter.drawStaticText(QtCore.QPointF(p.x() + 2.0, p.y() + 1.0), label)
         painter.restore()

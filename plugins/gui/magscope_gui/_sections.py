@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtWidgets import QMenu, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
 __all__ = ["TAB_ORDER", "PanelSection", "SidePanels"]
@@ -46,7 +46,6 @@ class _Tab(QScrollArea):
         self.name = name
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         self.column = QVBoxLayout(body)
         self.column.setContentsMargins(4, 4, 4, 4)
@@ -54,6 +53,7 @@ class _Tab(QScrollArea):
         self.column.addStretch(1)
         self.setWidget(body)
         self.order: list[str] = []
+        self.placeholder: QLabel | None = None
 
 
 class SidePanels(QTabWidget):
@@ -65,7 +65,7 @@ class SidePanels(QTabWidget):
         super().__init__()
         self.setObjectName("side-panels")
         self.setDocumentMode(True)
-        self.setMinimumWidth(330)
+        self.setMinimumWidth(340)
         self.sections: dict[str, PanelSection] = {}
         self.area_of: dict[str, str] = {}
         self._tabs: dict[str, _Tab] = {}
@@ -88,12 +88,27 @@ class SidePanels(QTabWidget):
         section.move_requested.connect(self.move_panel)
         section.hide_requested.connect(lambda pid: self.set_panel_visible(pid, False))
         tab = self.tab(area)
+        if tab.placeholder is not None:
+            tab.placeholder.hide()
         tab.column.insertWidget(tab.column.count() - 1, section)
         tab.order.append(panel_id)
         self.sections[panel_id] = section
         self.area_of[panel_id] = area
         section.expand(animate=False)
         return section
+
+    def add_standard_tabs(self) -> None:
+        """Create the standard tabs that no panel asked for, each with a short note."""
+        for area in TAB_ORDER:
+            if area in self._tabs:
+                continue
+            tab = self.tab(area)
+            note = QLabel(f"No {area.lower()} panel is installed: panels come from plugins "
+                          f"(area {area!r}); see docs/gui.md.")
+            note.setWordWrap(True)
+            note.setProperty("role", "muted")
+            tab.column.insertWidget(0, note)
+            tab.placeholder = note
 
     # ------------------------------------------------------------------ order
     @property

@@ -67,7 +67,7 @@ class StatusPanel(QWidget):
         self.managers.verticalHeader().setDefaultSectionSize(20)
         self.managers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.managers.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.managers.setMaximumHeight(150)
+        self.managers.setFixedHeight(46)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.managers)
@@ -146,6 +146,7 @@ class StatusPanel(QWidget):
         self.fill.setValue(min(100, round(100 * f["fill"])))
         managers = f["managers"]
         self.managers.setRowCount(len(managers))
+        self.managers.setFixedHeight(26 + 20 * min(len(managers), 8))
         for row, (name, m) in enumerate(sorted(managers.items())):
             state = str(m.get("state", "?"))
             items = (QTableWidgetItem(name), QTableWidgetItem(state),

@@ -95,7 +95,10 @@ QTabBar::tab:selected {{ background: {t.panel}; color: {t.text};
     border-top: 2px solid {t.accent}; }}
 QCollapsible {{ background: {t.panel}; border: 1px solid {t.border}; border-radius: 4px; }}
 QCollapsible[active="true"] {{ border: 1px solid {t.accent}; }}
-QCollapsible > QPushButton {{ font-weight: 600; padding: 4px; color: {t.text}; }}
+QCollapsible > QPushButton {{ font-weight: 600; padding: 5px 4px; color: {t.text};
+    background: transparent; border: none; border-bottom: 1px solid {t.border}; }}
+QCollapsible > QPushButton:checked {{ color: {t.accent}; background: transparent; }}
+QCollapsible > QPushButton:hover {{ background: {t.alt_base}; }}
 QGroupBox {{ border: 1px solid {t.border}; border-radius: 4px; margin-top: 8px; }}
 QProgressBar {{ border: 1px solid {t.border}; border-radius: 3px; text-align: center;
     background: {t.base}; }}

@@ -19,24 +19,16 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from magscope_core import AddBead, ClearBeads, MoveBead, ReassignBead, RemoveBead
+from magscope_gui._reassign_dialog import ReassignDialog
 from magscope_gui._roi_overlay import RoiOverlay
 
 if TYPE_CHECKING:
     from magscope_gui._context import PanelContext
 
-__all__ = ["ReassignDialog", "VideoPanel", "renumber_plan"]
+__all__ = ["VideoPanel"]
 
 _LEFT = QtCore.Qt.MouseButton.LeftButton
 _RIGHT = QtCore.Qt.MouseButton.RightButton
-
-
-def renumber_plan(ids: list[int]) -> list[tuple[int, int]]:
-    """``(old, new)`` reassignments that renumber ``ids`` to ``0..n-1`` in id order.
-
-    Applied in order, no step ever reuses an id still in use (old ids are sorted and
-    each new id is not larger than its old one).
-    """
-    return [(old, new) for new, old in enumerate(sorted(ids)) if old != new]
 
 
 class _ImageViewBox(pg.ViewBox):  # type: ignore[misc]  # pyqtgraph is untyped
@@ -68,59 +60,6 @@ class _ImageViewBox(pg.ViewBox):  # type: ignore[misc]  # pyqtgraph is untyped
                     self._moving = False
                 return
         super().mouseDragEvent(ev, axis)
-
-
-class ReassignDialog(QtWidgets.QDialog):
-    """Give one bead a new id, or renumber all beads from 0.
-
-    Parameters
-    ----------
-    ids
-        The bead ids now in use.
-    selected
-        The bead preselected (-1: the first).
-    parent
-        Parent widget.
-    """
-
-    def __init__(self, ids: list[int], selected: int,
-                 parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Reassign bead ids")
-        self.bead = QtWidgets.QComboBox()
-        for i in sorted(ids):
-            self.bead.addItem(str(i), i)
-        if selected in ids:
-            self.bead.setCurrentIndex(sorted(ids).index(selected))
-        self.new_id = QtWidgets.QSpinBox()
-        self.new_id.setRange(0, 10_000_000)
-        self.new_id.setValue(max(ids, default=-1) + 1)
-        self.renumber = QtWidgets.QCheckBox("Renumber all beads from 0")
-        self.renumber.toggled.connect(self._renumber_toggled)
-        form = QtWidgets.QFormLayout(self)
-        form.addRow("Bead", self.bead)
-        form.addRow("New id", self.new_id)
-        form.addRow(self.renumber)
-        buttons = QtWidgets.QDialogButtonBox(
-            QtWidgets.QDialogButtonBox.StandardButton.Ok
-            | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def _renumber_toggled(self, on: bool) -> None:
-        self.bead.setEnabled(not on)
-        self.new_id.setEnabled(not on)
-
-    def plan(self) -> list[tuple[int, int]]:
-        """The ``(old, new)`` reassignments the user asked for."""
-        ids = [int(self.bead.itemData(i)) for i in range(self.bead.count())]
-        if self.renumber.isChecked():
-            return renumber_plan(ids)
-        if self.bead.currentIndex() < 0:
-            return []
-        old = int(self.bead.currentData())
-        return [] if old == self.new_id.value() else [(old, self.new_id.value())]
 
 
 class VideoPanel(QtWidgets.QWidget):
@@ -373,11 +312,17 @@ class VideoPanel(QtWidgets.QWidget):
     def open_reassign(self) -> ReassignDialog:
         """Open the reassign dialog (non-blocking); its OK applies the change."""
         dialog = ReassignDialog(sorted(self._current_ids()), self.context.selected_bead, self)
-        dialog.accepted.connect(lambda: self.reassign(dialog.plan()))
+        dialog.accepted.connect(self._reassign_accepted)
         dialog.finished.connect(dialog.deleteLater)
         self.reassign_dialog = dialog
         dialog.open()
         return dialog
+
+    def _reassign_accepted(self) -> None:
+        # a bound method, not a lambda: with PySide6 6.11 a lambda holding ``self``
+        # connected to a child's signal can crash when the panel is deleted
+        if self.reassign_dialog is not None:
+            self.reassign(self.reassign_dialog.plan())
 
     def toggle_reference(self) -> None:
         """Make the selected bead the reference, or clear the reference."""
@@ -471,8 +416,11 @@ class VideoPanel(QtWidgets.QWidget):
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`save_state` returned."""
-        if "roi_size" in state:
+        if "roi_size" in state:  # for new beads; existing beads keep their size
+            self.roi_size.blockSignals(True)
             self.roi_size.setValue(int(state["roi_size"]))
+            self.roi_size.blockSignals(False)
+            self._roi_version = -1
         self.show_centres.setChecked(bool(state.get("show_centres", False)))
         levels = state.get("levels")
         if levels:

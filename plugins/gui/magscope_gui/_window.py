@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
@@ -30,7 +30,7 @@ from magscope_gui._theme import apply_theme, theme_for
 
 __all__ = ["MainWindow"]
 
-_DOCK_SIZES = {"controls": 370, "video": 640, "plots": 420, "log": 160}
+_DOCK_SIZES = {"controls": 380, "video": 640, "plots": 420, "log": 160}
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +54,9 @@ class MainWindow(QMainWindow):
     panel that cannot be imported or built is reported in the notification dock and
     listed, disabled, in the View menu; the others work normally.
     """
+
+    closed = Signal()
+    """Emitted once the window has closed (layout saved, panels closed)."""
 
     def __init__(self, context: PanelContext, panels: Sequence[Contribution[PanelSpec]],
                  layout_path: Path | None = None, *, apply_style: bool = True) -> None:
@@ -84,6 +87,8 @@ class MainWindow(QMainWindow):
         self.controls_dock = self._dock("controls", "Controls", self.side)
         for contribution in panels:
             self._add_panel(create_panel(contribution, context))
+        self.side.add_standard_tabs()
+        self._default_order = {a: self.side.order(a) for a in self.side.areas}
         self._arrange_default()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
@@ -164,14 +169,18 @@ class MainWindow(QMainWindow):
                              [max(200, self.height() - _DOCK_SIZES["log"]), _DOCK_SIZES["log"]],
                              Qt.Orientation.Vertical)
 
-    def reset_layout(self) -> None:
-        """Back to the default arrangement: every panel shown and unfolded."""
+    def reset_layout(self, *, quiet: bool = False) -> None:
+        """Back to the default arrangement: panels in their order, shown and unfolded."""
+        for area, ids in self._default_order.items():
+            self.side.set_order(area, ids)
         for pid in self.side.sections:
             self.side.set_panel_visible(pid, True)
             self.side.set_expanded(pid, True)
         self._arrange_default()
-        self._default_sizes()
-        self.context.notify("info", "window layout reset to the default")
+        if self.isVisible():
+            self._default_sizes()
+        if not quiet:
+            self.context.notify("info", "window layout reset to the default")
 
     # ------------------------------------------------------------------ panels
     def panel(self, panel_id: str) -> QWidget | None:
@@ -253,7 +262,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.context.notify("warning", f"the saved window layout {path} was reset: "
                                 f"{type(exc).__name__}: {exc}")
-            self._arrange_default()
+            self.reset_layout(quiet=True)
             return False
         return True
 
@@ -335,3 +344,4 @@ class MainWindow(QMainWindow):
         logging.getLogger().removeHandler(self.log_handler)
         self.context.close()
         super().closeEvent(event)
+        self.closed.emit()

@@ -113,7 +113,7 @@ class ZLutSweepDialog(QDialog):
         self.load_after.setChecked(True)
         self.plan = QLabel()
         self.plan.setProperty("role", "muted")
-        for box in (self.start_nm, self.step_nm, self.stop_nm):
+        for box in (self.start_nm, self.step_nm, self.stop_nm, self.images):
             box.valueChanged.connect(self._update_plan)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)

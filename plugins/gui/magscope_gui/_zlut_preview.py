@@ -71,7 +71,7 @@ class ZLutPreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.image_plot = pg.PlotWidget()
-        self.image_plot.setLabel("bottom", "z", units="nm")
+        self.image_plot.setLabel("bottom", "z (nm)")
         self.image_plot.setLabel("left", "radius bin")
         self.image_plot.setTitle("Profiles by height")
         self.image = pg.ImageItem(axisOrder="row-major")

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from magscope_core import GetBeads, Hub
 from magscope_gui import PanelContext
 from magscope_gui._histogram_panel import HistogramPanel, intensity_histogram
 
+from magscope_core import GetBeads, Hub
+
 pytestmark = pytest.mark.integration
+
+
+def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
+    """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
+
+    def ticked() -> bool:
+        context.events.refresh.emit()
+        return bool(predicate())
+
+    qtbot.waitUntil(ticked, timeout=timeout)
+
+
+def _ticks(qtbot, context, ms: int) -> None:
+    """Emit display ticks for ``ms`` milliseconds."""
+    for _ in range(max(1, ms // 20)):
+        context.events.refresh.emit()
+        qtbot.wait(20)
 
 
 @pytest.fixture
@@ -24,14 +41,14 @@ def panel(qtbot, context: PanelContext) -> HistogramPanel:
 
 def test_histogram_of_the_live_frame(qtbot, panel: HistogramPanel, context: PanelContext,
                                      sim_hub: Hub) -> None:
-    qtbot.waitUntil(lambda: panel.counts is not None, timeout=5000)
+    _wait(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
     info = context.resources.camera_info
     frame = panel._frame
     assert int(panel.counts.sum()) == info.width * info.height
     expected, edges = intensity_histogram(frame, info.bits)
     np.testing.assert_array_equal(panel.counts, expected)
     assert edges[-1] == 2**info.bits and panel.counts.size == min(256, 2**info.bits)
-    x, y = panel.curve.getOriginalDataset()
+    _, y = panel.curve.getOriginalDataset()
     np.testing.assert_allclose(y, np.log10(panel.counts + 1.0))  # log scale by default
     assert "saturated" in panel.stats.text()
 
@@ -50,12 +67,12 @@ def test_histogram_of_the_live_frame(qtbot, panel: HistogramPanel, context: Pane
 def test_updates_follow_the_interval_and_stop_when_disabled(qtbot, panel: HistogramPanel
                                                             ) -> None:
     panel.interval.setValue(0.1)
-    qtbot.waitUntil(lambda: panel.counts is not None, timeout=5000)
+    _wait(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
     first = panel._last
-    qtbot.waitUntil(lambda: panel._last > first, timeout=3000)
+    _wait(qtbot, panel.context, lambda: panel._last > first, timeout=3000)
     panel.enabled.setChecked(False)
     stopped = panel._last
-    qtbot.wait(300)
+    _ticks(qtbot, panel.context, 300)
     assert panel._last == stopped
     state = panel.save_state()
     assert state == {"enabled": False, "rois_only": False, "log": True, "interval": 0.1}

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
-
-from magscope_core import AddBead, ClearBeads, GetBeads, Hub, RemoveBead
 from magscope_gui import PanelContext
-from magscope_gui._video_panel import VideoPanel, renumber_plan
+from magscope_gui._reassign_dialog import renumber_plan
+from magscope_gui._video_panel import VideoPanel
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from magscope_core import (
+    AddBead,
+    BeadRoiTable,
+    CameraInfo,
+    ClearBeads,
+    GetBeads,
+    Hub,
+    RemoveBead,
+    SessionMemory,
+    SettingsStore,
+    SharedResources,
+    VideoRing,
+)
 
 pytestmark = pytest.mark.integration
+
+
+def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
+    """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
+
+    def ticked() -> bool:
+        context.events.refresh.emit()
+        return bool(predicate())
+
+    qtbot.waitUntil(ticked, timeout=timeout)
+
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 RIGHT = QtCore.Qt.MouseButton.RightButton
@@ -36,7 +61,7 @@ def panel(qtbot, context: PanelContext, beads_restored) -> VideoPanel:
     p.resize(700, 700)
     p.show()
     qtbot.waitExposed(p)
-    qtbot.waitUntil(lambda: p._last_frame >= 0, timeout=5000)
+    _wait(qtbot, context, lambda: p._last_frame >= 0, timeout=5000)
     p.fit()
     return p
 
@@ -55,14 +80,24 @@ def _click(qtbot, panel: VideoPanel, x: float, y: float, button=LEFT) -> None:
 
 
 def _drag(qtbot, panel: VideoPanel, start: QtCore.QPoint, delta: QtCore.QPoint) -> None:
-    """Press, move in steps (pyqtgraph drops moves closer than 10 ms), release."""
+    """Press, move in steps, release: events sent synchronously to the viewport.
+
+    pyqtgraph ignores mouse moves closer than 10 ms apart, hence the short sleeps.
+    """
     vp = panel.view.viewport()
-    qtbot.mousePress(vp, LEFT, pos=start)
+
+    def send(kind: QtCore.QEvent.Type, pos: QtCore.QPoint, buttons) -> None:
+        local = QtCore.QPointF(pos)
+        event = QtGui.QMouseEvent(kind, local, QtCore.QPointF(vp.mapToGlobal(pos)), LEFT,
+                                  buttons, QtCore.Qt.KeyboardModifier.NoModifier)
+        QtWidgets.QApplication.sendEvent(vp, event)
+
+    send(QtCore.QEvent.Type.MouseButtonPress, start, LEFT)
     for k in range(1, 6):
-        qtbot.wait(15)
-        qtbot.mouseMove(vp, start + delta * (k / 5))
-    qtbot.wait(15)
-    qtbot.mouseRelease(vp, LEFT, pos=start + delta)
+        time.sleep(0.015)
+        send(QtCore.QEvent.Type.MouseMove, start + delta * (k / 5), LEFT)
+    time.sleep(0.015)
+    send(QtCore.QEvent.Type.MouseButtonRelease, start + delta, QtCore.Qt.MouseButton.NoButton)
 
 
 def _empty_spot(beads: dict[int, tuple[int, int, int]], size: int, shape=(256, 256)
@@ -152,6 +187,7 @@ def test_drag_moves_a_bead_and_drag_elsewhere_pans(qtbot, panel: VideoPanel,
 
 def test_roi_size_resizes_every_bead_keeping_ids_and_centres(
         panel: VideoPanel, sim_hub: Hub) -> None:
+    """Tracking needs one ROI size, so the size box resizes all beads (ids, centres kept)."""
     before = _beads(sim_hub)
     assert panel.roi_size.value() == 64  # follows the table
     panel.roi_size.setValue(48)
@@ -162,6 +198,11 @@ def test_roi_size_resizes_every_bead_keeping_ids_and_centres(
         assert size == 48
         assert abs(x0 + 24 - (bx0 + bsize / 2)) <= 1 and abs(y0 + 24 - (by0 + bsize / 2)) <= 1
     assert set(np.unique(panel.overlay.rois[:, 2]).tolist()) == {48}
+    # restoring a saved layout never resizes the session's beads
+    panel.restore_state({"roi_size": 30})
+    assert _beads(sim_hub) == after
+    panel.update_rois()
+    assert panel.roi_size.value() == 48
 
 
 def test_delete_key_removes_the_selected_bead(qtbot, panel: VideoPanel, context: PanelContext,
@@ -241,10 +282,50 @@ def test_tracked_centres_are_marked(qtbot, panel: VideoPanel, context: PanelCont
         panel.refresh()
         return panel.overlay._centres.shape[0] == len(panel.overlay.ids) > 0
 
-    qtbot.waitUntil(marked, timeout=10000)
+    _wait(qtbot, context, marked, timeout=10000)
     # every marker lies inside its bead's ROI
     for (cx, cy) in panel.overlay._centres:
         assert panel.overlay.roi_at(float(cx), float(cy)) >= 0
     panel.show_centres.setChecked(False)
     assert panel.overlay._centres.shape[0] == 0
     assert np.isfinite(panel.overlay.rois).all()
+
+
+@pytest.mark.parametrize(("dtype", "bits"), [("uint8", 8), ("uint16", 10), ("uint16", 12)])
+def test_levels_follow_the_bit_depth_and_many_rois(qtbot, dtype: str, bits: int) -> None:
+    """A ring of ``bits``-bit frames (no hub): levels 0..2**bits-1, 100 ROIs drawn and hit."""
+    with SessionMemory() as memory:
+        ring = VideoRing.create(memory, n_stacks=2, stack_size=2, height=96, width=128,
+                                dtype=dtype)
+        rois = BeadRoiTable.create(memory, capacity=200)
+        for k in range(100):
+            rois.add((k % 10) * 12, (k // 10) * 9, 8)
+        resources = SharedResources(memory.session_id, None, rois_handle=rois.handle,
+                                    ring_handle=ring.handle, camera_info=CameraInfo(
+                                        width=128, height=96, dtype=dtype, bits=bits,
+                                        nm_per_px=100.0, fps=10.0))
+        frame = (np.arange(96 * 128).reshape(96, 128) % 2**bits).astype(dtype)
+        ring.write(frame, 1.0)
+        ctx = PanelContext(None, SettingsStore({}, None), None, resources, start_timer=False)
+        panel = VideoPanel(ctx)
+        qtbot.addWidget(panel)
+        panel.resize(500, 450)
+        panel.show()
+        qtbot.waitExposed(panel)
+        ctx.events.refresh.emit()
+        try:
+            assert tuple(panel.image.levels) == (0.0, float(2**bits - 1))
+            np.testing.assert_array_equal(panel.image.image, frame)
+            assert len(panel.overlay.ids) == 100 and panel.bead_count.text() == "100 beads"
+            assert panel.overlay.roi_at(12 * 3 + 4, 9 * 2 + 4) == 23
+            assert panel.overlay.roi_at(127.5, 95.5) == -1
+            panel.view.viewport().repaint()  # paints 100 boxes and their ids
+            rois.move(23, 0, 90)
+            ctx.events.refresh.emit()  # the version changed: redrawn
+            assert panel.overlay.corner_of(23) == (0, 90, 8)
+        finally:
+            panel.close_panel()
+            panel.close()
+            resources.close()
+            ring.close()
+            rois.close()

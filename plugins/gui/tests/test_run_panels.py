@@ -1,0 +1,82 @@
+"""Status and Recording panels on the real simulated session."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from magscope_gui import PanelContext
+from magscope_gui._recording_panel import RecordingPanel
+from magscope_gui._status_panel import StatusPanel
+from PySide6.QtCore import Qt
+
+from magscope_core import GetAcquisition, Hub
+
+pytestmark = pytest.mark.integration
+
+
+def test_status_panel_shows_live_figures(qtbot, context: PanelContext) -> None:
+    panel = StatusPanel(context)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.figures.get("camera_fps", 0) > 10, timeout=5000)
+    f = panel.figures
+    assert f["camera_fps"] == pytest.approx(50, rel=0.4)
+    assert f["frames"] > 0 and f["workers"] == 1 and f["beads"] >= 4
+    assert 0 < f["budget_ms"] < 1000  # 10 frames per stack at ~50 fps: ~200 ms
+    assert f["managers"]["camera"]["state"] == "running"
+    assert f["managers"]["pipeline"]["state"] == "running"
+    assert panel.managers.rowCount() == len(f["managers"])
+    assert "frames/s" in panel._labels["camera_fps"].text()
+    qtbot.waitUntil(lambda: panel.figures["display_fps"] > 5, timeout=3000)
+
+
+def test_saving_on_new_file_and_saving_off(qtbot, context: PanelContext, sim_hub: Hub,
+                                           tmp_path: Path) -> None:
+    panel = RecordingPanel(context)
+    qtbot.addWidget(panel)
+    panel.show()
+    folder = tmp_path / "recording"
+    assert panel.set_folder(folder)
+    qtbot.waitUntil(lambda: sim_hub.call(GetAcquisition())["out_dir"] == str(folder),
+                    timeout=3000)
+    assert not panel.saving.isChecked()
+    qtbot.mouseClick(panel.saving, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sim_hub.call(GetAcquisition())["saving"], timeout=3000)
+    assert panel.saving.text() == "Saving on"
+    time.sleep(1.0)  # some stacks are tracked and written
+    closed = panel.new_recording()
+    assert closed and all(Path(p).exists() and Path(p).is_relative_to(folder) for p in closed)
+    assert any(p.endswith(".h5") for p in closed)
+    assert {str(p) for p in closed} <= {p for ps in sim_hub.files.values() for p in ps}
+    listed = {panel.files.item(i).text() for i in range(panel.files.count())}
+    assert {str(p) for p in closed} <= listed
+    assert str(folder) in panel.summary.text() and "(saving)" in panel.summary.text()
+    qtbot.mouseClick(panel.saving, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not sim_hub.call(GetAcquisition())["saving"], timeout=3000)
+    assert panel.refresh()["saving"] is False and panel.saving.text() == "Saving off"
+
+
+def test_mode_and_acquisition(qtbot, context: PanelContext, sim_hub: Hub) -> None:
+    panel = RecordingPanel(context)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.mode.setCurrentIndex(panel.mode.findData("track+video-rois"))
+    panel.mode.activated.emit(panel.mode.currentIndex())
+    qtbot.waitUntil(lambda: sim_hub.call(GetAcquisition())["mode"] == "track+video-rois",
+                    timeout=3000)
+    panel.set_mode("track")
+    qtbot.waitUntil(lambda: sim_hub.call(GetAcquisition())["mode"] == "track", timeout=3000)
+    assert panel.acquire.isChecked() and sim_hub.acquiring
+    panel.acquire.setChecked(False)
+    qtbot.waitUntil(lambda: not sim_hub.acquiring, timeout=3000)
+    time.sleep(0.3)  # the broadcast reaches the camera's process
+    frames = sim_hub.status()["ring"]["frames_written"]
+    time.sleep(0.3)
+    assert sim_hub.status()["ring"]["frames_written"] == frames  # nothing goes in
+    panel.acquire.setChecked(True)
+    qtbot.waitUntil(lambda: sim_hub.acquiring, timeout=3000)
+    qtbot.waitUntil(lambda: sim_hub.status()["ring"]["frames_written"] > frames, timeout=3000)
+    panel.refresh()
+    assert panel.acquire.isChecked()
