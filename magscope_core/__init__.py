@@ -74,7 +74,7 @@ from magscope_core._builtin import (
 from magscope_core._camera import Camera, CameraError, CameraInfo
 from magscope_core._camera_manager import CameraManager
 from magscope_core._commands import Command, CommandSpec, CommandValidationError, Route
-from magscope_core._core_plugin import CORE_COMMANDS
+from magscope_core._core_plugin import CORE_COMMANDS, CorePlugin
 from magscope_core._hardware import (
     GetFocus,
     GetMagnet,
@@ -109,6 +109,8 @@ from magscope_core._settings import (
     SettingsError,
     SettingsProblem,
     SettingsStore,
+    default_config_dir,
+    default_settings_path,
     describe,
     setting,
 )
@@ -150,6 +152,7 @@ __all__ = [
     "CommandSpec",
     "CommandValidationError",
     "Contribution",
+    "CorePlugin",
     "CoreSettings",
     "FilesWritten",
     "FindBeads",
@@ -227,6 +230,8 @@ __all__ = [
     "choose_camera",
     "choose_tracker",
     "cleanup_stale_segments",
+    "default_config_dir",
+    "default_settings_path",
     "describe",
     "find_beads",
     "handles",
