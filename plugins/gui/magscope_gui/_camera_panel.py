@@ -186,12 +186,32 @@ class CameraPanel(QWidget):
         self.fields[name] = field
         self.grid.addWidget(field.editor, r, 1)
         self.grid.addWidget(field.error, r + 1, 0, 1, 2)
+        # bound slots find the setting from the sender: a lambda or partial holding
+        # ``self`` connected to a child's signal can crash PySide6 6.11 when the panel
+        # is deleted ("shared QObject was deleted directly")
         e = field.editor
+        e.setProperty("setting", name)
         if isinstance(e, QCheckBox):
-            e.toggled.connect(lambda on, n=name: self.apply(n, bool(on)))
+            e.toggled.connect(self._toggled)
         elif isinstance(e, QSpinBox | QDoubleSpinBox | QLineEdit):
-            e.editingFinished.connect(lambda n=name, f=field: self._edited(n, f))
+            e.editingFinished.connect(self._editing_finished)
         return field
+
+    def _sender_field(self) -> _Field | None:
+        sender = self.sender()
+        name = sender.property("setting") if sender is not None else None
+        field = self.fields.get(str(name)) if name is not None else None
+        return field if field is not None and field.editor is sender else None
+
+    def _toggled(self, on: bool) -> None:
+        field = self._sender_field()
+        if field is not None:
+            self.apply(field.name, bool(on))
+
+    def _editing_finished(self) -> None:
+        field = self._sender_field()
+        if field is not None:
+            self._edited(field.name, field)
 
     def _edited(self, name: str, field: _Field) -> None:
         value = field.value()

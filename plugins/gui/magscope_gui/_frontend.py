@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from magscope_core import Hub, PluginSet, SettingsStore
@@ -138,6 +138,36 @@ def _save_screenshot(window: MainWindow, path: str) -> None:
     log.info("screenshot saved to %s", target)
 
 
+class _SessionWatch(QObject):
+    """Closes the window when the session must stop; saves the screenshot.
+
+    A child of the window whose slots are bound methods: a lambda or closure holding
+    the window, connected to a child's signal, can crash PySide6 6.11 when the window
+    is deleted.
+    """
+
+    def __init__(self, window: MainWindow, hub: Hub, screenshot: str) -> None:
+        super().__init__(window)
+        self.window = window
+        self.hub = hub
+        self.screenshot = screenshot
+        self.timer = QTimer(self)
+        self.timer.setInterval(_STOP_POLL_MS)  # also lets Python run its signal handlers
+        self.timer.timeout.connect(self.check_stop)
+
+    def check_stop(self) -> None:
+        """Close the window if the session is stopping."""
+        if self.hub.stop_requested:
+            log.info("session stopping (%s): closing the window",
+                     self.hub.stop_reason or "stop")
+            self.window.close()
+
+    def save_screenshot(self) -> None:
+        """Save the screenshot (if one was asked for)."""
+        if self.screenshot:
+            _save_screenshot(self.window, self.screenshot)
+
+
 def run(hub: Hub, plan: Any, args: Any) -> int:
     """Show the window for a running session and return when it closes.
 
@@ -167,30 +197,21 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     if not window.layout_path or not window.layout_path.exists():
         _place(window)
     window.show()
-
-    watcher = QTimer(window)
-    watcher.setInterval(_STOP_POLL_MS)  # also lets Python run its signal handlers
-
-    def check_stop() -> None:
-        if hub.stop_requested:
-            log.info("session stopping (%s): closing the window", hub.stop_reason or "stop")
-            window.close()
-
-    watcher.timeout.connect(check_stop)
+    shot = getattr(args, "screenshot", None) or os.environ.get(SCREENSHOT_ENV, "").strip()
+    watch = _SessionWatch(window, hub, str(shot) if shot else "")
     # a local loop, not app.exec(): it ends with this window, and leaves the application
     # usable afterwards (QApplication.quit() would end every later event loop too)
     loop = QEventLoop()
     window.closed.connect(loop.quit)
-    watcher.start()
+    watch.timer.start()
     duration = getattr(args, "duration", None)
-    shot = getattr(args, "screenshot", None) or os.environ.get(SCREENSHOT_ENV, "").strip()
     if duration is not None:
         QTimer.singleShot(max(1, round(float(duration) * 1000)), window.close)
     if shot:
         when = max(0.5, float(duration) - 1.0) if duration is not None else 5.0
-        QTimer.singleShot(round(when * 1000), lambda: _save_screenshot(window, str(shot)))
+        QTimer.singleShot(round(when * 1000), watch.save_screenshot)
     loop.exec()
-    watcher.stop()
+    watch.timer.stop()
     if window.isVisible():
         window.close()
     window.deleteLater()

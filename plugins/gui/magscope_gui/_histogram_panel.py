@@ -14,6 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
+from magscope_gui._toolbar import compact_spin, control_row
+
 if TYPE_CHECKING:
     from magscope_gui._context import PanelContext
 
@@ -69,9 +71,9 @@ class HistogramPanel(QtWidgets.QWidget):
 
         self.enabled = QtWidgets.QCheckBox("Enabled")
         self.enabled.setChecked(True)
-        self.rois_only = QtWidgets.QCheckBox("Only ROIs")
+        self.rois_only = QtWidgets.QCheckBox("Only bead ROIs")
         self.rois_only.setToolTip("Count only the pixels inside bead ROIs")
-        self.log_scale = QtWidgets.QCheckBox("Log")
+        self.log_scale = QtWidgets.QCheckBox("Log counts")
         self.log_scale.setChecked(True)
         self.log_scale.setToolTip("Show log10(count + 1)")
         self.interval = QtWidgets.QDoubleSpinBox()
@@ -93,15 +95,15 @@ class HistogramPanel(QtWidgets.QWidget):
         self.curve = self.plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(color),
                                     brush=brush)
 
-        bar = QtWidgets.QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        for w in (self.enabled, self.rois_only, self.log_scale, QtWidgets.QLabel("every"),
-                  self.interval):
-            bar.addWidget(w)
-        bar.addStretch(1)
+        compact_spin(self.interval, 70)
+        self.stats.setWordWrap(True)
+        self.stats.setProperty("role", "muted")
+        top = control_row(self.enabled, "every", self.interval)
+        options = control_row(self.rois_only, self.log_scale)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
+        layout.addLayout(top)
+        layout.addLayout(options)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.stats)
         context.events.refresh.connect(self.refresh)

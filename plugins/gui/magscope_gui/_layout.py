@@ -24,6 +24,8 @@ from typing import Any
 
 import attrs
 
+from magscope_core import default_config_dir
+
 __all__ = [
     "LAYOUT_FILE",
     "LAYOUT_VERSION",
@@ -132,8 +134,6 @@ class Layout:
 
 def default_layout_path() -> Path:
     """``magscope_core`` configuration folder / ``gui-layout.json``."""
-    from magscope_core._settings import default_config_dir
-
     return default_config_dir() / LAYOUT_FILE
 
 

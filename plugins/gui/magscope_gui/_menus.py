@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -17,10 +19,16 @@ if TYPE_CHECKING:
 __all__ = ["MenuActions", "build_menus"]
 
 
-class MenuActions:
-    """What the menus do, callable from tests and scripts; dialogs are kept here."""
+class MenuActions(QObject):
+    """What the menus do, callable from tests and scripts; dialogs are kept here.
+
+    A child of the window. Its slots are bound methods: a lambda or partial holding the
+    window, connected to a child's signal, can crash PySide6 6.11 when the window is
+    deleted.
+    """
 
     def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
         self.window = window
         self.context = window.context
         self.preferences: PreferencesDialog | None = None
@@ -28,6 +36,17 @@ class MenuActions:
         self.zlut_info: ZLutInfoDialog | None = None
         self.menus: dict[str, QMenu] = {}
         self.panel_actions: dict[str, QAction] = {}
+
+    # ------------------------------------------------------------------ View
+    def _panel_action_toggled(self, on: bool) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.window.set_panel_visible(str(action.data()), on)
+
+    def _panel_visibility_changed(self, panel_id: str, visible: bool) -> None:
+        action = self.panel_actions.get(panel_id)
+        if action is not None:
+            action.setChecked(visible)
 
     # ------------------------------------------------------------------ File
     def choose_output_folder(self) -> None:
@@ -95,10 +114,10 @@ class MenuActions:
                           f"<b>MagScope</b> core {__version__}<br>Plugins: {plugins}")
 
 
-def _action(menu: QMenu, text: str, slot: object, shortcut: str | None = None,
+def _action(menu: QMenu, text: str, slot: Callable[[], object], shortcut: str | None = None,
             tip: str = "") -> QAction:
     action = menu.addAction(text)
-    action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+    action.triggered.connect(slot)  # a bound method taking no argument
     if shortcut:
         action.setShortcut(QKeySequence(shortcut))
     if tip:
@@ -139,7 +158,8 @@ def build_menus(window: MainWindow) -> MenuActions:
             action = sub.addAction(section.text())
             action.setCheckable(True)
             action.setChecked(window.side.panel_visible(pid))
-            action.toggled.connect(lambda on, p=pid: window.set_panel_visible(p, on))
+            action.setData(pid)
+            action.toggled.connect(acts._panel_action_toggled)
             acts.panel_actions[pid] = action
     failed = window.failed_panels
     if failed:
@@ -148,9 +168,7 @@ def build_menus(window: MainWindow) -> MenuActions:
             action = sub.addAction(f"{window.records[pid].spec.title} ({pid})")
             action.setEnabled(False)
             action.setToolTip(reason)
-    window.side.visibility_changed.connect(
-        lambda pid, on: acts.panel_actions[pid].setChecked(on)
-        if pid in acts.panel_actions else None)
+    window.side.visibility_changed.connect(acts._panel_visibility_changed)
     view.addSeparator()
     _action(view, "Reset layout", window.reset_layout)
 

@@ -15,17 +15,30 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from magscope_gui._series import SeriesBuffer
+from magscope_gui._toolbar import (
+    compact_spin,
+    control_row,
+    menu_action,
+    panel_toolbar,
+    shrinkable_label,
+)
 
 if TYPE_CHECKING:
     from magscope_gui._context import PanelContext
 
-__all__ = ["PlotsPanel"]
+__all__ = ["DEFAULT_WINDOW_S", "PlotsPanel"]
+
+DEFAULT_WINDOW_S = 30.0
+"""Seconds shown by default."""
 
 TRACK_PLOTS: dict[str, str] = {"x": "X (nm)", "y": "Y (nm)", "z": "Z (nm)"}
 """The bead plots: key -> axis label."""
+
+Z_HINT = "Z needs a Z-LUT (see the Z-LUT menu)"
+"""Shown on the Z plot while the selected bead's Z is unknown (NaN)."""
 
 _UNITS = {"nm": "nm", "mm": "mm", "um": "µm", "pn": "pN", "s": "s", "deg": "°"}
 
@@ -56,33 +69,41 @@ class PlotsPanel(QtWidgets.QWidget):
         self._cursor = -1
         self._telemetry: dict[str, tuple[SeriesBuffer, int]] = {}
         self._dirty = True
+        self._origin: float | None = None  # oldest time held since the buffers were reset
+        self._z_hint: Any = None  # pg.TextItem on the Z plot while Z is unknown
         self.plots: dict[str, tuple[Any, Any]] = {}  # key -> (PlotItem, PlotDataItem)
 
         self.window_s = QtWidgets.QDoubleSpinBox()
         self.window_s.setRange(1.0, 86_400.0)
-        self.window_s.setValue(300.0)
+        self.window_s.setDecimals(1)
+        self.window_s.setValue(DEFAULT_WINDOW_S)
         self.window_s.setSuffix(" s")
-        self.window_s.setToolTip("Time window shown")
+        self.window_s.setKeyboardTracking(False)
+        self.window_s.setToolTip("Time window shown (until that much data has come, the "
+                                 "time axis spans the data there is)")
         self.window_s.valueChanged.connect(self._window_changed)
-        self.relative_time = QtWidgets.QCheckBox("Relative time")
+        compact_spin(self.window_s, 84)
+        self.toolbar = panel_toolbar("Plots")
+        self.menu = QtWidgets.QMenu("Plots", self)
+        self.menu.setToolTipsVisible(True)
+        self.actions_by_key: dict[str, QtGui.QAction] = {}
+        self.relative_time = QtGui.QAction("Relative time axis", self)
+        self.relative_time.setCheckable(True)
         self.relative_time.setChecked(True)
         self.relative_time.setToolTip("Seconds before the newest point (else clock time)")
         self.relative_time.toggled.connect(self._build_plots)
-        self.use_reference = QtWidgets.QCheckBox("Minus reference")
+        self._fill_menu()
+        menu_action(self.toolbar, "Plots", self.menu, "Choose the plots shown (bead X, Y, Z "
+                    "and hardware telemetry)")
+        self.use_reference = self.toolbar.addAction("Minus reference")
+        self.use_reference.setCheckable(True)
         self.use_reference.setToolTip("Plot the selected bead minus the reference bead "
                                       "(Z sign flipped: positive = further from the surface)")
         self.use_reference.toggled.connect(self._beads_of_interest_changed)
-        self.menu = QtWidgets.QMenu(self)
-        self.actions_by_key: dict[str, QtGui.QAction] = {}
-        plots_button = QtWidgets.QToolButton()
-        plots_button.setText("Plots")
-        plots_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        plots_button.setMenu(self.menu)
-        self._fill_menu()
 
         self.limit_plot = QtWidgets.QComboBox()
         self.limit_plot.setToolTip("Plot whose Y limits are edited")
-        self.limit_auto = QtWidgets.QCheckBox("Auto Y")
+        self.limit_auto = QtWidgets.QCheckBox("Automatic")
         self.limit_auto.setChecked(True)
         self.limit_min = QtWidgets.QDoubleSpinBox()
         self.limit_max = QtWidgets.QDoubleSpinBox()
@@ -92,19 +113,27 @@ class PlotsPanel(QtWidgets.QWidget):
             spin.setKeyboardTracking(False)
             spin.setEnabled(False)
             spin.valueChanged.connect(self._limits_edited)
+            compact_spin(spin, 110, grow=True)
         self.limit_max.setValue(1000.0)
         self.limit_auto.toggled.connect(self._limits_edited)
         self.limit_plot.currentIndexChanged.connect(self._show_limits)
-        self.info = QtWidgets.QLabel()
-
-        bar = QtWidgets.QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        for w in (QtWidgets.QLabel("Window"), self.window_s, self.relative_time,
-                  self.use_reference, plots_button, QtWidgets.QLabel("Limits"),
-                  self.limit_plot, self.limit_auto, self.limit_min, self.limit_max):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(self.info)
+        self.limits_menu = QtWidgets.QMenu("Y limits", self)
+        limits_form = QtWidgets.QWidget()
+        form = QtWidgets.QFormLayout(limits_form)
+        form.setContentsMargins(8, 6, 8, 6)
+        form.addRow("Plot", self.limit_plot)
+        form.addRow("", self.limit_auto)
+        form.addRow("Low", self.limit_min)
+        form.addRow("High", self.limit_max)
+        limits_action = QtWidgets.QWidgetAction(self.limits_menu)
+        limits_action.setDefaultWidget(limits_form)
+        self.limits_menu.addAction(limits_action)
+        menu_action(self.toolbar, "Y limits", self.limits_menu,
+                    "Fixed or automatic Y range of each plot")
+        self.info = shrinkable_label()
+        self.info.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
+                               | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        bar = control_row("Window", self.window_s, bar=self.toolbar, tail=self.info)
         self.graphics = pg.GraphicsLayoutWidget()
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -140,6 +169,8 @@ class PlotsPanel(QtWidgets.QWidget):
             action.setData(key)
             action.toggled.connect(self._action_toggled)  # bound method: see _action_toggled
             self.actions_by_key[key] = action
+        self.menu.addSeparator()
+        self.menu.addAction(self.relative_time)
 
     def _action_toggled(self, on: bool) -> None:
         # the action is found with sender(): a lambda holding ``self`` connected to a
@@ -194,6 +225,14 @@ class PlotsPanel(QtWidgets.QWidget):
                 plot.setXLink(first)
             self.plots[key] = (plot, curve)
             self._apply_limits(key)
+        self._z_hint = None
+        if "z" in self.plots:  # Z is NaN until a Z-LUT is loaded: say so on the plot
+            hint = pg.TextItem(Z_HINT, color=self.palette().placeholderText().color(),
+                               anchor=(0, 0))
+            hint.setParentItem(self.plots["z"][0].getViewBox())  # fixed, not in data
+            hint.setPos(8, 4)
+            hint.hide()
+            self._z_hint = hint
         current = self.limit_plot.currentText()
         self.limit_plot.blockSignals(True)
         self.limit_plot.clear()
@@ -264,12 +303,14 @@ class PlotsPanel(QtWidgets.QWidget):
         for bead in list(self._series):
             if bead not in wanted:
                 del self._series[bead]
+        self._origin = None
         self._dirty = True
         self._update_info()
 
     def _window_changed(self) -> None:
         self._series.clear()  # back-filled for the new window on the next tick
         self._telemetry.clear()
+        self._origin = None
         self._dirty = True
 
     def showEvent(self, event: Any) -> None:
@@ -277,6 +318,7 @@ class PlotsPanel(QtWidgets.QWidget):
         self._cursor = -1
         self._series.clear()
         self._telemetry.clear()
+        self._origin = None
         super().showEvent(event)
 
     def _read_tracks(self, tracks: Any) -> None:
@@ -361,6 +403,8 @@ class PlotsPanel(QtWidgets.QWidget):
             return
         t_end = max(ends)
         window = self.window_s.value()
+        first = min(t for t in (b.first_time() for b in buffers) if t is not None)
+        self._origin = first if self._origin is None else min(self._origin, first)
         for series in buffers:
             series.trim(t_end - window)
         t, values = self._bead_data()
@@ -377,9 +421,12 @@ class PlotsPanel(QtWidgets.QWidget):
                 c = self.context.resources.telemetry(name).column(column)
                 x, y = rows[:, 0], rows[:, c]
             curve.setData(x - shift if x.size else x, y, connect="finite")
-        first = next(iter(self.plots.values()), None)
-        if first is not None:
-            first[0].setXRange(t_end - window - shift, t_end - shift, padding=0)
+            if key == "z" and self._z_hint is not None:
+                self._z_hint.setVisible(bool(y.size) and not bool(np.isfinite(y).any()))
+        top = next(iter(self.plots.values()), None)
+        if top is not None:  # the window, or less while less data has come (min 1 s)
+            span = min(window, max(t_end - self._origin, 1.0))
+            top[0].setXRange(t_end - span - shift, t_end - shift, padding=0)
 
     def _update_info(self) -> None:
         ctx = self.context

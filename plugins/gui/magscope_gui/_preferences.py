@@ -203,17 +203,20 @@ class PreferencesDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
-        actions: list[tuple[str, Callable[[], object]]] = [
-            ("Reset section", self.reset_section), ("Reset all", self.reset_all),
-            ("Import…", self._ask_import), ("Export…", self._ask_export), ("", lambda: None),
+        # bound methods taking no argument (clicked's ``checked`` is not passed to them);
+        # a lambda holding ``self`` connected to a child's signal can crash PySide6 6.11
+        actions: list[tuple[str, Callable[[], object]] | None] = [
+            ("Reset section", self._reset_current_section), ("Reset all", self.reset_all),
+            ("Import…", self._ask_import), ("Export…", self._ask_export), None,
             ("Apply", self.apply), ("Save", self.save), ("Close", self.reject)]
-        for text, slot in actions:
-            if not text:
+        for entry in actions:
+            if entry is None:
                 buttons.addStretch(1)
                 continue
+            text, slot = entry
             b = QPushButton(text)
             b.setObjectName(f"prefs-{text.lower().rstrip('…').replace(' ', '-')}")
-            b.clicked.connect(lambda _c=False, s=slot: s())
+            b.clicked.connect(slot)
             buttons.addWidget(b)
         body = QHBoxLayout()
         body.addWidget(self.sections)
@@ -313,6 +316,9 @@ class PreferencesDialog(QDialog):
         if results:
             self.context.events.settings_changed.emit(ns)
         self._say(f"{_TITLES.get(ns, ns)}: {len(results)} setting(s) back to defaults")
+
+    def _reset_current_section(self) -> None:
+        self.reset_section()
 
     def reset_all(self) -> None:
         """Return every namespace to its defaults."""

@@ -76,6 +76,7 @@ class ProfilePanel(QtWidgets.QWidget):
         self.show_lut.setChecked(True)
         self.show_lut.toggled.connect(self._draw)
         self.info = QtWidgets.QLabel()
+        self.info.setWordWrap(True)
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.setMinimumHeight(140)

@@ -57,7 +57,7 @@ class RecordingPanel(QWidget):
         self.mode = QComboBox()
         for name, label in MODES.items():
             self.mode.addItem(label, name)
-        self.mode.activated.connect(lambda _i: self.set_mode(str(self.mode.currentData())))
+        self.mode.activated.connect(self._mode_activated)
         self.saving = QPushButton("Saving off")
         self.saving.setCheckable(True)
         self.saving.setToolTip("Write tracks (and video, per the mode) to the output folder")
@@ -95,6 +95,10 @@ class RecordingPanel(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------ actions
+    def _mode_activated(self, _index: int) -> None:
+        # a bound slot, not a lambda holding ``self`` (can crash PySide6 6.11 on deletion)
+        self.set_mode(str(self.mode.currentData()))
+
     def set_acquiring(self, on: bool) -> None:
         """Start or stop putting frames into the video buffer."""
         if self.context.send(SetAcquisition(on=bool(on))):

@@ -30,14 +30,25 @@ class PanelSection(QCollapsible):
         button.customContextMenuRequested.connect(self._menu)
         button.setToolTip("Click to fold or unfold; right-click to move or hide")
 
+    # Bound slots only: with PySide6 6.11 a lambda or partial holding ``self`` connected
+    # to a child's signal can crash when the widget is deleted.
     def _menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        menu.addAction("Move up", lambda: self.move_requested.emit(self.panel_id, -1))
-        menu.addAction("Move down", lambda: self.move_requested.emit(self.panel_id, 1))
+        menu.addAction("Move up", self._move_up)
+        menu.addAction("Move down", self._move_down)
         menu.addSeparator()
-        menu.addAction("Hide (View menu shows it again)",
-                       lambda: self.hide_requested.emit(self.panel_id))
+        menu.addAction("Hide (View menu shows it again)", self._hide)
+        menu.aboutToHide.connect(menu.deleteLater)
         menu.popup(self.toggleButton().mapToGlobal(pos))
+
+    def _move_up(self) -> None:
+        self.move_requested.emit(self.panel_id, -1)
+
+    def _move_down(self) -> None:
+        self.move_requested.emit(self.panel_id, 1)
+
+    def _hide(self) -> None:
+        self.hide_requested.emit(self.panel_id)
 
 
 class _Tab(QScrollArea):
@@ -86,7 +97,7 @@ class SidePanels(QTabWidget):
         """Add a panel at the end of its area's tab (expanded)."""
         section = PanelSection(panel_id, title, widget)
         section.move_requested.connect(self.move_panel)
-        section.hide_requested.connect(lambda pid: self.set_panel_visible(pid, False))
+        section.hide_requested.connect(self._hide_panel)
         tab = self.tab(area)
         if tab.placeholder is not None:
             tab.placeholder.hide()
@@ -96,6 +107,9 @@ class SidePanels(QTabWidget):
         self.area_of[panel_id] = area
         section.expand(animate=False)
         return section
+
+    def _hide_panel(self, panel_id: str) -> None:
+        self.set_panel_visible(panel_id, False)
 
     def add_standard_tabs(self) -> None:
         """Create the standard tabs that no panel asked for, each with a short note."""

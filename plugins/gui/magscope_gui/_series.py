@@ -72,6 +72,10 @@ class SeriesBuffer:
         """The rows held, oldest first (a view: valid until the next append)."""
         return self._data[self._start:self._end]
 
+    def first_time(self) -> float | None:
+        """Time of the oldest row, or None when empty."""
+        return float(self._data[self._start, 0]) if len(self) else None
+
     def last_time(self) -> float | None:
         """Time of the newest row, or None when empty."""
         return float(self._data[self._end - 1, 0]) if len(self) else None

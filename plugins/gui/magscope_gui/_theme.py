@@ -108,6 +108,14 @@ QLabel[role="muted"] {{ color: {t.muted}; }}
 QLabel[role="badge"] {{ color: #0b0c0e; background: #ffb74d; border-radius: 3px;
     padding: 0 4px; }}
 QPushButton:checked {{ background: {t.accent}; color: #0b0c0e; }}
+QToolBar {{ border: none; background: transparent; spacing: 3px; padding: 0px; }}
+QToolBar QToolButton {{ background: {t.alt_base}; border: 1px solid {t.border};
+    border-radius: 3px; padding: 2px 7px; }}
+QToolBar QToolButton:hover {{ border: 1px solid {t.accent}; }}
+QToolBar QToolButton:checked {{ background: {t.accent}; color: #0b0c0e; }}
+QToolBar QToolButton::menu-indicator {{ image: none; width: 0px; }}
+QToolBar QToolButton#qt_toolbar_ext_button {{ background: transparent; border: none;
+    padding: 0px; }}
 QStatusBar {{ color: {t.muted}; }}
 """
 

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from magscope_core import AddBead, ClearBeads, MoveBead, ReassignBead, RemoveBead
 from magscope_gui._reassign_dialog import ReassignDialog
 from magscope_gui._roi_overlay import RoiOverlay
+from magscope_gui._toolbar import compact_spin, control_row, menu_action, panel_toolbar
 
 if TYPE_CHECKING:
     from magscope_gui._context import PanelContext
@@ -103,30 +104,38 @@ class VideoPanel(QtWidgets.QWidget):
                                  "(tracking needs one size), keeping ids and centres")
         self.roi_size.setKeyboardTracking(False)
         self.roi_size.valueChanged.connect(self.resize_beads)
+        compact_spin(self.roi_size, 70)
         self.bead_count = QtWidgets.QLabel("0 beads")
-        self.show_centres = QtWidgets.QCheckBox("Centres")
-        self.show_centres.setToolTip("Mark the tracked bead centres")
-        self.show_centres.toggled.connect(self._centres_toggled)
-        bar = QtWidgets.QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(QtWidgets.QLabel("ROI"))
-        bar.addWidget(self.roi_size)
-        bar.addWidget(self.bead_count)
+        self.bead_count.setProperty("role", "muted")
+        self.toolbar = panel_toolbar("Video")
+        fit = self.toolbar.addAction("Fit")
+        fit.setToolTip("Show the whole frame")
+        fit.triggered.connect(self.fit)
+        self.levels_menu = QtWidgets.QMenu("Levels", self)
+        self.levels_menu.setToolTipsVisible(True)
         for text, tip, slot in (
-            ("Fit", "Show the whole frame", self.fit),
             ("Auto levels", "Stretch the contrast to this frame", self.auto_levels),
             ("Full range", "Levels over the camera's bit depth", self.full_range),
-            ("Reference", "Use the selected bead as reference (again: none)",
-             self.toggle_reference),
-            ("Reassign…", "Change bead ids", self.open_reassign),
-            ("Remove all", "Remove every bead", self.clear_beads),
         ):
-            button = QtWidgets.QPushButton(text)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-        bar.addWidget(self.show_centres)
-        bar.addStretch(1)
+            action = self.levels_menu.addAction(text)
+            action.setToolTip(tip)
+            action.triggered.connect(slot)
+        menu_action(self.toolbar, "Levels", self.levels_menu, "Display levels (contrast)")
+        reference = self.toolbar.addAction("Reference")
+        reference.setToolTip("Use the selected bead as reference (again: none)")
+        reference.triggered.connect(self.toggle_reference)
+        self.show_centres = self.toolbar.addAction("Centres")
+        self.show_centres.setCheckable(True)
+        self.show_centres.setToolTip("Mark the tracked bead centres")
+        self.show_centres.toggled.connect(self._centres_toggled)
+        self.more_menu = QtWidgets.QMenu("More", self)
+        reassign = self.more_menu.addAction("Reassign bead ids…")
+        reassign.triggered.connect(self.open_reassign)
+        self.more_menu.addSeparator()
+        remove_all = self.more_menu.addAction("Remove all beads")
+        remove_all.triggered.connect(self.clear_beads)
+        menu_action(self.toolbar, "More", self.more_menu, "Reassign bead ids, remove all beads")
+        bar = control_row("ROI", self.roi_size, self.bead_count, bar=self.toolbar)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)

@@ -30,7 +30,10 @@ from magscope_gui._theme import apply_theme, theme_for
 
 __all__ = ["MainWindow"]
 
-_DOCK_SIZES = {"controls": 380, "video": 640, "plots": 420, "log": 160}
+_DOCK_SIZES = {"controls": 380, "log": 150}
+"""Default widths of the side dock and height of the notification dock (px)."""
+_VIDEO_SHARE = 0.52
+"""Default share of the video dock in the width left by the side dock (plots: the rest)."""
 
 
 class MainWindow(QMainWindow):
@@ -155,13 +158,19 @@ class MainWindow(QMainWindow):
         self.side.show_area(first_tab)
 
     def _default_sizes(self) -> None:
+        """Side dock 380 px (less in a narrow window), video and plots share the rest."""
+        width = self.width()
+        controls = max(min(_DOCK_SIZES["controls"], int(0.3 * width)),
+                       self.controls_dock.minimumSizeHint().width())
+        rest = max(0, width - controls)
+        shares = {"video": _VIDEO_SHARE, "plots": 1.0 - _VIDEO_SHARE}
         horizontal = [self.controls_dock]
-        sizes = [_DOCK_SIZES["controls"]]
-        for key in ("video", "plots"):
-            dock = self.docks.get(key)
-            if dock is not None and not dock.isHidden():
-                horizontal.append(dock)
-                sizes.append(_DOCK_SIZES[key])
+        sizes = [controls]
+        shown = [k for k in shares if k in self.docks and not self.docks[k].isHidden()]
+        total = sum(shares[k] for k in shown) or 1.0
+        for key in shown:
+            horizontal.append(self.docks[key])
+            sizes.append(round(rest * shares[key] / total))
         self.resizeDocks(horizontal, sizes, Qt.Orientation.Horizontal)
         top = self.docks.get("video") or self.docks.get("plots")
         if top is not None:

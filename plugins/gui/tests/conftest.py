@@ -25,6 +25,7 @@ from magscope_gui import PanelContext
 
 from magscope_core import (
     AddBead,
+    CorePlugin,
     FindBeads,
     Hub,
     PluginSet,
@@ -33,7 +34,6 @@ from magscope_core import (
     load_plugins,
     plan_session,
 )
-from magscope_core._core_plugin import CorePlugin
 
 SIM_CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 2,
               "seed": 11}

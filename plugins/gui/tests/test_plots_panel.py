@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from magscope_gui import PanelContext
-from magscope_gui._plots_panel import PlotsPanel, telemetry_label
+from magscope_gui._plots_panel import DEFAULT_WINDOW_S, PlotsPanel, telemetry_label
 from magscope_gui._series import SeriesBuffer
 
 from magscope_core import GetBeads, GetFocus, Hub, MoveFocus
@@ -70,8 +70,11 @@ def test_plots_show_the_selected_bead(qtbot, panel: PlotsPanel, context: PanelCo
     assert x[-1] == pytest.approx(0.0) and np.all(np.diff(x) > 0) and x[0] < 0  # relative
     np.testing.assert_array_equal(x, series[:, 0] - series[-1, 0])
     np.testing.assert_array_equal(y, series[:, 1])
+    # the default 30 s window, or less while less data has come (the data fill the plot)
+    assert panel.window_s.value() == DEFAULT_WINDOW_S == 30.0
     xmin, xmax = panel.plots["x"][0].viewRange()[0]
-    assert xmax == pytest.approx(0.0, abs=1e-6) and xmin == pytest.approx(-300.0, abs=1e-6)
+    assert xmax == pytest.approx(0.0, abs=1e-6)
+    assert -DEFAULT_WINDOW_S - 1e-6 <= xmin <= min(float(x[0]), -1.0) + 1e-6
     # a new bead selected: back-filled at once from the tracks matrix
     other = _ids(sim_hub)[1]
     context.selected_bead = other
@@ -115,6 +118,18 @@ def test_absolute_time_axis_and_window(qtbot, panel: PlotsPanel, context: PanelC
     assert x[-1] - x[0] <= 1.0 + 1e-9
     xmin, xmax = panel.plots["x"][0].viewRange()[0]
     assert xmax - xmin == pytest.approx(1.0)
+
+
+def test_a_long_window_is_filled_by_the_data_there_is(qtbot, panel: PlotsPanel,
+                                                      context: PanelContext,
+                                                      sim_hub: Hub) -> None:
+    context.selected_bead = _ids(sim_hub)[0]
+    panel.window_s.setValue(3600.0)  # more than the session has run
+    _wait(qtbot, context, lambda: _data(panel, "x")[0].size >= 10, timeout=10000)
+    x, _ = _data(panel, "x")
+    xmin, xmax = panel.plots["x"][0].viewRange()[0]
+    assert x[0] > -3000.0 and xmax == pytest.approx(0.0, abs=1e-6)
+    assert xmin == pytest.approx(min(float(x[0]), -1.0), abs=1e-6)  # not squeezed right
 
 
 def test_fixed_y_limits(qtbot, panel: PlotsPanel) -> None:

@@ -73,6 +73,7 @@ def test_screenshot_of_the_real_app(tmp_path: Path, display: str) -> None:
     assert shot.exists(), f"no screenshot; stderr:\n{proc.stderr[-4000:]}"
     meta = json.loads(shot.with_suffix(".json").read_text())
     assert meta["failed_panels"] == {}, meta["failed_panels"]
+    assert meta["window"] == list(SCREEN), "the window does not fit the screen"
     rgb = _rgb(shot).astype(np.float64)
     gray = rgb.mean(axis=2)
     assert gray.std() > 10, "the screenshot is blank"

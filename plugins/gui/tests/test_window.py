@@ -14,6 +14,7 @@ from magscope_gui._panels import parse_panel_list, select_panels
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from magscope_core import (
+    CorePlugin,
     Hub,
     PanelSpec,
     PluginSet,
@@ -22,7 +23,6 @@ from magscope_core import (
     hookimpl,
     load_plugins,
 )
-from magscope_core._core_plugin import CorePlugin
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +148,28 @@ def test_log_records_from_any_thread_and_hub_errors(qtbot, context: PanelContext
     assert [e.message for e in panel.visible_entries()] == ["the magnet is stuck"]
     window.close()
     assert panel.handler not in logging.getLogger().handlers
+
+
+def test_the_whole_window_fits_a_1280_x_800_screen(qtbot, context: PanelContext,
+                                                   sim_plugins: PluginSet) -> None:
+    window = make_window(qtbot, context, sim_plugins, None)  # every installed panel
+    assert {"video", "plots", "focus", "magnet", "histogram"} <= set(window.records)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 800, hint
+    window.resize(1280, 800)
+    window.reset_layout(quiet=True)
+    qtbot.wait(50)
+    assert (window.width(), window.height()) == (1280, 800)
+    for key in ("video", "plots"):  # each dock's widget gets at least its minimum
+        widget = window.docks[key].widget()
+        assert widget.width() >= widget.minimumSizeHint().width(), key
+    assert window.controls_dock.width() <= 400
+    for area in window.side.areas:  # the side dock's panels fit it: no sideways scrolling
+        window.side.show_area(area)
+        qtbot.wait(20)
+        tab = window.side.currentWidget()
+        assert tab.horizontalScrollBar().maximum() == 0, area
+        for pid in window.side.order(area):
+            panel = window.side.sections[pid].panel
+            assert panel.minimumSizeHint().width() <= min(330, panel.width()), pid
+    window.close()

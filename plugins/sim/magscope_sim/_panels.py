@@ -29,6 +29,11 @@ def _spin(low: float, high: float, value: float, decimals: int, unit: str
     spin.setValue(value)
     spin.setSuffix(f" {unit}")
     spin.setKeyboardTracking(False)
+    # as narrow as a usual value, not as the widest one of the range: the panel fits the
+    # side dock
+    spin.setMinimumWidth(90)
+    spin.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                       QtWidgets.QSizePolicy.Policy.Fixed)
     return spin
 
 
@@ -77,6 +82,10 @@ class _MotorPanel(QtWidgets.QWidget):
         self.step = _spin(0.0, 1e9, self.default_step, self.decimals, self.unit)
         self.jog_minus = QtWidgets.QPushButton("-")
         self.jog_plus = QtWidgets.QPushButton("+")
+        for button in (self.jog_minus, self.jog_plus):
+            button.setFixedWidth(32)
+        self.jog_minus.setToolTip("Move back by the step")
+        self.jog_plus.setToolTip("Move on by the step")
         self.jog_minus.clicked.connect(self._jog_minus_clicked)
         self.jog_plus.clicked.connect(self._jog_plus_clicked)
         row = QtWidgets.QHBoxLayout()

@@ -152,3 +152,35 @@ def test_failed_command_is_notified(qtbot, context) -> None:
     context.events.notify.connect(lambda level, msg: seen.append((level, msg)))
     assert panel.set_force(1e9) is None
     assert seen and seen[0][0] == "error" and "SetForce" in seen[0][1]
+
+
+@pytest.mark.parametrize("panel_class", [FocusPanel, MagnetPanel])
+def test_panels_fit_the_side_dock(qtbot, context, panel_class) -> None:
+    panel = panel_class(context)
+    qtbot.addWidget(panel)
+    # the side dock is ~380 px wide: spin boxes are not as wide as their +-1e9 range
+    assert panel.minimumSizeHint().width() <= 320
+    panel.resize(320, panel.sizeHint().height())
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.width() == 320
+
+
+def test_signals_go_to_bound_methods_only() -> None:
+    # a lambda or partial holding ``self`` connected to a child's signal can abort
+    # PySide6 6.11 when the panel is deleted ("shared QObject was deleted directly")
+    import ast
+    from pathlib import Path
+
+    import magscope_sim._panels as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    unsafe = [
+        arg.lineno for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"connect", "singleShot", "addAction"}
+        for arg in node.args
+        if isinstance(arg, ast.Lambda) or (isinstance(arg, ast.Call)
+                                           and "partial" in ast.dump(arg.func))
+    ]
+    assert unsafe == []
