@@ -134,10 +134,15 @@ class CameraManager(ManagerProcess):
         half = cmd.size / 2
         known = getattr(self.camera, "bead_positions", None)
         if callable(known):
-            centres = []
+            centres: list[tuple[float, float]] = []
             for site in known():
                 x, y = getattr(site, "roi_center", (site.x_px, site.y_px))
-                if half <= x <= self.info.width - half and half <= y <= self.info.height - half:
+                inside = (half <= x <= self.info.width - half
+                          and half <= y <= self.info.height - half)
+                # an ROI must hold one bead: skip beads whose ROI would overlap another's
+                apart = all(abs(x - cx) >= cmd.size or abs(y - cy) >= cmd.size
+                            for cx, cy in centres)
+                if inside and apart:
                     centres.append((float(x), float(y)))
             return centres[: cmd.n]
         latest = self.ring.peek_latest()

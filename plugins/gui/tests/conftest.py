@@ -36,6 +36,7 @@ from magscope_core import (
 )
 
 SIM_CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 2,
+              "min_separation_px": 91,
               "seed": 11}
 """Camera options of the shared simulated session."""
 

@@ -26,6 +26,8 @@ def magscope_cameras() -> list[CameraSpec]:
         CameraSpec(
             name="sim",
             factory=SimulatedCamera,
+            # beads far enough apart that 64 px tracking ROIs never overlap (64 * sqrt 2)
+            options={"min_separation_px": 91.0},
             manager=SimCameraManager,
             priority=0,
             description="simulated magnetic-tweezers microscope (Fourier-optics beads)",
