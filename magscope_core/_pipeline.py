@@ -302,6 +302,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         """Stacks and frames processed, failed writers, tracking time per stack."""
         return {**self._stats(), "failed_writers": dict(self.recording.failed),
                 "writer_errors": list(self.recording.errors[-20:]),
+                "writer_ms_per_call": self.recording.timing_ms(),
                 "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),
                 "workers": self.pool.size if self.pool else 0,
                 "workers_busy": self.pool.busy if self.pool else 0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ class Recording:
         self.failed: dict[str, str] = {}
         self.errors: list[str] = []
         self._strikes: dict[str, int] = {}
+        self._timing: dict[str, tuple[int, float]] = {}
         self.info: CameraInfo | None = None
         self._open_now = False
         self._report: Callable[[str, list[Path]], None] = lambda name, paths: None
@@ -76,6 +78,7 @@ class Recording:
             fn = getattr(writer, method, None)
             if fn is None:
                 continue
+            t0 = time.perf_counter()
             try:
                 fn(*args)
             except Exception as exc:
@@ -89,6 +92,14 @@ class Recording:
                               self._strikes[name], self.max_failures)
             else:
                 self._strikes.pop(name, None)
+            finally:
+                calls, seconds = self._timing.get(name, (0, 0.0))
+                self._timing[name] = (calls + 1, seconds + time.perf_counter() - t0)
+
+    def timing_ms(self) -> dict[str, float]:
+        """Mean milliseconds per call of each writer so far (for the status display)."""
+        return {name: 1e3 * seconds / calls for name, (calls, seconds) in self._timing.items()
+                if calls}
 
     def _fail(self, name: str, message: str) -> None:
         self.failed[name] = message

@@ -170,6 +170,8 @@ def test_frames_flow_camera_ring_consumer(tp, tmp_path: Path) -> None:
     with Hub(_camera_entries(tp, tmp_path), _commands(tp), FAST) as hub:
         assert wait_for(lambda: hub.call(GetPipelineStats())["frames"] >= 200, timeout=15)
         counters = hub.status()["counters"]
+        timing = hub.call(GetPipelineStats())["writer_ms_per_call"]
+        assert set(timing) == {"framelog"} and timing["framelog"] > 0
     rows = (tmp_path / "frames.csv").read_text().splitlines()[1:]
     frames = [tuple(map(float, r.split(","))) for r in rows]
     assert len(frames) >= 200

@@ -48,7 +48,8 @@ class StatusPanel(QWidget):
         self._labels: dict[str, QLabel] = {}
         for key, title in (("camera_fps", "Camera"), ("display_fps", "Display"),
                            ("frames", "Frames"), ("workers", "Trackers"),
-                           ("tracking", "Tracking"), ("beads", "Beads")):
+                           ("tracking", "Tracking"), ("writers", "Writers"),
+                           ("beads", "Beads")):
             label = QLabel("-")
             label.setObjectName(f"status-{key}")
             self._labels[key] = label
@@ -113,6 +114,7 @@ class StatusPanel(QWidget):
             "workers": int(stats.get("workers", 0)),
             "workers_busy": int(stats.get("workers_busy", 0)),
             "track_ms": track_ms, "budget_ms": budget_ms,
+            "writer_ms": dict(stats.get("writer_ms_per_call", {})),
             "beads": len(status.get("beads", [])), "acquiring": bool(status.get("acquiring")),
             "managers": status.get("managers", {}),
         }
@@ -143,6 +145,10 @@ class StatusPanel(QWidget):
         self._labels["tracking"].setText(
             f"{f['track_ms']:.1f} ms per stack (budget {f['budget_ms']:.0f} ms)")
         self.budget.setValue(min(100, round(load)))
+        writers = f["writer_ms"]
+        self._labels["writers"].setText(
+            ", ".join(f"{n} {ms:.1f} ms" for n, ms in sorted(writers.items()))
+            + " per batch" if writers else "not writing")
         self.fill.setValue(min(100, round(100 * f["fill"])))
         managers = f["managers"]
         self.managers.setRowCount(len(managers))
