@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from magscope_core import GetPipelineStats
 from magscope_gui._context import PanelContext
+from magscope_gui._toolbar import ElidedLabel
 
 __all__ = ["StatusPanel"]
 
@@ -50,7 +52,8 @@ class StatusPanel(QWidget):
                            ("frames", "Frames"), ("workers", "Trackers"),
                            ("tracking", "Tracking"), ("writers", "Writers"),
                            ("beads", "Beads")):
-            label = QLabel("-")
+            label = ElidedLabel("-")  # live figures never widen the side dock
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             label.setObjectName(f"status-{key}")
             self._labels[key] = label
             form.addRow(title, label)
@@ -146,9 +149,10 @@ class StatusPanel(QWidget):
             f"{f['track_ms']:.1f} ms per stack (budget {f['budget_ms']:.0f} ms)")
         self.budget.setValue(min(100, round(load)))
         writers = f["writer_ms"]
-        self._labels["writers"].setText(
-            ", ".join(f"{n} {ms:.1f} ms" for n, ms in sorted(writers.items()))
-            + " per batch" if writers else "not writing")
+        text = (", ".join(f"{n} {ms:.1f} ms" for n, ms in sorted(writers.items()))
+                + " per batch") if writers else "not writing"
+        self._labels["writers"].setText(text)
+        self._labels["writers"].setToolTip(text)
         self.fill.setValue(min(100, round(100 * f["fill"])))
         managers = f["managers"]
         self.managers.setRowCount(len(managers))
