@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from magscope_core._hookspecs import PROJECT_NAME
+from magscope_core._plugins._records import BUILTIN
 
 __all__ = [
     "CORE_DISTRIBUTION",
@@ -25,6 +26,7 @@ __all__ = [
     "core_version",
     "discover_entry_points",
     "distribution_of",
+    "distribution_version",
 ]
 
 CORE_DISTRIBUTION = "magscope-core"
@@ -93,6 +95,30 @@ def distribution_of(entry_point: EntryPointLike) -> tuple[str, str | None]:
     except Exception:
         version = None
     return name or "<unknown>", version
+
+
+def distribution_version(distribution: str, core: str | None) -> str | None:
+    """Version to show for a plugin registered from ``distribution``.
+
+    Parameters
+    ----------
+    distribution
+        Distribution name, or ``"<builtin>"`` for a plugin built into the application.
+    core
+        Version of the running core, used for ``"<builtin>"`` and ``"magscope-core"``.
+
+    Returns
+    -------
+    str or None
+        ``core`` for built-ins and the core itself, else the installed version of
+        ``distribution``; ``None`` if it is not installed (or the name is invalid).
+    """
+    if distribution in (BUILTIN, CORE_DISTRIBUTION):
+        return core
+    try:
+        return importlib.metadata.version(distribution)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
 
 
 def core_version() -> str | None:

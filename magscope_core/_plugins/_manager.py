@@ -15,7 +15,6 @@ pluggy provides the hook machinery; this module owns the loading loop and the er
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import traceback
 from collections.abc import Iterable
@@ -27,12 +26,12 @@ import pluggy
 from magscope_core import _hookspecs
 from magscope_core._hookspecs import HOOK_KINDS, PROJECT_NAME, HookKind
 from magscope_core._plugins._discovery import (
-    CORE_DISTRIBUTION,
     EntryPointLike,
     check_api_version,
     core_version,
     discover_entry_points,
     distribution_of,
+    distribution_version,
 )
 from magscope_core._plugins._records import (
     BUILTIN,
@@ -202,7 +201,7 @@ class PluginManager:
             In strict mode, if the plugin is invalid or its name is taken.
         """
         if version is None:
-            version = _distribution_version(distribution, self.core_version)
+            version = distribution_version(distribution, self.core_version)
         entry = _Entry(name, distribution, version)
         before = len(self._failures)
         if self._add_entry(entry) and name in self.disabled:
@@ -451,15 +450,6 @@ class PluginManager:
 
 def _core_version_default() -> str | None:
     return core_version()
-
-
-def _distribution_version(distribution: str, core: str | None) -> str | None:
-    if distribution in (BUILTIN, CORE_DISTRIBUTION):
-        return core
-    try:
-        return importlib.metadata.version(distribution)
-    except (importlib.metadata.PackageNotFoundError, ValueError):
-        return None
 
 
 def load_plugins(

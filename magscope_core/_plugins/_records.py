@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from magscope_core._specs import (
         CameraSpec,
         FrontendSpec,
-    HealthCheckSpec,
+        HealthCheckSpec,
         ManagerSpec,
         PanelSpec,
         SettingsSpec,

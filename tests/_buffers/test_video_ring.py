@@ -251,13 +251,15 @@ def _run(target, *args):
     return p
 
 
-@pytest.mark.integration
-def test_every_frame_arrives_intact_across_processes(memory):
-    ring = make(memory, n_stacks=4, stack_size=8, height=64, width=64)
+def _produce_and_consume(ring, n, *, block, delay):
+    """Offer ``n`` frames from one process and claim them in another (``delay`` s per stack).
+
+    ``block``: the producer waits for a free slot instead of dropping the frame. Returns
+    ``(written, dropped, seen, firsts, errors)`` as the two children reported them.
+    """
     start, done, result = ctx.Event(), ctx.Event(), ctx.Queue()
-    n = 2000
-    procs_ = [_run(procs.video_producer, ring.handle, n, True, start, done, result),
-              _run(procs.video_consumer, ring.handle, 0.0, done, result)]
+    procs_ = [_run(procs.video_producer, ring.handle, n, block, start, done, result),
+              _run(procs.video_consumer, ring.handle, delay, done, result)]
     start.set()
     msgs = {m[0]: m for m in procs.collect(result, procs_, 2)}
     for p in procs_:
@@ -265,6 +267,14 @@ def test_every_frame_arrives_intact_across_processes(memory):
         assert p.exitcode == 0
     _, written, dropped = msgs["producer"]
     _, seen, firsts, errors = msgs["consumer"]
+    return written, dropped, seen, firsts, errors
+
+
+@pytest.mark.integration
+def test_every_frame_arrives_intact_across_processes(memory):
+    ring = make(memory, n_stacks=4, stack_size=8, height=64, width=64)
+    n = 2000
+    written, dropped, seen, firsts, errors = _produce_and_consume(ring, n, block=True, delay=0.0)
     assert errors == []
     assert (written, dropped, seen) == (n, 0, n)
     assert firsts == list(range(0, n, 8))
@@ -274,17 +284,9 @@ def test_every_frame_arrives_intact_across_processes(memory):
 @pytest.mark.integration
 def test_slow_consumer_drops_are_counted_not_silent(memory):
     ring = make(memory, n_stacks=3, stack_size=4, height=32, width=32)
-    start, done, result = ctx.Event(), ctx.Event(), ctx.Queue()
     n = 3000
-    procs_ = [_run(procs.video_producer, ring.handle, n, False, start, done, result),
-              _run(procs.video_consumer, ring.handle, 0.005, done, result)]
-    start.set()
-    msgs = {m[0]: m for m in procs.collect(result, procs_, 2)}
-    for p in procs_:
-        p.join(30)
-        assert p.exitcode == 0
-    _, written, dropped = msgs["producer"]
-    _, seen, firsts, errors = msgs["consumer"]
+    written, dropped, seen, firsts, errors = _produce_and_consume(ring, n, block=False,
+                                                                  delay=0.005)
     assert errors == []
     assert dropped > 0 and written + dropped == n
     assert ring.frames_dropped == dropped

@@ -8,11 +8,15 @@ settings, Z-LUT) put it back.
 
 ``context`` builds a :class:`magscope_gui.PanelContext` on it, with a fresh settings
 store (saved in the test's temporary folder) so tests never share settings changes.
+
+Helpers the test modules share live in ``magscope_gui_testkit.py`` next to this file; its
+folder is appended to ``sys.path`` so they can import it by name.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -34,6 +38,10 @@ from magscope_core import (
     load_plugins,
     plan_session,
 )
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.append(_HERE)
 
 SIM_CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 2,
               "min_separation_px": 91,

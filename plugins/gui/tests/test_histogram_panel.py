@@ -6,42 +6,21 @@ import numpy as np
 import pytest
 from magscope_gui import PanelContext
 from magscope_gui._histogram_panel import HistogramPanel, intensity_histogram
+from magscope_gui_testkit import show_widget, tick_for, wait_ticking
 
 from magscope_core import GetBeads, Hub
 
 pytestmark = pytest.mark.integration
 
 
-def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
-    """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
-
-    def ticked() -> bool:
-        context.events.refresh.emit()
-        return bool(predicate())
-
-    qtbot.waitUntil(ticked, timeout=timeout)
-
-
-def _ticks(qtbot, context, ms: int) -> None:
-    """Emit display ticks for ``ms`` milliseconds."""
-    for _ in range(max(1, ms // 20)):
-        context.events.refresh.emit()
-        qtbot.wait(20)
-
-
 @pytest.fixture
 def panel(qtbot, context: PanelContext) -> HistogramPanel:
-    p = HistogramPanel(context)
-    qtbot.addWidget(p)
-    p.resize(500, 300)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
+    return show_widget(qtbot, HistogramPanel(context), 500, 300)
 
 
 def test_histogram_of_the_live_frame(qtbot, panel: HistogramPanel, context: PanelContext,
                                      sim_hub: Hub) -> None:
-    _wait(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
+    wait_ticking(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
     info = context.resources.camera_info
     frame = panel._frame
     assert int(panel.counts.sum()) == info.width * info.height
@@ -67,12 +46,12 @@ def test_histogram_of_the_live_frame(qtbot, panel: HistogramPanel, context: Pane
 def test_updates_follow_the_interval_and_stop_when_disabled(qtbot, panel: HistogramPanel
                                                             ) -> None:
     panel.interval.setValue(0.1)
-    _wait(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
+    wait_ticking(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
     first = panel._last
-    _wait(qtbot, panel.context, lambda: panel._last > first, timeout=3000)
+    wait_ticking(qtbot, panel.context, lambda: panel._last > first, timeout=3000)
     panel.enabled.setChecked(False)
     stopped = panel._last
-    _ticks(qtbot, panel.context, 300)
+    tick_for(qtbot, panel.context, 300)
     assert panel._last == stopped
     state = panel.save_state()
     assert state == {"enabled": False, "rois_only": False, "log": True, "interval": 0.1}

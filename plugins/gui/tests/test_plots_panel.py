@@ -8,37 +8,16 @@ import pytest
 from magscope_gui import PanelContext
 from magscope_gui._plots_panel import DEFAULT_WINDOW_S, PlotsPanel, telemetry_label
 from magscope_gui._series import SeriesBuffer
+from magscope_gui_testkit import show_widget, tick_for, wait_ticking
 
 from magscope_core import GetBeads, GetFocus, Hub, MoveFocus
 
 pytestmark = pytest.mark.integration
 
 
-def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
-    """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
-
-    def ticked() -> bool:
-        context.events.refresh.emit()
-        return bool(predicate())
-
-    qtbot.waitUntil(ticked, timeout=timeout)
-
-
-def _ticks(qtbot, context, ms: int) -> None:
-    """Emit display ticks for ``ms`` milliseconds."""
-    for _ in range(max(1, ms // 20)):
-        context.events.refresh.emit()
-        qtbot.wait(20)
-
-
 @pytest.fixture
 def panel(qtbot, context: PanelContext) -> PlotsPanel:
-    p = PlotsPanel(context)
-    qtbot.addWidget(p)
-    p.resize(800, 600)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
+    return show_widget(qtbot, PlotsPanel(context), 800, 600)
 
 
 def _ids(hub: Hub) -> list[int]:
@@ -59,7 +38,7 @@ def test_plots_show_the_selected_bead(qtbot, panel: PlotsPanel, context: PanelCo
     bead = _ids(sim_hub)[0]
     context.selected_bead = bead
     assert panel.info.text() == f"bead {bead}"
-    _wait(qtbot, context, lambda: _data(panel, "x")[0].size >= 10, timeout=10000)
+    wait_ticking(qtbot, context, lambda: _data(panel, "x")[0].size >= 10, timeout=10000)
     tracks = context.resources.tracks()
     series = panel._series[bead].rows()
     truth = tracks.rows_of_bead(bead, newer_than=float(series[0, 0]) - 1e-6)
@@ -79,8 +58,9 @@ def test_plots_show_the_selected_bead(qtbot, panel: PlotsPanel, context: PanelCo
     other = _ids(sim_hub)[1]
     context.selected_bead = other
     assert bead not in panel._series
-    _wait(qtbot, context, lambda: other in panel._series and len(panel._series[other]) >= 10,
-                    timeout=5000)
+    wait_ticking(qtbot, context,
+                 lambda: other in panel._series and len(panel._series[other]) >= 10,
+                 timeout=5000)
 
 
 def test_minus_reference_bead(qtbot, panel: PlotsPanel, context: PanelContext,
@@ -90,7 +70,7 @@ def test_minus_reference_bead(qtbot, panel: PlotsPanel, context: PanelContext,
     context.reference_bead = b
     panel.use_reference.setChecked(True)
     assert panel.info.text() == f"bead {a} minus reference {b}"
-    _wait(qtbot, context, lambda: _data(panel, "x")[0].size >= 10, timeout=10000)
+    wait_ticking(qtbot, context, lambda: _data(panel, "x")[0].size >= 10, timeout=10000)
     t, dx = _data(panel, "x")
     _, dz = _data(panel, "z")
     sa, sb = panel._series[a].rows(), panel._series[b].rows()
@@ -108,12 +88,12 @@ def test_absolute_time_axis_and_window(qtbot, panel: PlotsPanel, context: PanelC
     context.selected_bead = _ids(sim_hub)[0]
     panel.relative_time.setChecked(False)
     assert isinstance(panel.plots["z"][0].getAxis("bottom"), pg.DateAxisItem)
-    _wait(qtbot, context, lambda: _data(panel, "y")[0].size >= 5, timeout=10000)
+    wait_ticking(qtbot, context, lambda: _data(panel, "y")[0].size >= 5, timeout=10000)
     x, _ = _data(panel, "y")
     assert x[-1] > 1.6e9  # epoch seconds
     panel.window_s.setValue(1.0)
-    _wait(qtbot, context, lambda: _data(panel, "y")[0].size >= 5, timeout=10000)
-    _ticks(qtbot, context, 1500)
+    wait_ticking(qtbot, context, lambda: _data(panel, "y")[0].size >= 5, timeout=10000)
+    tick_for(qtbot, context, 1500)
     x, _ = _data(panel, "y")
     assert x[-1] - x[0] <= 1.0 + 1e-9
     xmin, xmax = panel.plots["x"][0].viewRange()[0]
@@ -125,7 +105,7 @@ def test_a_long_window_is_filled_by_the_data_there_is(qtbot, panel: PlotsPanel,
                                                       sim_hub: Hub) -> None:
     context.selected_bead = _ids(sim_hub)[0]
     panel.window_s.setValue(3600.0)  # more than the session has run
-    _wait(qtbot, context, lambda: _data(panel, "x")[0].size >= 10, timeout=10000)
+    wait_ticking(qtbot, context, lambda: _data(panel, "x")[0].size >= 10, timeout=10000)
     x, _ = _data(panel, "x")
     xmin, xmax = panel.plots["x"][0].viewRange()[0]
     assert x[0] > -3000.0 and xmax == pytest.approx(0.0, abs=1e-6)
@@ -159,9 +139,9 @@ def test_telemetry_plots_from_hardware_plugins(qtbot, panel: PlotsPanel,
     start = sim_hub.call(GetFocus())["z_nm"]
     try:
         assert context.call(MoveFocus(z_nm=start + 400.0)) == pytest.approx(start + 400.0)
-        _wait(qtbot, context, lambda: _data(panel, "tel:focus:z_nm")[1].size > 0
-                        and np.max(_data(panel, "tel:focus:z_nm")[1]) >= start + 399.0,
-                        timeout=10000)
+        wait_ticking(qtbot, context, lambda: _data(panel, "tel:focus:z_nm")[1].size > 0
+                     and np.max(_data(panel, "tel:focus:z_nm")[1]) >= start + 399.0,
+                     timeout=10000)
         _, force = _data(panel, "tel:magnet:force_pn")
         assert force.size and np.all(force > 0)
     finally:

@@ -8,21 +8,11 @@ import numpy as np
 import pytest
 from magscope_gui import PanelContext
 from magscope_gui._profile_panel import ProfilePanel, load_zlut_matrix, nearest_plane
+from magscope_gui_testkit import wait_ticking
 
 from magscope_core import GetBeads, GetZLut, Hub, LoadZLut, UnloadZLut
 
 pytestmark = pytest.mark.integration
-
-
-def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
-    """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
-
-    def ticked() -> bool:
-        context.events.refresh.emit()
-        return bool(predicate())
-
-    qtbot.waitUntil(ticked, timeout=timeout)
-
 
 
 @pytest.fixture
@@ -53,7 +43,7 @@ def test_publishes_and_shows_the_selected_bead(qtbot, panel: ProfilePanel,
     qtbot.waitExposed(panel)
     assert counters.get("live_profile_enabled") == 1
     assert counters.get("live_profile_bead") == bead
-    _wait(qtbot, context, lambda: panel.samples is not None, timeout=10000)
+    wait_ticking(qtbot, context, lambda: panel.samples is not None, timeout=10000)
     read = context.resources.profile().read()
     assert read.bead_id == bead
     assert panel.samples.size >= 4 and np.all(np.isfinite(panel.samples))
@@ -65,7 +55,7 @@ def test_publishes_and_shows_the_selected_bead(qtbot, panel: ProfilePanel,
     context.selected_bead = other  # the pipeline follows the selection
     assert counters.get("live_profile_bead") == other
     assert panel.samples is None
-    _wait(qtbot, context, lambda: panel.samples is not None, timeout=10000)
+    wait_ticking(qtbot, context, lambda: panel.samples is not None, timeout=10000)
     assert context.resources.profile().read().bead_id == other
 
     panel.hide()
@@ -76,7 +66,7 @@ def test_nearest_zlut_plane(qtbot, panel: ProfilePanel, context: PanelContext, s
                             tmp_path: Path) -> None:
     context.selected_bead = _ids(sim_hub)[0]
     panel.show()
-    _wait(qtbot, context, lambda: panel.samples is not None, timeout=10000)
+    wait_ticking(qtbot, context, lambda: panel.samples is not None, timeout=10000)
     p = panel.samples.copy()
     z = np.array([-300.0, -100.0, 100.0, 300.0])
     lut = tmp_path / "lut.txt"
@@ -86,7 +76,7 @@ def test_nearest_zlut_plane(qtbot, panel: ProfilePanel, context: PanelContext, s
         sim_hub.call(LoadZLut(path=str(lut)), timeout=10.0)
         panel.check_zlut()
         assert panel.zlut_path == str(lut)
-        _wait(qtbot, context, lambda: panel.lut_plane is not None, timeout=10000)
+        wait_ticking(qtbot, context, lambda: panel.lut_plane is not None, timeout=10000)
         assert panel.lut_plane == nearest_plane(panel.zlut[1], panel.samples)
         assert "nearest Z-LUT plane z = " in panel.info.text()
         _, y = panel.lut_curve.getOriginalDataset()

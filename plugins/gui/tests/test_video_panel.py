@@ -10,6 +10,7 @@ import pytest
 from magscope_gui import PanelContext
 from magscope_gui._reassign_dialog import renumber_plan
 from magscope_gui._video_panel import VideoPanel
+from magscope_gui_testkit import wait_ticking
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from magscope_core import (
@@ -27,16 +28,6 @@ from magscope_core import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
-    """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
-
-    def ticked() -> bool:
-        context.events.refresh.emit()
-        return bool(predicate())
-
-    qtbot.waitUntil(ticked, timeout=timeout)
 
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
@@ -61,7 +52,7 @@ def panel(qtbot, context: PanelContext, beads_restored) -> VideoPanel:
     p.resize(700, 700)
     p.show()
     qtbot.waitExposed(p)
-    _wait(qtbot, context, lambda: p._last_frame >= 0, timeout=5000)
+    wait_ticking(qtbot, context, lambda: p._last_frame >= 0, timeout=5000)
     p.fit()
     return p
 
@@ -282,7 +273,7 @@ def test_tracked_centres_are_marked(qtbot, panel: VideoPanel, context: PanelCont
         panel.refresh()
         return panel.overlay._centres.shape[0] == len(panel.overlay.ids) > 0
 
-    _wait(qtbot, context, marked, timeout=10000)
+    wait_ticking(qtbot, context, marked, timeout=10000)
     # every marker lies inside its bead's ROI
     for (cx, cy) in panel.overlay._centres:
         assert panel.overlay.roi_at(float(cx), float(cy)) >= 0
