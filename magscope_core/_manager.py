@@ -138,17 +138,14 @@ class ManagerProcess:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         table: dict[str, str] = {}
-        for klass in reversed(cls.__mro__):
+        types: dict[str, type[Command]] = {}
+        for klass in reversed(cls.__mro__):  # subclasses override their bases' handlers
             for attr, value in vars(klass).items():
                 for cmd in getattr(value, _HANDLES_ATTR, ()):
                     table[cmd.__name__] = attr
+                    types[cmd.__name__] = cmd
         cls._handler_table = table
-        cls._handler_types = {
-            cmd.__name__: cmd
-            for klass in cls.__mro__
-            for value in vars(klass).values()
-            for cmd in getattr(value, _HANDLES_ATTR, ())
-        }
+        cls._handler_types = types
 
     _handler_types: ClassVar[dict[str, type[Command]]] = {}
 

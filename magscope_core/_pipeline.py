@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -135,11 +136,16 @@ class PipelineManager(SweepHandlers, ManagerProcess):
                     obj.recv_bytes()
             except (EOFError, OSError):
                 pass
-        elif self.pool is not None:
+        else:
+            self._collect(obj)
+        self._process_ready()
+
+    def _collect(self, obj: Any) -> None:
+        """Take the results a ready worker pipe (or a dead worker's sentinel) brings."""
+        if self.pool is not None:
             for item in self.pool.collect(obj):
                 if isinstance(item, TaskResult):
                     self._track_done(item)
-        self._process_ready()
 
     def tick(self) -> None:
         """Telemetry to the writers, sweep steps, and any stack a lost poke left."""
@@ -153,12 +159,8 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             deadline = time.monotonic() + 2.0
             self._process_ready(force=True)
             while self._inflight and self.pool is not None and time.monotonic() < deadline:
-                from multiprocessing.connection import wait
-
                 for obj in wait(self.pool.wait_objects(), 0.2):
-                    for item in self.pool.collect(obj):
-                        if isinstance(item, TaskResult):
-                            self._track_done(item)
+                    self._collect(obj)
             for seq in list(self._inflight):
                 self.ring.release(self._inflight.pop(seq)[0])
             for seq in sorted(self._done):

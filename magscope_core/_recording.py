@@ -110,10 +110,7 @@ class Recording:
 
     def _close_one(self, name: str, writer: Any, stats: dict[str, Any]) -> list[Path]:
         try:
-            try:
-                paths = list(writer.close(stats))
-            except TypeError:
-                paths = list(writer.close())
+            paths = list(writer.close(stats))
         except Exception as exc:
             self.failed[name] = f"closing: {type(exc).__name__}: {exc}"
             log.error("writer %r failed while closing: %s", name, exc)

@@ -9,6 +9,7 @@ workers run in parallel.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import multiprocessing as mp
 import os
@@ -76,12 +77,17 @@ class TaskResult:
     """Radial profile of the requested bead in the stack's last frame."""
 
 
-def _profile_of(tracker: Any, roi: np.ndarray, zlut: Any) -> np.ndarray | None:
-    """The radial profile of one ROI, if the tracker can give it (``return_profiles``)."""
+def _gives_profiles(tracker: Any) -> bool:
+    """Whether ``tracker.track`` accepts ``return_profiles`` (an optional extra)."""
     try:
-        res = tracker.track(roi[None], zlut, return_profiles=True)
-    except TypeError:
-        return None
+        return "return_profiles" in inspect.signature(tracker.track).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _profile_of(tracker: Any, roi: np.ndarray, zlut: Any) -> np.ndarray | None:
+    """The radial profile of one ROI (the tracker must accept ``return_profiles``)."""
+    res = tracker.track(roi[None], zlut, return_profiles=True)
     profiles = getattr(res, "profiles", None)
     return None if profiles is None else np.asarray(profiles[0], np.float64)
 
@@ -118,6 +124,7 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
         except Exception:
             log.warning("tracker warm-up failed:\n%s", traceback.format_exc())
     zlut: Any = None
+    gives_profiles = _gives_profiles(tracker)
     conn.send(("ready", index))
     try:
         while True:
@@ -140,7 +147,7 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
                 res = tracker.track(flat, zlut)
                 shape = (nf, nb)
                 profile = None
-                if 0 <= task.profile_column < nb:
+                if gives_profiles and 0 <= task.profile_column < nb:
                     profile = _profile_of(tracker, crops[-1, task.profile_column], zlut)
                 conn.send(TaskResult(
                     task.seq, index,
