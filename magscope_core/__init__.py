@@ -126,6 +126,7 @@ from magscope_core._specs import (
     TrackerSpec,
     WriterSpec,
 )
+from magscope_core._startup import StartupStep
 from magscope_core._status import ManagerState
 from magscope_core._tracker import Tracker, TrackOutput
 from magscope_core._version import __version__
@@ -215,6 +216,7 @@ __all__ = [
     "Shutdown",
     "StartCapture",
     "StartZLutSweep",
+    "StartupStep",
     "TrackOutput",
     "Tracker",
     "TrackerSpec",

@@ -45,6 +45,7 @@ from magscope_core._messages import (
 from magscope_core._registry import HUB, CommandRegistry
 from magscope_core._router import Router
 from magscope_core._session import Session
+from magscope_core._startup import StartupListeners, StartupStep
 from magscope_core._status import ManagerState
 from magscope_core._supervisor import Supervisor
 
@@ -121,6 +122,20 @@ class Hub(BeadHandlers, Router, Supervisor):
         self.pipeline_final: dict[str, Any] | None = None
         self.session: Session | None = None
         self._started = False
+        self.startup = StartupListeners()
+
+    def add_startup_listener(self, listener: Callable[[StartupStep], None]) -> None:
+        """Call ``listener(step)`` for each :class:`~magscope_core.StartupStep`.
+
+        Steps already emitted are replayed first. The listener runs in the hub's threads
+        and must return quickly (a GUI hands the step to its own thread).
+        """
+        self.startup.add(listener)
+
+    @property
+    def startup_steps(self) -> list[StartupStep]:
+        """The start-up steps so far."""
+        return list(self.startup.steps)
 
     @classmethod
     def build_registry(
@@ -167,6 +182,7 @@ class Hub(BeadHandlers, Router, Supervisor):
         if self._started:
             raise RuntimeError("a Hub can be started only once; create a new one")
         self._started = True
+        self.startup.restart_clock()
         c = self.config
         self.session = Session.create(
             manager_names=list(self._entries),
@@ -182,20 +198,28 @@ class Hub(BeadHandlers, Router, Supervisor):
                 if getattr(e.spec.factory, "telemetry_columns", ())
             },
         )
+        self.startup.emit("hub", "progress", "shared memory ready")
         self._thread = threading.Thread(target=self._run, name="magscope-hub", daemon=True)
         self._thread.start()
         cameras = [n for n, e in self._entries.items() if e.kind == "camera"]
         rest = [n for n in self._entries if n not in cameras]
-        deadline = time.monotonic() + c.start_timeout_s
         for name in cameras:
             self._submit(functools.partial(self._spawn, name)).result(timeout=10)
         if cameras and not self._wait_until(
-            lambda: self._ring_ready.is_set() or self._all_down(cameras), deadline
+            lambda: self._ring_ready.is_set() or self._all_down(cameras), cameras
         ):
             log.warning("the camera did not connect within %.0f s", c.start_timeout_s)
         for name in rest:
             self._submit(functools.partial(self._spawn, name)).result(timeout=10)
-        self._wait_until(lambda: self._all_settled(list(self._entries)), deadline)
+        self._wait_until(lambda: self._all_settled(list(self._entries)), list(self._entries))
+        failed = [n for n in self._entries
+                  if self.session.status.state(n) in (ManagerState.FAILED,
+                                                      ManagerState.RESTARTING)]
+        if failed:
+            self.startup.emit("hub", "session-failed",
+                              f"session started without {', '.join(failed)}")
+        else:
+            self.startup.emit("hub", "session-ready", "session ready")
         if cameras:
             # every consumer is up: now let frames flow into the ring
             self.send(SetAcquisition(on=True))
@@ -329,6 +353,10 @@ class Hub(BeadHandlers, Router, Supervisor):
         assert self.session is not None
         handle = self.session.attach_camera(cmd.info)
         self._ring_ready.set()
+        info = cmd.info
+        self.startup.emit("camera", "progress",
+                          f"camera connected: {info.model or 'camera'} {info.width}x"
+                          f"{info.height} {info.dtype}, {info.fps:g} fps")
         return {"ring": handle, "acquiring": self.acquiring}
 
     def _on_pipeline_finished(self, cmd: PipelineFinished) -> None:
@@ -419,12 +447,21 @@ class Hub(BeadHandlers, Router, Supervisor):
         return timeout
 
     # ------------------------------------------------------------------ helpers
-    def _wait_until(self, predicate: Callable[[], bool], deadline: float) -> bool:
-        while time.monotonic() < deadline:
+    def _wait_until(self, predicate: Callable[[], bool], names: Sequence[str]) -> bool:
+        """Wait for ``predicate`` while any of ``names`` still makes start-up progress.
+
+        The deadline is ``start_timeout_s`` after the latest sign of progress of those
+        managers (spawn or :class:`Progress` report), so a slow but reporting setup is
+        waited for and a silent one is not.
+        """
+        while True:
             if predicate():
                 return True
+            last = max((self._children[n].started_at for n in names if n in self._children),
+                       default=time.monotonic())
+            if time.monotonic() > last + self.config.start_timeout_s:
+                return predicate()
             time.sleep(0.02)
-        return predicate()
 
     def _all_down(self, names: Sequence[str]) -> bool:
         return all(

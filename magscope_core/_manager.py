@@ -37,6 +37,7 @@ from magscope_core._messages import (
     Envelope,
     ErrorReport,
     Goodbye,
+    Progress,
     Ready,
     RemoteError,
     Reply,
@@ -238,6 +239,20 @@ class ManagerProcess:
                 return msg.value
             if msg is not None:
                 self._backlog.append(msg)
+
+    def report_progress(self, message: str) -> None:
+        """Tell the hub (and a GUI's start-up view) what a long ``setup()`` is doing.
+
+        Call it from :meth:`setup` whenever a step takes more than a second or two
+        (connecting to a device, compiling kernels, homing a stage), and again every few
+        seconds while it lasts: each report restarts the hub's start-up deadline, so a
+        setup that keeps reporting is never killed as hung.
+        """
+        self._status.beat(self.name)
+        try:
+            self._sender.send(Progress(self.name, message))
+        except (OSError, ValueError) as exc:
+            self.log.debug("could not report progress: %s", exc)
 
     def quit(self) -> None:
         """Ask the hub to end the whole session (every manager gets ``Quit``)."""

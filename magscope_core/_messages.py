@@ -18,6 +18,7 @@ __all__ = [
     "Envelope",
     "ErrorReport",
     "Goodbye",
+    "Progress",
     "Ready",
     "RemoteError",
     "Reply",
@@ -96,6 +97,18 @@ class Ready:
 
     manager: str
     pid: int
+
+
+@attrs.frozen
+class Progress:
+    """A manager reports a start-up step that takes a while (``setup()`` still runs).
+
+    Each report also tells the hub the manager is alive: its start-up deadline starts
+    again from the report, so a long but working ``setup()`` is shown, never killed.
+    """
+
+    manager: str
+    message: str
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ A mixin of :class:`~magscope_core.Hub`; every method runs in the hub thread.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from magscope_core._messages import (
     Envelope,
     ErrorReport,
     Goodbye,
+    Progress,
     Ready,
     RemoteError,
     Reply,
@@ -24,6 +26,7 @@ from magscope_core._registry import HUB, CommandRegistry
 
 if TYPE_CHECKING:
     from magscope_core._session import Session
+    from magscope_core._startup import StartupListeners
 
 __all__ = ["Router"]
 
@@ -39,6 +42,7 @@ class Router:
     _children: dict[str, Child]
     _futures: dict[int, Future[Any]]
     _HUB_HANDLERS: dict[type[Command], str]
+    startup: StartupListeners
 
     def _drain(self, child: Child) -> None:
         conn = child.conn
@@ -69,8 +73,16 @@ class Router:
             child.ready = True
             child.pid = msg.pid
             log.info("manager %s is running (pid %d)", msg.manager, msg.pid)
+            self.startup.emit(child.name, "ready", f"{child.name} ready")
+        elif isinstance(msg, Progress):
+            child.started_at = time.monotonic()  # alive and working: restart the deadline
+            log.info("%s: %s", child.name, msg.message)
+            self.startup.emit(child.name, "progress", msg.message)
         elif isinstance(msg, ErrorReport):
             self.errors.append(msg)
+            if msg.fatal and not child.ready:
+                self.startup.emit(child.name, "failed",
+                                  f"{child.name} failed to start: {msg.error.message}")
             level = logging.ERROR if msg.fatal else logging.WARNING
             log.log(
                 level,

@@ -23,6 +23,7 @@ from magscope_core._status import ManagerState
 if TYPE_CHECKING:
     from magscope_core._hub import HubConfig
     from magscope_core._session import Session
+    from magscope_core._startup import StartupListeners
 
 __all__ = ["Supervisor"]
 
@@ -41,6 +42,7 @@ class Supervisor:
     _stop_requested: threading.Event
     request_stop: Callable[[str], None]
     _drain: Callable[[Child], None]
+    startup: StartupListeners
 
     # ------------------------------------------------------------------ processes
     def _spawn(self, name: str) -> None:
@@ -68,6 +70,7 @@ class Supervisor:
         child_conn.close()
         status.set_pid(name, proc.pid or 0)
         child = Child(name=name, entry=entry, proc=proc, conn=parent_conn)
+        self.startup.emit(name, "starting", f"starting {entry.spec.description or name}")
         if old is not None:
             child.restarts = old.restarts
             child.restart_times = old.restart_times

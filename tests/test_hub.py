@@ -211,3 +211,43 @@ def test_stop_is_quick_and_idempotent(tp) -> None:
     assert time.monotonic() - t0 < 5
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_startup_steps_reach_listeners_and_progress_extends_the_deadline(tp) -> None:
+    """A setup that reports progress outlives start_timeout_s; every step is reported."""
+    config = HubConfig(heartbeat_interval_s=0.2, heartbeat_timeout_s=2.0, join_timeout_s=3.0,
+                       start_timeout_s=1.0)
+    # four steps of 0.6 s: 2.4 s of setup, more than twice the 1 s start-up deadline
+    slow = _echo(tp, name="slow", slow_setup=0.6, progress_steps=4)
+    seen: list = []
+    hub = Hub([slow], _commands(tp), config)
+    hub.add_startup_listener(seen.append)
+    with hub:
+        assert hub.state("slow") is ManagerState.RUNNING
+        assert hub.restarts("slow") == 0
+        assert hub.call(tp.Echo(text="up"), to="slow") == "slow:up"
+    states = [(s.manager, s.state, s.message) for s in seen]
+    assert states[0] == ("hub", "progress", "shared memory ready")
+    assert ("slow", "starting") == states[1][:2]
+    assert [m for who, st, m in states if who == "slow" and st == "progress"] == [
+        f"step {i} of 4" for i in range(1, 5)]
+    assert ("slow", "ready", "slow ready") in states
+    assert states[-1][:2] == ("hub", "session-ready")
+    assert [s.elapsed_s for s in seen] == sorted(s.elapsed_s for s in seen)
+    # a late listener gets the same steps replayed
+    late: list = []
+    hub.add_startup_listener(late.append)
+    assert late == seen
+
+
+def test_startup_failure_is_a_step(tp) -> None:
+    bad = _echo(tp, name="bad", fail_setup=True, policy=RestartPolicy("leave"))
+    seen: list = []
+    hub = Hub([bad], _commands(tp), FAST)
+    hub.add_startup_listener(seen.append)
+    with hub:
+        assert hub.state("bad") is ManagerState.FAILED
+    failed = [s for s in seen if s.state == "failed"]
+    assert failed and failed[0].manager == "bad"
+    assert "setup failed on purpose" in failed[0].message
+    assert seen[-1].state == "session-failed" and "bad" in seen[-1].message

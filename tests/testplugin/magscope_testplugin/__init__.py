@@ -132,13 +132,19 @@ class EchoManager(ManagerProcess):
     """Answers Echo, records Notes to ``<notes_dir>/<name>.notes``, fails on demand."""
 
     def __init__(self, notes_dir: str = "", slow_setup: float = 0.0,
-                 fail_setup: bool = False) -> None:
+                 fail_setup: bool = False, progress_steps: int = 0) -> None:
         super().__init__(fail_setup=fail_setup)
         self.notes_dir = notes_dir
         self.slow_setup = slow_setup
+        self.progress_steps = progress_steps
 
     def setup(self) -> None:
-        time.sleep(self.slow_setup)
+        # a long setup that says what it does: slow_setup seconds per reported step
+        for step in range(self.progress_steps):
+            self.report_progress(f"step {step + 1} of {self.progress_steps}")
+            time.sleep(self.slow_setup)
+        if not self.progress_steps:
+            time.sleep(self.slow_setup)
         if self.options.get("fail_setup"):
             raise RuntimeError("setup failed on purpose")
 
