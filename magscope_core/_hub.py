@@ -210,8 +210,14 @@ class Hub(BeadHandlers, Router, Supervisor):
         ):
             log.warning("the camera did not connect within %.0f s", c.start_timeout_s)
         for name in rest:
+            if self._stop_requested.is_set():
+                break
             self._submit(functools.partial(self._spawn, name)).result(timeout=10)
         self._wait_until(lambda: self._all_settled(list(self._entries)), list(self._entries))
+        if self._stop_requested.is_set():
+            self.startup.emit("hub", "session-failed",
+                              f"start-up cancelled: {self.stop_reason or 'stop requested'}")
+            return
         failed = [n for n in self._entries
                   if self.session.status.state(n) in (ManagerState.FAILED,
                                                       ManagerState.RESTARTING)]
@@ -452,11 +458,14 @@ class Hub(BeadHandlers, Router, Supervisor):
 
         The deadline is ``start_timeout_s`` after the latest sign of progress of those
         managers (spawn or :class:`Progress` report), so a slow but reporting setup is
-        waited for and a silent one is not.
+        waited for and a silent one is not. A stop request (Ctrl-C, a closed start-up
+        window) ends the wait at once.
         """
         while True:
             if predicate():
                 return True
+            if self._stop_requested.is_set():
+                return False
             last = max((self._children[n].started_at for n in names if n in self._children),
                        default=time.monotonic())
             if time.monotonic() > last + self.config.start_timeout_s:

@@ -251,3 +251,31 @@ def test_startup_failure_is_a_step(tp) -> None:
     assert failed and failed[0].manager == "bad"
     assert "setup failed on purpose" in failed[0].message
     assert seen[-1].state == "session-failed" and "bad" in seen[-1].message
+
+
+def test_a_stop_request_ends_a_long_start_up(tp) -> None:
+    """Ctrl-C while a manager is still in setup(): start() returns, stop() cleans up."""
+    import threading
+
+    slow = _echo(tp, name="slow", slow_setup=1.0, progress_steps=60)
+    hub = Hub([slow], _commands(tp), FAST)
+    first_progress = threading.Event()
+    hub.add_startup_listener(
+        lambda step: first_progress.set() if step.state == "progress"
+        and step.manager == "slow" else None)
+    starter = threading.Thread(target=hub.start)
+    starter.start()
+    try:
+        assert first_progress.wait(20)
+        hub.request_stop("user pressed Ctrl-C")
+        starter.join(10)
+        assert not starter.is_alive()  # it did not wait for the 60 s setup
+        assert hub.state("slow") is not ManagerState.RUNNING
+    finally:
+        starter.join(30)
+        session = hub.session.session_id
+        hub.stop()
+    assert shm_segments(session) == []
+    assert hub.stop_reason == "user pressed Ctrl-C"
+    assert hub.startup_steps[-1].state == "session-failed"
+    assert "cancelled: user pressed Ctrl-C" in hub.startup_steps[-1].message
