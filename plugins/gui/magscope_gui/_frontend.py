@@ -19,7 +19,9 @@ Optional attributes of ``args`` it honours:
 ``start_session`` (callable)
     Starts the session (the hub and the CLI's start-up work); default ``hub.start``.
 ``screenshot`` (path)
-    Save a PNG of the window shortly before it closes (also ``$MAGSCOPE_GUI_SCREENSHOT``).
+    Save a PNG of the window (also ``$MAGSCOPE_GUI_SCREENSHOT``) once the video is live
+    (at the latest just before the window closes), or of the start-up window when the
+    start-up failed; ``<path>.json`` next to it says what the picture shows.
 """
 
 from __future__ import annotations
@@ -252,6 +254,9 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     duration = getattr(args, "duration", None)
     if duration is not None:
         launcher.close_failure_after_ms = max(1, round(float(duration) * 1000))
+    shot = getattr(args, "screenshot", None) or os.environ.get(SCREENSHOT_ENV, "").strip()
+    saver = _StartupShot(startup, str(shot) if shot else "")
+    launcher.failure_shown.connect(saver.save)
     loop = QEventLoop()
     launcher.finished.connect(loop.quit)
     startup.show()
@@ -318,6 +323,31 @@ def _startup_window(plan: Any, store: SettingsStore) -> StartupWindow:
     if not placed:
         _place(window)
     return window
+
+
+class _StartupShot(QObject):
+    """Saves the screenshot of a start-up that failed (the main window never came)."""
+
+    def __init__(self, window: StartupWindow, path: str) -> None:
+        super().__init__(window)
+        self.window = window
+        self.path = path
+
+    def save(self) -> None:
+        """Save ``<path>`` and ``<path>.json`` (what failed, the steps shown)."""
+        if not self.path:
+            return
+        target = Path(self.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not self.window.grab().save(str(target)):
+            log.warning("could not save the screenshot to %s", target)
+            return
+        sidecar = {"window": [self.window.width(), self.window.height()],
+                   "startup": {"failure": self.window.failure,
+                               "failed_parts": self.window.failed_parts,
+                               "rows": self.window.rows()}}
+        target.with_suffix(".json").write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
+        log.info("screenshot of the failed start-up saved to %s", target)
 
 
 def _run_window(window: MainWindow, hub: Hub, args: Any) -> int:

@@ -66,6 +66,8 @@ class SessionLauncher(QObject):
 
     finished = Signal()
     """The outcome is known (emitted once)."""
+    failure_shown = Signal()
+    """The window now says what failed (it stays until closed)."""
 
     def __init__(self, hub: Hub, window: StartupWindow,
                  start: Callable[[], object] | None = None) -> None:
@@ -164,6 +166,7 @@ class SessionLauncher(QObject):
 
     def _show_failure(self, reason: str, *, can_continue: bool) -> None:
         self.window.show_failure(reason, can_continue=can_continue)
+        self.failure_shown.emit()
         if self.close_failure_after_ms is not None:
             QTimer.singleShot(self.close_failure_after_ms, self.window.close)
 

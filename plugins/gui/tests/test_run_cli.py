@@ -1,0 +1,75 @@
+"""``magscope run`` with the GUI, as a user runs it: a new process, Qt offscreen.
+
+The window's screenshot sidecar (``$MAGSCOPE_GUI_SCREENSHOT``) says what it showed, and
+``magscope.log`` says in which order things happened: the start-up window comes before
+the managers are up; a start-up failure is named in the window, which stays until
+``--duration`` closes it; no shared memory is left behind either way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def _run(tmp_path: Path, *options: str, duration: float = 2.0
+         ) -> tuple[subprocess.CompletedProcess[str], dict[str, object], list[str]]:
+    shot = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DISPLAY=":offscreen",
+               MAGSCOPE_GUI_SCREENSHOT=str(shot), MAGSCOPE_CONFIG_DIR=str(tmp_path / "cfg"))
+    cmd = [sys.executable, "-m", "magscope_core.cli", "run", "--duration", str(duration),
+           "--camera", "sim", "--workers", "1", "--no-save", "--no-managers",
+           "--out", str(tmp_path / "out"), "--panels", "video,status", *options]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=tmp_path)
+    out, err = proc.communicate(timeout=90)
+    leftovers = [n for n in os.listdir("/dev/shm") if n.startswith(f"magscope-{proc.pid}-")]
+    assert leftovers == [], f"shared memory left behind: {leftovers}"
+    done = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    assert shot.exists(), f"no screenshot; stderr:\n{err[-3000:]}"
+    sidecar = json.loads(shot.with_suffix(".json").read_text())
+    log = (tmp_path / "out" / "magscope.log").read_text().splitlines()
+    return done, sidecar, log
+
+
+def _first(log: list[str], text: str) -> int:
+    for i, line in enumerate(log):
+        if text in line:
+            return i
+    raise AssertionError(f"{text!r} is not in magscope.log")
+
+
+def test_the_start_up_window_comes_first_then_the_live_panels(tmp_path: Path) -> None:
+    done, sidecar, log = _run(tmp_path, "-O", "width=256", "-O", "height=256",
+                              "-O", "n_fixed=2", "-O", "n_tethered=2", "-O", "seed=11")
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = _first(log, "magscope.gui: start-up window shown")
+    assert shown < _first(log, "manager camera is running")
+    assert shown < _first(log, "manager pipeline is running")
+    assert _first(log, "manager pipeline is running") < _first(log, "window ready: 2 panels")
+    assert sidecar["failed_panels"] == {}
+    video = sidecar["video"]
+    assert isinstance(video, dict) and video["live"] is True
+    assert video["beads"] == video["rois_drawn"] == 4 and video["frames_shown"] >= 10
+
+
+def test_a_failed_start_up_is_named_in_the_window(tmp_path: Path) -> None:
+    done, sidecar, log = _run(tmp_path, "-O", "width=64", "-O", "height=64", duration=1.0)
+    assert done.returncode != 0  # nothing was tracked: the run failed
+    startup = sidecar["startup"]
+    assert isinstance(startup, dict)
+    assert startup["failure"].startswith("session started without camera")
+    reason = startup["failed_parts"]["camera"]
+    assert reason.startswith("camera failed to start: SimulatedCamera: a 64x64 frame")
+    assert ["hub", "working", "shared memory ready"] in startup["rows"]
+    assert ["camera", "FAILED", reason] in startup["rows"]
+    failed = _first(log, "magscope.gui: start-up failed: session started without camera")
+    assert _first(log, "start-up window shown") < failed
+    assert "window ready" not in "\n".join(log)  # the panels never replaced it
