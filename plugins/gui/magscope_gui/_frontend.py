@@ -214,6 +214,7 @@ class _SessionWatch(QObject):
     def close_window(self) -> None:
         """End of ``--duration``: save a pending screenshot, then close."""
         self.save_screenshot()
+        log.info("duration reached: closing the window")
         self.window.close()
 
 
