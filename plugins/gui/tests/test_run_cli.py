@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,32 @@ def test_a_failed_start_up_is_named_in_the_window(tmp_path: Path) -> None:
     failed = _first(log, "magscope.gui: start-up failed: session started without camera")
     assert _first(log, "start-up window shown") < failed
     assert "window ready" not in "\n".join(log)  # the panels never replaced it
+
+
+def test_sigterm_during_the_start_up_ends_cleanly(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DISPLAY=":offscreen",
+               MAGSCOPE_CONFIG_DIR=str(tmp_path / "cfg"))
+    env.pop("MAGSCOPE_GUI_SCREENSHOT", None)
+    log = tmp_path / "out" / "magscope.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "magscope_core.cli", "run", "--camera", "sim", "--workers",
+         "1", "--no-save", "--no-managers", "--out", str(tmp_path / "out"),
+         "--json-summary"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "start-up window shown" in log.read_text()):
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "the start-up window never appeared"
+            time.sleep(0.05)  # polls the log for the condition
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    assert json.loads(out)["stop_reason"] == "signal SIGTERM"
+    leftovers = [n for n in os.listdir("/dev/shm") if n.startswith(f"magscope-{proc.pid}-")]
+    assert leftovers == [], f"shared memory left behind: {leftovers}"
+    assert "Traceback" not in err
