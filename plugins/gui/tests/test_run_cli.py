@@ -21,13 +21,26 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def _run(tmp_path: Path, *options: str, duration: float = 2.0
+HERE = Path(__file__).resolve().parent
+GATE_PLUGIN = HERE / "gateplugin"  # contributes the gate manager (magscope_guigate)
+SMALL_SIM = ("-O", "width=256", "-O", "height=256", "-O", "n_fixed=2", "-O", "n_tethered=2",
+             "-O", "seed=11")
+
+
+def _run(tmp_path: Path, *options: str, duration: float = 2.0, fail: str = ""
          ) -> tuple[subprocess.CompletedProcess[str], dict[str, object], list[str]]:
+    """``magscope run`` with the GUI; with ``fail``, the gate manager's setup fails."""
     shot = tmp_path / "shot.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DISPLAY=":offscreen",
                MAGSCOPE_GUI_SCREENSHOT=str(shot), MAGSCOPE_CONFIG_DIR=str(tmp_path / "cfg"))
+    if fail:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(GATE_PLUGIN), str(HERE), env.get("PYTHONPATH", "")) if p)
+        env["MAGSCOPE_GUIGATE_FAIL"] = fail
+    else:
+        options = ("--no-managers", *options)
     cmd = [sys.executable, "-m", "magscope_core.cli", "run", "--duration", str(duration),
-           "--camera", "sim", "--workers", "1", "--no-save", "--no-managers",
+           "--camera", "sim", "--workers", "1", "--no-save",
            "--out", str(tmp_path / "out"), "--panels", "video,status", *options]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=tmp_path)
@@ -49,8 +62,7 @@ def _first(log: list[str], text: str) -> int:
 
 
 def test_the_start_up_window_comes_first_then_the_live_panels(tmp_path: Path) -> None:
-    done, sidecar, log = _run(tmp_path, "-O", "width=256", "-O", "height=256",
-                              "-O", "n_fixed=2", "-O", "n_tethered=2", "-O", "seed=11")
+    done, sidecar, log = _run(tmp_path, *SMALL_SIM)
     assert done.returncode == 0, done.stderr[-3000:]
     shown = _first(log, "magscope.gui: start-up window shown")
     assert shown < _first(log, "manager camera is running")
@@ -63,16 +75,18 @@ def test_the_start_up_window_comes_first_then_the_live_panels(tmp_path: Path) ->
 
 
 def test_a_failed_start_up_is_named_in_the_window(tmp_path: Path) -> None:
-    done, sidecar, log = _run(tmp_path, "-O", "width=64", "-O", "height=64", duration=1.0)
-    assert done.returncode != 0  # nothing was tracked: the run failed
+    """A manager (the gate, as a plugin) fails its setup: the window names it and why."""
+    _, sidecar, log = _run(tmp_path, *SMALL_SIM, duration=1.0,
+                           fail="no motor controller on /dev/ttyUSB7")
     startup = sidecar["startup"]
     assert isinstance(startup, dict)
-    assert startup["failure"].startswith("session started without camera")
-    reason = startup["failed_parts"]["camera"]
-    assert reason.startswith("camera failed to start: SimulatedCamera: a 64x64 frame")
+    assert startup["failure"].startswith("session started without gate")
+    reason = "gate failed to start: no motor controller on /dev/ttyUSB7"
+    assert startup["failed_parts"] == {"gate": reason}
     assert ["hub", "working", "shared memory ready"] in startup["rows"]
-    assert ["camera", "FAILED", reason] in startup["rows"]
-    failed = _first(log, "magscope.gui: start-up failed: session started without camera")
+    assert ["gate", "FAILED", reason] in startup["rows"]
+    assert ["camera", "ready", "camera ready"] in startup["rows"]  # the rest came up
+    failed = _first(log, "magscope.gui: start-up failed: session started without gate")
     assert _first(log, "start-up window shown") < failed
     assert "window ready" not in "\n".join(log)  # the panels never replaced it
 
