@@ -26,6 +26,7 @@ def test_plugin_hooks_do_not_import_qt() -> None:
     assert out.stdout.strip() == "False"
     (front,) = plugin.magscope_frontends()
     assert isinstance(front, FrontendSpec) and front.run == "magscope_gui._frontend:run"
+    assert front.starts_session  # it shows the start-up, then the panels
     ids = [p.id for p in plugin.magscope_panels()]
     assert ids[:5] == ["video", "plots", "status", "recording", "camera"]
     (settings,) = plugin.magscope_settings()
