@@ -192,7 +192,7 @@ class StartupWindow(QMainWindow):
         can_continue
             Offer "Open the window anyway" (the session runs without the failed parts).
         """
-        self._running = False
+        self.stop_spinner()
         lines = [_one_line(reason)]
         lines += [f"• {part}: {why}" for part, why in self.failed_parts.items()
                   if why not in lines[0]]
@@ -219,15 +219,14 @@ class StartupWindow(QMainWindow):
 
     def stop_spinner(self) -> None:
         """The start-up is over: freeze the elapsed time."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.elapsed.setText(f"{time.monotonic() - self._t0:5.1f} s")
         self._running = False
-        self._tick()
 
     def _tick(self) -> None:
-        if not self._running and self.elapsed.text():
-            return
         self._frame = (self._frame + 1) % len(_SPINNER)
-        glyph = _SPINNER[self._frame] if self._running else ""
-        self.elapsed.setText(f"{glyph} {time.monotonic() - self._t0:5.1f} s")
+        self.elapsed.setText(f"{_SPINNER[self._frame]} {time.monotonic() - self._t0:5.1f} s")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the spinner and say so (``closed``)."""
