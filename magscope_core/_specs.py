@@ -196,8 +196,16 @@ class FrontendSpec:
 
     ``run`` is an import path (``"pkg.module:function"``) so the core never imports GUI
     code; ``magscope run`` calls ``function(hub, plan, args) -> int`` in the main process
-    with the hub already started, when a display is available and ``--headless`` is not
-    given. ``priority`` picks one when several are installed.
+    when a display is available and ``--headless`` is not given. ``priority`` picks one
+    when several are installed.
+
+    With ``starts_session=False`` (the default) the hub is already started when
+    ``function`` is called. With ``starts_session=True`` the hub is not started yet: the
+    frontend shows itself first and calls ``args.start_session()`` (it starts the hub and
+    does the CLI's start-up work, such as adding bead ROIs; it may raise) in a thread
+    of its own, following the steps with :meth:`~magscope_core.Hub.add_startup_listener`.
+    It must wait for that call to return before returning itself, whatever happens
+    (window closed, Ctrl-C), so that the CLI can stop the hub.
     """
 
     name: str = attrs.field(validator=_check_name)
@@ -205,6 +213,7 @@ class FrontendSpec:
     needs_display: bool = True
     priority: int = 0
     description: str = ""
+    starts_session: bool = False
 
 
 @attrs.frozen

@@ -96,11 +96,12 @@ def run(args: argparse.Namespace) -> int:
             f"{plan.tracker or 'none'}, mode {plan.mode}, writers "
             f"{', '.join(plan.writers) or 'none'}, output {plan.out_dir}"
         )
-        hub.start()
-        _add_beads(hub, args.beads, store.get("core").roi_size, err)
+        if frontend is None or not frontend.spec.starts_session:
+            hub.start()
+            _add_beads(hub, args.beads, store.get("core").roi_size, err)
         started = time.monotonic()
         if frontend is not None:
-            _run_frontend(frontend, hub, plan, args, err, (plugins, store))
+            started = _run_frontend(frontend, hub, plan, args, err, (plugins, store))
         else:
             _progress_loop(hub, args.duration, err, started)
         try:
@@ -138,14 +139,34 @@ def _choose_frontend(plugins: Any, err: Console) -> Any:
 
 
 def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
-                  err: Console, plugins_and_store: tuple[Any, Any]) -> None:
+                  err: Console, plugins_and_store: tuple[Any, Any]) -> float:
     """Import and run a frontend; it returns when its window closes (or --duration).
 
-    The frontend gets ``args`` with two more attributes: ``plugins`` (the loaded
-    :class:`~magscope_core.PluginSet`) and ``settings_store`` (the
-    :class:`~magscope_core.SettingsStore`).
+    The frontend gets ``args`` with more attributes: ``plugins`` (the loaded
+    :class:`~magscope_core.PluginSet`), ``settings_store`` (the
+    :class:`~magscope_core.SettingsStore`) and, for a frontend that
+    ``starts_session``, ``start_session`` (starts the hub and adds the bead ROIs; the
+    frontend calls it in a thread of its own while it shows the start-up).
+
+    Returns
+    -------
+    float
+        ``time.monotonic()`` when the session was up (the summary's clock starts there).
     """
     import importlib
+
+    starts = bool(contrib.spec.starts_session)
+    ready_at = [time.monotonic()]
+    failure: list[BaseException] = []
+
+    def start_session() -> None:
+        try:
+            hub.start()
+        except BaseException as exc:
+            failure.append(exc)
+            raise
+        _add_beads(hub, args.beads, plugins_and_store[1].get("core").roi_size, err)
+        ready_at[0] = time.monotonic()
 
     module, _, attr = contrib.spec.run.partition(":")
     try:
@@ -154,14 +175,20 @@ def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
         err.print(f"[red]error:[/red] frontend {contrib.spec.name!r} of plugin "
                   f"{contrib.plugin!r} ({contrib.distribution}) cannot be loaded from "
                   f"{contrib.spec.run}: {exc}; running headless")
+        if starts:
+            start_session()
         _progress_loop(hub, args.duration, err, time.monotonic())
-        return
+        return ready_at[0]
     args.plugins, args.settings_store = plugins_and_store
-    started = time.monotonic()
+    if starts:
+        args.start_session = start_session
     code = fn(hub, plan, args)
-    if args.duration is not None and time.monotonic() - started >= args.duration - 0.5:
+    if failure:  # the window showed it; the caller reports it as a headless run would
+        raise failure[0]
+    if args.duration is not None and time.monotonic() - ready_at[0] >= args.duration - 0.5:
         hub.request_stop("duration reached")
     hub.request_stop(hub.stop_reason or f"window closed (frontend exit code {code})")
+    return ready_at[0]
 
 
 def _key_values(items: list[str]) -> dict[str, str]:

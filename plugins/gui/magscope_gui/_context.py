@@ -206,6 +206,11 @@ class PanelContext:
             self._check_beads()
         self.events.refresh.emit()
 
+    @property
+    def seen_roi_version(self) -> int | None:
+        """The ROI table version the context saw last (None: not looked yet)."""
+        return self._roi_version
+
     def _check_beads(self) -> None:
         try:
             version = int(self.resources.rois().version)

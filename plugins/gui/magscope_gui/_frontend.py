@@ -1,9 +1,12 @@
-"""The frontend ``magscope run`` calls: build the window on a running hub, run Qt.
+"""The frontend ``magscope run`` calls: show the start-up, then the window, run Qt.
 
 ``run(hub, plan, args)`` runs in the main thread of the main process, next to the hub
-(docs/decisions/0009-gui-process-model.md). It returns when the window closes, when
-``args.duration`` seconds have passed, or when the session is asked to stop (Ctrl-C,
-SIGTERM, a ``Shutdown`` command, a fatal error).
+(docs/decisions/0009-gui-process-model.md). Given a hub that is not started yet, it
+shows the start-up window at once and starts the session in a thread (see
+:mod:`magscope_gui._launch`); the main window replaces it when the session is up. It
+returns when the window closes, when ``args.duration`` seconds have passed since the
+main window appeared (or since a start-up failure was shown), or when the session is
+asked to stop (Ctrl-C, SIGTERM, a ``Shutdown`` command, a fatal error).
 
 Optional attributes of ``args`` it honours:
 
@@ -13,8 +16,12 @@ Optional attributes of ``args`` it honours:
     Panels to load; overrides the ``gui.panels`` setting (empty: every panel).
 ``plugins`` / ``settings_store`` (or ``store``)
     The PluginSet and SettingsStore the CLI already loaded (loaded again otherwise).
+``start_session`` (callable)
+    Starts the session (the hub and the CLI's start-up work); default ``hub.start``.
 ``screenshot`` (path)
-    Save a PNG of the window shortly before it closes (also ``$MAGSCOPE_GUI_SCREENSHOT``).
+    Save a PNG of the window (also ``$MAGSCOPE_GUI_SCREENSHOT``) once the video is live
+    (at the latest just before the window closes), or of the start-up window when the
+    start-up failed; ``<path>.json`` next to it says what the picture shows.
 """
 
 from __future__ import annotations
@@ -25,17 +32,21 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEventLoop, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QByteArray, QEventLoop, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from magscope_core import Hub, PluginSet, SettingsStore
-from magscope_gui._context import PanelContext
-from magscope_gui._layout import default_layout_path
-from magscope_gui._panels import parse_panel_list, select_panels
+from magscope_gui._launch import SessionLauncher
+from magscope_gui._layout import LayoutError, default_layout_path, read_layout
 from magscope_gui._settings import GUI_NAMESPACE, GuiSettings
-from magscope_gui._window import MainWindow
+from magscope_gui._startup_view import StartupWindow
+from magscope_gui._theme import apply_theme, theme_for
+
+if TYPE_CHECKING:  # imported when the main window is built: the start-up window first
+    from magscope_gui._context import PanelContext
+    from magscope_gui._window import MainWindow
 
 __all__ = ["SCREENSHOT_ENV", "build_window", "run"]
 
@@ -45,6 +56,8 @@ SCREENSHOT_ENV = "MAGSCOPE_GUI_SCREENSHOT"
 log = logging.getLogger("magscope.gui")
 
 _STOP_POLL_MS = 250  # how often the window checks whether the session must end
+_SCREENSHOT_POLL_MS = 100  # how often a pending screenshot checks that the video is live
+_SCREENSHOT_MIN_FRAMES = 10  # the video is live: this many frames shown, every ROI drawn
 
 
 def _plugins_and_settings(args: Any) -> tuple[PluginSet, SettingsStore]:
@@ -78,6 +91,10 @@ def build_window(hub: Hub, plugins: PluginSet, store: SettingsStore,
     layout_path
         Layout file (default: ``<config dir>/gui-layout.json``).
     """
+    from magscope_gui._context import PanelContext
+    from magscope_gui._panels import parse_panel_list, select_panels
+    from magscope_gui._window import MainWindow
+
     _ensure_gui_settings(store)
     context = PanelContext(hub, store, plugins)
     wanted = parse_panel_list(panels) or parse_panel_list(
@@ -106,7 +123,7 @@ def _select_first_bead(context: PanelContext) -> None:
         context.selected_bead = int(min(snapshot.ids))
 
 
-def _place(window: MainWindow) -> None:
+def _place(window: QMainWindow) -> None:
     """Fill the screen (up to 1600 x 1000) from its top-left corner.
 
     Used when no saved layout gives the geometry; there is no window manager to place
@@ -121,6 +138,21 @@ def _place(window: MainWindow) -> None:
     window.move(avail.topLeft())
 
 
+def _live_view(window: MainWindow) -> dict[str, Any]:
+    """What the video shows now: frames shown, ROIs drawn, beads in the session."""
+    video = window.panel("video")
+    try:
+        beads = len(window.context.resources.rois().snapshot().ids)
+    except Exception:
+        beads = -1
+    if video is None:
+        return {"frames_shown": 0, "rois_drawn": 0, "beads": beads, "live": True}
+    shown = int(getattr(video, "frames_shown", 0))
+    drawn = int(getattr(video, "rois_drawn", 0))
+    return {"frames_shown": shown, "rois_drawn": drawn, "beads": beads,
+            "live": shown >= _SCREENSHOT_MIN_FRAMES and drawn == beads}
+
+
 def _save_screenshot(window: MainWindow, path: str) -> None:
     """Save a PNG of the window, and next to it ``<name>.json``: where each dock is."""
     target = Path(path)
@@ -133,7 +165,7 @@ def _save_screenshot(window: MainWindow, path: str) -> None:
                    d.geometry().height()]
              for key, d in window.docks.items() if d.isVisible() and not d.isFloating()}
     sidecar = {"window": [window.width(), window.height()], "docks": docks,
-               "failed_panels": window.failed_panels}
+               "failed_panels": window.failed_panels, "video": _live_view(window)}
     target.with_suffix(".json").write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
     log.info("screenshot saved to %s", target)
 
@@ -141,9 +173,11 @@ def _save_screenshot(window: MainWindow, path: str) -> None:
 class _SessionWatch(QObject):
     """Closes the window when the session must stop; saves the screenshot.
 
-    A child of the window whose slots are bound methods: a lambda or closure holding
-    the window, connected to a child's signal, can crash PySide6 6.11 when the window
-    is deleted.
+    The screenshot is taken once the video shows live frames with every bead's ROI
+    (polled), or, at the latest, just before the window closes (its sidecar then says
+    ``"live": false``). A child of the window whose slots are bound methods: a lambda or
+    closure holding the window, connected to a child's signal, can crash PySide6 6.11
+    when the window is deleted.
     """
 
     def __init__(self, window: MainWindow, hub: Hub, screenshot: str) -> None:
@@ -154,6 +188,9 @@ class _SessionWatch(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(_STOP_POLL_MS)  # also lets Python run its signal handlers
         self.timer.timeout.connect(self.check_stop)
+        self.shot_timer = QTimer(self)
+        self.shot_timer.setInterval(_SCREENSHOT_POLL_MS)
+        self.shot_timer.timeout.connect(self.screenshot_when_live)
 
     def check_stop(self) -> None:
         """Close the window if the session is stopping."""
@@ -162,19 +199,36 @@ class _SessionWatch(QObject):
                      self.hub.stop_reason or "stop")
             self.window.close()
 
+    def screenshot_when_live(self) -> None:
+        """Save the screenshot as soon as the video is live (polled by ``shot_timer``)."""
+        if _live_view(self.window)["live"]:
+            self.save_screenshot()
+
     def save_screenshot(self) -> None:
-        """Save the screenshot (if one was asked for)."""
+        """Save the screenshot (if one was asked for and not saved yet)."""
+        self.shot_timer.stop()
         if self.screenshot:
             _save_screenshot(self.window, self.screenshot)
+            self.screenshot = ""
+
+    def close_window(self) -> None:
+        """End of ``--duration``: save a pending screenshot, then close."""
+        self.save_screenshot()
+        log.info("duration reached: closing the window")
+        self.window.close()
 
 
 def run(hub: Hub, plan: Any, args: Any) -> int:
-    """Show the window for a running session and return when it closes.
+    """Show the window for a session and return when it closes.
 
     Parameters
     ----------
     hub
-        The started hub.
+        The hub. Not started yet (the GUI's :class:`~magscope_core.FrontendSpec` says
+        ``starts_session``): the start-up window appears at once and lists the start-up
+        steps while ``args.start_session()`` (default ``hub.start``) runs in a thread;
+        the main window replaces it when the session is up. Already started: the main
+        window appears at once.
     plan
         The session plan (shown in the title: camera, output folder).
     args
@@ -183,20 +237,122 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     Returns
     -------
     int
-        0.
+        0; 1 when the session could not start (the window said why).
     """
+    _application()
+    plugins, store = _plugins_and_settings(args)
+    _ensure_gui_settings(store)
+    panels = getattr(args, "panels", None)
+    if hub.session is not None:  # started by the caller
+        window = build_window(hub, plugins, store, panels)
+        _title(window, plan)
+        if not window.layout_path or not window.layout_path.exists():
+            _place(window)
+        window.show()
+        return _run_window(window, hub, args)
+    startup = _startup_window(plan, store)
+    launcher = SessionLauncher(hub, startup, getattr(args, "start_session", None))
+    duration = getattr(args, "duration", None)
+    if duration is not None:
+        launcher.close_failure_after_ms = max(1, round(float(duration) * 1000))
+    shot = getattr(args, "screenshot", None) or os.environ.get(SCREENSHOT_ENV, "").strip()
+    saver = _StartupShot(startup, str(shot) if shot else "")
+    launcher.failure_shown.connect(saver.save)
+    loop = QEventLoop()
+    launcher.finished.connect(loop.quit)
+    startup.show()
+    log.info("start-up window shown")
+    launcher.begin()
+    loop.exec()
+    launcher.wait_started()
+    launcher.stop_listening()
+    if launcher.outcome != "ready":
+        if startup.isVisible():
+            startup.close()
+        startup.deleteLater()
+        return 1 if launcher.error is not None or startup.failure else 0
+    window = build_window(hub, plugins, store, panels)
+    _title(window, plan)
+    if not window.layout_path or not window.layout_path.exists():
+        window.setGeometry(startup.geometry())
+    window.show()
+    startup.close()
+    startup.deleteLater()
+    return _run_window(window, hub, args)
+
+
+def _application() -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication([sys.argv[0] if sys.argv else "magscope"])
     app.setApplicationName("MagScope")
-    plugins, store = _plugins_and_settings(args)
-    window = build_window(hub, plugins, store, getattr(args, "panels", None))
+    return app
+
+
+def _title(window: MainWindow, plan: Any) -> None:
     camera = getattr(plan, "camera", "")
     out_dir = getattr(plan, "out_dir", "")
     window.setWindowTitle(f"MagScope — camera {camera} — {out_dir}" if camera else "MagScope")
-    if not window.layout_path or not window.layout_path.exists():
+
+
+def _startup_window(plan: Any, store: SettingsStore) -> StartupWindow:
+    """The start-up window, themed and placed where the main window will be."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        gui = store.get(GUI_NAMESPACE)
+        apply_theme(app, theme_for(bool(getattr(gui, "dark_theme", True)),
+                                   str(getattr(gui, "accent_color", ""))))
+    bits = []
+    if getattr(plan, "camera", ""):
+        bits.append(f"camera {plan.camera}")
+    if getattr(plan, "tracker", None):
+        bits.append(f"tracker {plan.tracker}")
+    if getattr(plan, "mode", ""):
+        bits.append(f"mode {plan.mode}")
+    if getattr(plan, "out_dir", ""):
+        bits.append(f"output {plan.out_dir}")
+    parts = [e.spec.name for e in getattr(plan, "managers", ())]
+    window = StartupWindow(", ".join(bits), parts)
+    placed = False
+    layout_path = default_layout_path()
+    try:
+        saved = read_layout(layout_path) if layout_path.exists() else None
+        placed = bool(saved and saved.geometry
+                      and window.restoreGeometry(QByteArray(saved.geometry)))
+    except LayoutError:
+        placed = False  # the main window says so and resets it
+    if not placed:
         _place(window)
-    window.show()
+    return window
+
+
+class _StartupShot(QObject):
+    """Saves the screenshot of a start-up that failed (the main window never came)."""
+
+    def __init__(self, window: StartupWindow, path: str) -> None:
+        super().__init__(window)
+        self.window = window
+        self.path = path
+
+    def save(self) -> None:
+        """Save ``<path>`` and ``<path>.json`` (what failed, the steps shown)."""
+        if not self.path:
+            return
+        target = Path(self.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not self.window.grab().save(str(target)):
+            log.warning("could not save the screenshot to %s", target)
+            return
+        sidecar = {"window": [self.window.width(), self.window.height()],
+                   "startup": {"failure": self.window.failure,
+                               "failed_parts": self.window.failed_parts,
+                               "rows": self.window.rows()}}
+        target.with_suffix(".json").write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
+        log.info("screenshot of the failed start-up saved to %s", target)
+
+
+def _run_window(window: MainWindow, hub: Hub, args: Any) -> int:
+    """Run the shown main window until it closes (or ``args.duration``); return 0."""
     shot = getattr(args, "screenshot", None) or os.environ.get(SCREENSHOT_ENV, "").strip()
     watch = _SessionWatch(window, hub, str(shot) if shot else "")
     # a local loop, not app.exec(): it ends with this window, and leaves the application
@@ -206,12 +362,13 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     watch.timer.start()
     duration = getattr(args, "duration", None)
     if duration is not None:
-        QTimer.singleShot(max(1, round(float(duration) * 1000)), window.close)
-    if shot:
+        QTimer.singleShot(max(1, round(float(duration) * 1000)), watch.close_window)
+    if shot:  # from then on, as soon as the video is live
         when = max(0.5, float(duration) - 1.0) if duration is not None else 5.0
-        QTimer.singleShot(round(when * 1000), watch.save_screenshot)
+        QTimer.singleShot(round(when * 1000), watch.shot_timer.start)
     loop.exec()
     watch.timer.stop()
+    watch.shot_timer.stop()
     if window.isVisible():
         window.close()
     window.deleteLater()

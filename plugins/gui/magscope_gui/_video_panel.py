@@ -77,6 +77,8 @@ class VideoPanel(QtWidgets.QWidget):
         self.context = context
         self._frame: np.ndarray | None = None
         self._last_frame = -1
+        self.frames_shown = 0
+        """How many different frames this panel has shown."""
         self._roi_version = -1
         self._levels: tuple[float, float] | None = None
         self._drag: tuple[int, float, float] | None = None  # bead, offset x, offset y
@@ -193,9 +195,20 @@ class VideoPanel(QtWidgets.QWidget):
         latest = ring.peek_latest(out=self._frame)
         if latest is not None and latest.frame_number != self._last_frame:
             self._last_frame = latest.frame_number
+            self.frames_shown += 1
             self.image.setImage(self._frame, autoLevels=False)
         if self.show_centres.isChecked():
             self._update_centres()
+
+    @property
+    def last_frame(self) -> int:
+        """Number of the frame shown now (-1: none yet)."""
+        return self._last_frame
+
+    @property
+    def rois_drawn(self) -> int:
+        """How many bead ROIs are drawn over the image."""
+        return len(self.overlay.ids)
 
     def set_levels(self, low: float, high: float) -> None:
         """Fixed display levels (grey values mapped to black and white)."""

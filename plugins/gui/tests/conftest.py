@@ -29,19 +29,19 @@ from magscope_gui import PanelContext
 
 from magscope_core import (
     AddBead,
-    CorePlugin,
     FindBeads,
     Hub,
     PluginSet,
     SessionPlan,
     SettingsStore,
-    load_plugins,
     plan_session,
 )
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.append(_HERE)
+
+from magscope_gui_testkit import gui_plugins, make_store  # noqa: E402
 
 SIM_CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 2,
               "min_separation_px": 91,
@@ -59,16 +59,6 @@ class SimSession:
     plan: SessionPlan
     out_dir: Path
     config_dir: Path
-
-
-def make_store(plugins: PluginSet, path: Path | None) -> SettingsStore:
-    """A settings store with every installed namespace (defaults; file not read)."""
-    return SettingsStore({ns: c.spec.schema for ns, c in plugins.settings.items()}, path)
-
-
-def gui_plugins() -> PluginSet:
-    """The installed plugins plus the core, as ``magscope run`` loads them."""
-    return load_plugins(builtins=[(CorePlugin(), "core", "magscope-core")])
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,9 +8,12 @@ timer, so a panel refreshes exactly when the test says.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6 import QtWidgets
+
+from magscope_core import CorePlugin, PluginSet, SettingsStore, load_plugins
 
 WidgetT = TypeVar("WidgetT", bound=QtWidgets.QWidget)
 
@@ -40,3 +43,13 @@ def show_widget(qtbot: Any, widget: WidgetT, width: int, height: int) -> WidgetT
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+def make_store(plugins: PluginSet, path: Path | None) -> SettingsStore:
+    """A settings store with every installed namespace (defaults; file not read)."""
+    return SettingsStore({ns: c.spec.schema for ns, c in plugins.settings.items()}, path)
+
+
+def gui_plugins() -> PluginSet:
+    """The installed plugins plus the core, as ``magscope run`` loads them."""
+    return load_plugins(builtins=[(CorePlugin(), "core", "magscope-core")])

@@ -8,7 +8,7 @@ import pytest
 from magscope_gui import PanelContext
 from magscope_gui._plots_panel import DEFAULT_WINDOW_S, PlotsPanel, telemetry_label
 from magscope_gui._series import SeriesBuffer
-from magscope_gui_testkit import show_widget, tick_for, wait_ticking
+from magscope_gui_testkit import show_widget, wait_ticking
 
 from magscope_core import GetBeads, GetFocus, Hub, MoveFocus
 
@@ -93,7 +93,9 @@ def test_absolute_time_axis_and_window(qtbot, panel: PlotsPanel, context: PanelC
     assert x[-1] > 1.6e9  # epoch seconds
     panel.window_s.setValue(1.0)
     wait_ticking(qtbot, context, lambda: _data(panel, "y")[0].size >= 5, timeout=10000)
-    tick_for(qtbot, context, 1500)
+    since = float(_data(panel, "y")[0][-1])  # then more than the window's worth of data
+    wait_ticking(qtbot, context, lambda: _data(panel, "y")[0][-1] >= since + 1.5,
+                 timeout=10000)
     x, _ = _data(panel, "y")
     assert x[-1] - x[0] <= 1.0 + 1e-9
     xmin, xmax = panel.plots["x"][0].viewRange()[0]

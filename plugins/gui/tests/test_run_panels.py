@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from magscope_gui._recording_panel import RecordingPanel
 from magscope_gui._status_panel import StatusPanel
 from PySide6.QtCore import Qt
 
-from magscope_core import GetAcquisition, Hub
+from magscope_core import GetAcquisition, GetCameraSettings, GetPipelineStats, Hub
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +44,9 @@ def test_saving_on_new_file_and_saving_off(qtbot, context: PanelContext, sim_hub
     qtbot.mouseClick(panel.saving, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: sim_hub.call(GetAcquisition())["saving"], timeout=3000)
     assert panel.saving.text() == "Saving on"
-    time.sleep(1.0)  # some stacks are tracked and written
+    tracked = sim_hub.call(GetPipelineStats())["stacks_tracked"]
+    qtbot.waitUntil(lambda: sim_hub.call(GetPipelineStats())["stacks_tracked"] >= tracked + 3,
+                    timeout=10_000)  # some stacks are tracked and written
     closed = panel.new_recording()
     assert closed and all(Path(p).exists() and Path(p).is_relative_to(folder) for p in closed)
     assert any(p.endswith(".h5") for p in closed)
@@ -71,10 +72,13 @@ def test_mode_and_acquisition(qtbot, context: PanelContext, sim_hub: Hub) -> Non
     assert panel.acquire.isChecked() and sim_hub.acquiring
     panel.acquire.setChecked(False)
     qtbot.waitUntil(lambda: not sim_hub.acquiring, timeout=3000)
-    time.sleep(0.3)  # the broadcast reaches the camera's process
+    # the camera answers a request sent after the broadcast: it has had the broadcast
+    assert sim_hub.call(GetCameraSettings(), timeout=5.0)
     frames = sim_hub.status()["ring"]["frames_written"]
-    time.sleep(0.3)
-    assert sim_hub.status()["ring"]["frames_written"] == frames  # nothing goes in
+    grabbed = sim_hub.status()["counters"]["camera_frames"]
+    qtbot.waitUntil(lambda: sim_hub.status()["counters"]["camera_frames"] >= grabbed + 10,
+                    timeout=5000)  # the camera goes on grabbing ...
+    assert sim_hub.status()["ring"]["frames_written"] == frames  # ... but nothing goes in
     panel.acquire.setChecked(True)
     qtbot.waitUntil(lambda: sim_hub.acquiring, timeout=3000)
     qtbot.waitUntil(lambda: sim_hub.status()["ring"]["frames_written"] > frames, timeout=3000)

@@ -103,17 +103,16 @@ def _empty_spot(beads: dict[int, tuple[int, int, int]], size: int, shape=(256, 2
     raise AssertionError("no empty spot")
 
 
-def test_shows_frames_with_fixed_levels(panel: VideoPanel, context: PanelContext) -> None:
+def test_shows_frames_with_fixed_levels(qtbot, panel: VideoPanel,
+                                        context: PanelContext) -> None:
     info = context.resources.camera_info
     assert panel.image.image is not None and panel.image.image.shape == (info.height, info.width)
     assert tuple(panel.image.levels) == (0.0, float(2**info.bits - 1))
-    first = panel._last_frame
+    first, shown = panel.last_frame, panel.frames_shown
     frame_buffer = panel._frame
-    context.events.refresh.emit()  # the timer also runs; either way new frames arrive
-    QtCore.QCoreApplication.processEvents()
-    panel.refresh()
+    wait_ticking(qtbot, context, lambda: panel.last_frame > first)  # a newer frame came
+    assert panel.frames_shown > shown
     assert panel._frame is frame_buffer  # no new allocation per frame
-    assert panel._last_frame >= first
     panel.auto_levels()
     lo, hi = panel.image.levels
     assert 0 <= lo < hi <= 2**info.bits - 1

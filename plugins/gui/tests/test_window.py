@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from magscope_gui import MainWindow, PanelContext
 from magscope_gui._panels import parse_panel_list, select_panels
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from magscope_core import (
     CorePlugin,
@@ -158,16 +158,15 @@ def test_the_whole_window_fits_a_1280_x_800_screen(qtbot, context: PanelContext,
     assert hint.width() <= 1280 and hint.height() <= 800, hint
     window.resize(1280, 800)
     window.reset_layout(quiet=True)
-    qtbot.wait(50)
-    assert (window.width(), window.height()) == (1280, 800)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 800), timeout=2000)
     for key in ("video", "plots"):  # each dock's widget gets at least its minimum
         widget = window.docks[key].widget()
         assert widget.width() >= widget.minimumSizeHint().width(), key
     assert window.controls_dock.width() <= 400
     for area in window.side.areas:  # the side dock's panels fit it: no sideways scrolling
         window.side.show_area(area)
-        qtbot.wait(20)
         tab = window.side.currentWidget()
+        QApplication.processEvents()  # posted layout requests: laid out at the dock width
         assert tab.horizontalScrollBar().maximum() == 0, area
         for pid in window.side.order(area):
             panel = window.side.sections[pid].panel

@@ -80,7 +80,9 @@ def test_start_then_cancel(qtbot, sweep_dialog: ZLutSweepDialog, sim_hub: Hub,
                                 bead_id=_first_bead(sim_hub), path=tmp_path / "long.txt")
     assert sweep_dialog.start_sweep() and sweep_dialog.running
     assert sweep_dialog.progress.maximum() == 41
-    qtbot.wait(300)
+    # cancel once the sweep is under way: moved to its first plane and capturing
+    qtbot.waitUntil(lambda: (sim_hub.call(GetZLutSweep()) or {}).get("state") == "capturing",
+                    timeout=10_000)
     with qtbot.waitSignal(sweep_dialog.sweep_ended, timeout=10_000) as ended:
         sweep_dialog.cancel_sweep()
     assert ended.args == ["cancelled"] and not sweep_dialog.running
