@@ -174,7 +174,7 @@ def test_close_after_a_failure_ends_without_the_main_window(
 
 @pytest.mark.integration
 @pytest.mark.parametrize("how", ["window closed", "ctrl-c"])
-def test_stopping_during_start_up_waits_for_the_start_then_ends(
+def test_stopping_during_start_up_ends_the_start_at_once(
         qtbot: Any, session: Session, how: str) -> None:
     window, launcher = _launch(qtbot, session)
     qtbot.waitUntil(lambda: _has(window.rows(), "gate", "working", WAITING), timeout=45_000)
@@ -184,10 +184,11 @@ def test_stopping_during_start_up_waits_for_the_start_then_ends(
         session.hub.request_stop("signal SIGINT")  # what the CLI's handler does
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     assert session.hub.stop_requested
-    assert launcher.starting and launcher.outcome == ""  # the hub is still starting
-    session.open_gate()
-    qtbot.waitUntil(lambda: launcher.outcome == "closed", timeout=45_000)
+    # Hub.start() gives up waiting for the gated manager (its gate is never opened)
+    qtbot.waitUntil(lambda: launcher.outcome == "closed", timeout=20_000)
     assert launcher.wait_started(timeout=5)
+    assert any(s.state == "session-failed" and "cancelled" in s.message
+               for s in session.hub.startup_steps)
     launcher.stop_listening()  # the fixture stops the hub and checks the shared memory
 
 
