@@ -63,32 +63,43 @@ class LogFileHandler(logging.FileHandler):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, encoding="utf-8")
-        self._paused_since: float | None = None
-        self._next_check = 0.0
+        self._paused = False
+        self._cut = False
+        self._last_try = 0.0
         self._skipped = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         """Write ``record`` unless the file cannot be written now."""
-        now = time.monotonic()
-        if self._paused_since is not None:
-            if now < self._next_check or not self._room():
-                self._next_check = now + self.retry_s
+        if self._paused:
+            now = time.monotonic()
+            if now - self._last_try < self.retry_s:
                 self._skipped += 1
                 return
-            skipped, self._paused_since, self._skipped = self._skipped, None, 0
-            note = logging.makeLogRecord({
-                "name": "magscope.log", "levelno": logging.WARNING, "levelname": "WARNING",
-                "msg": "%d log record(s) were not written here while the disk was full",
-                "args": (skipped,), "processName": record.processName,
-            })
-            super().emit(note)
-            if self._paused_since is not None:
+            self._last_try = now
+            if not self._room():
+                self._skipped += 1
+                return
+            self._resume(record)
+            if self._paused:
+                self._skipped += 1
                 return
         elif not self._room():
             self._pause("the disk is nearly full")
             self._skipped += 1
             return
         super().emit(record)
+
+    def _resume(self, record: logging.LogRecord) -> None:
+        skipped, self._paused, self._skipped = self._skipped, False, 0
+        note = logging.makeLogRecord({
+            "name": "magscope.log", "levelno": logging.WARNING, "levelname": "WARNING",
+            "msg": "%d log record(s) were not written here while the disk was full",
+            "args": (skipped,), "processName": record.processName,
+        })
+        if self._cut:  # the last record before the pause may have been cut short
+            self._cut = False
+            note.msg = "\n" + str(note.msg)
+        super().emit(note)
 
     def _room(self) -> bool:
         try:
@@ -97,8 +108,8 @@ class LogFileHandler(logging.FileHandler):
             return True  # cannot tell: try writing
 
     def _pause(self, why: str) -> None:
-        self._paused_since = time.monotonic()
-        self._next_check = self._paused_since + self.retry_s
+        self._paused = True
+        self._last_try = time.monotonic()
         try:
             sys.stderr.write(f"magscope: cannot write the log file {self.baseFilename} ({why});"
                              " log records go to the console only until there is room again\n")
@@ -107,9 +118,10 @@ class LogFileHandler(logging.FileHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:
         """A failed write pauses the file (one line on stderr) instead of a traceback."""
-        if self._paused_since is None:
+        if not self._paused:
             exc = sys.exc_info()[1]
             self._pause(f"{type(exc).__name__}: {exc}" if exc else "write failed")
+        self._cut = True
         self._skipped += 1
         stream = self.stream
         if stream is not None:  # drop what could not be written, so it is not retried
