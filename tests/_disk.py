@@ -1,17 +1,82 @@
-"""A real small filesystem for disk-full tests: a tmpfs mounted for the test (root only)."""
+"""Disk-full and writer-fault tests: a real small filesystem (a tmpfs mounted for the test,
+root only), and ``magscope run`` as a user would run it, its stderr read as it comes."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-__all__ = ["fill", "small_disk"]
+__all__ = ["SIM", "Run", "fill", "small_disk"]
+
+SIM = ["--camera", "sim", "-O", "width=384", "-O", "height=384", "-O", "n_fixed=4",
+       "-O", "n_tethered=6", "-O", "fps=100", "-O", "seed=3"]
+"""A small simulated microscope: 10 beads at 100 fps."""
+
+
+class Run:
+    """``magscope run --headless --json-summary ...`` in a subprocess.
+
+    stderr lines are collected by a thread, so a test can wait for a message and act
+    while the session runs.
+    """
+
+    def __init__(self, args: list[str], config_dir: Path) -> None:
+        env = {**os.environ, "MAGSCOPE_CONFIG_DIR": str(config_dir)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "magscope_core.cli", "run", "--headless", "--json-summary",
+             *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for_line(self, text: str, timeout: float) -> str:
+        """The first stderr line containing ``text`` (AssertionError after ``timeout`` s)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if text in line:
+                    return line
+            if self.proc.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no stderr line with {text!r} within {timeout} s:\n"
+                             f"{self.stderr[-4000:]}")
+
+    def finish(self, timeout: float) -> tuple[int, dict[str, Any]]:
+        """Wait for the run to end; its exit code and JSON summary."""
+        out, _ = self.proc.communicate(timeout=timeout)
+        self._reader.join(timeout=5)
+        try:
+            summary = json.loads(out)
+        except ValueError as exc:
+            raise AssertionError(f"no JSON summary ({exc}); stdout {out[-2000:]!r}\n"
+                                 f"stderr:\n{self.stderr[-4000:]}") from exc
+        return self.proc.returncode, summary
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
 
 
 @contextmanager
