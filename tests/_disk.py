@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -31,8 +32,11 @@ class Run:
     while the session runs.
     """
 
-    def __init__(self, args: list[str], config_dir: Path) -> None:
+    def __init__(self, args: list[str], config_dir: Path, path: Path | None = None) -> None:
         env = {**os.environ, "MAGSCOPE_CONFIG_DIR": str(config_dir)}
+        if path is not None:  # a plugin folder (package + dist-info) to put on the path
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(path), env.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "magscope_core.cli", "run", "--headless", "--json-summary",
              *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -61,6 +65,27 @@ class Run:
             time.sleep(0.05)
         raise AssertionError(f"no stderr line with {text!r} within {timeout} s:\n"
                              f"{self.stderr[-4000:]}")
+
+    def pids(self, manager: str) -> list[int]:
+        """Pids of ``manager`` as the hub announced them, in order (one more per restart)."""
+        marker = f"manager {manager} is running (pid "
+        return [int(line.split(marker, 1)[1].split(")", 1)[0])
+                for line in list(self.lines) if marker in line]
+
+    def wait_until(self, what: str, predicate: Any, timeout: float) -> None:
+        """Poll ``predicate()`` until true (AssertionError naming ``what`` after timeout)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"{what}: not within {timeout} s\n{self.stderr[-4000:]}")
+
+    def stop(self) -> None:
+        """Ctrl-C, as a user would: the run ends and prints its summary."""
+        self.proc.send_signal(signal.SIGINT)
 
     def finish(self, timeout: float) -> tuple[int, dict[str, Any]]:
         """Wait for the run to end; its exit code and JSON summary."""
