@@ -128,7 +128,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         """Open the writers; after a restart, tell them where the predecessor stopped."""
         last = int(self.counters.get("recorded_last_frame"))
         if last >= 0:
-            self.recording.metadata["resumed"] = {
+            self.recording.gap_before = {
                 "last_frame_before": last,
                 "cause": "the pipeline restarted (its previous process ended unexpectedly)",
             }

@@ -71,6 +71,10 @@ class Recording:
         self._reported: dict[str, set[str]] = {}
         self._timing: dict[str, tuple[int, float]] = {}
         self._next_resume_check = 0.0
+        self._last_frame: dict[str, int] = {}
+        self.gap_before: dict[str, Any] | None = None
+        """Where saving stopped before this recording (set by a restarted pipeline): given
+        to the writers opened next as ``metadata["resumed"]``, so files record the gap."""
         self.info: CameraInfo | None = None
         self._open_now = False
         self._report: Callable[[str, list[Path]], None] = lambda name, paths: None
@@ -92,18 +96,23 @@ class Recording:
         self._open_now = True
         self._idle.clear()
         self.stopped.clear()
+        metadata = self._metadata(self.gap_before)
+        self.gap_before = None
         for name, factory, options in self._specs:
             if name in self.failed:
                 continue
             try:
                 writer = factory(**options)
                 self._kinds[name] = writer_kind(writer)
-                writer.open(self.out_dir, self.info, self.metadata)
+                writer.open(self.out_dir, self.info, metadata)
             except Exception as exc:
                 self.failed[name] = f"opening: {type(exc).__name__}: {exc}"
                 log.error("writer %r failed while opening in %s: %s", name, self.out_dir, exc)
                 continue
             self.writers[name] = writer
+
+    def _metadata(self, gap: dict[str, Any] | None) -> dict[str, Any]:
+        return self.metadata if gap is None else {**self.metadata, "resumed": gap}
 
     # ------------------------------------------------------------------ writing
     def write(self, method: str, *args: Any) -> None:
@@ -148,6 +157,9 @@ class Recording:
                 if self._streak[name] >= self.forgive_after:
                     self._strikes.pop(name, None)
                 self._rates.setdefault(name, WriterRate()).add(payload, now)
+                last = _last_frame(method, args)
+                if last is not None:
+                    self._last_frame[name] = last
                 if free is not None:
                     free -= payload
                 self._report_new(name, writer)
@@ -212,8 +224,12 @@ class Recording:
             if free < need:
                 continue
             writer = self._idle.pop(name)
+            last = self._last_frame.get(name)
+            gap = None if last is None else {
+                "last_frame_before": last,
+                "cause": "the disk was full; the writer was stopped until space came back"}
             try:
-                writer.open(self.out_dir, self.info, self.metadata)
+                writer.open(self.out_dir, self.info, self._metadata(gap))
             except Exception as exc:
                 self._idle[name] = writer
                 if not is_no_space(exc):
@@ -314,3 +330,13 @@ class Recording:
         """Write new files into ``path``."""
         self.out_dir = path
         return self.restart({})
+
+
+def _last_frame(method: str, args: tuple[Any, ...]) -> int | None:
+    """Number of the last frame in a writer call (batches, or ``write_stack``), if any."""
+    if method == "write_stack" and len(args) == 3:
+        return int(args[2]) + len(args[0]) - 1 if len(args[0]) else None
+    numbers = getattr(args[0], "frame_numbers", None) if args else None
+    if numbers is not None and len(numbers):
+        return int(numbers[-1])
+    return None

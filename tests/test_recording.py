@@ -179,6 +179,9 @@ def test_video_stops_first_tracks_keep_the_reserve_and_both_resume(tmp_path, cap
         assert "hdf5" in rec.writers and "tiff" in rec.writers, rec.stopped
         assert (disk / "tracks 1.bin").stat().st_size == 20 * KB
         assert (disk / "video 1.bin").stat().st_size == 10 * KB
+        # the new files know where saving stopped
+        assert video.metadata["resumed"]["last_frame_before"] == 0
+        assert "disk was full" in video.metadata["resumed"]["cause"]
         problems = rec.problems()
         assert "resumed when space came back" in problems["tiff"]
         assert "resumed when space came back" in problems["hdf5"]
