@@ -17,6 +17,7 @@ from magscope_core._disk_space import (
     payload_bytes,
     writer_kind,
 )
+from magscope_core._writer import WriterBase
 
 __all__ = ["Recording"]
 
@@ -131,7 +132,7 @@ class Recording:
         checked = False
         for name, writer in list(self.writers.items()):
             fn = getattr(writer, method, None)
-            if fn is None:
+            if fn is None or _ignores(writer, method):
                 continue
             if payload < 0:
                 payload = payload_bytes(args)
@@ -330,6 +331,15 @@ class Recording:
         """Write new files into ``path``."""
         self.out_dir = path
         return self.restart({})
+
+
+def _ignores(writer: Any, method: str) -> bool:
+    """Whether ``writer`` keeps the do-nothing ``method`` of :class:`WriterBase`.
+
+    Such calls are skipped, so a writer's data rate counts only what it writes.
+    """
+    base = getattr(WriterBase, method, None)
+    return base is not None and getattr(type(writer), method, None) is base
 
 
 def _last_frame(method: str, args: tuple[Any, ...]) -> int | None:

@@ -200,3 +200,21 @@ def test_a_disk_that_is_full_from_the_start_lets_only_tracks_write(tmp_path):
         assert rec.problems()["tiff"].startswith("stopped for lack of disk space once "
                                                  "(still stopped at the end)")
         rec.stop({})
+
+
+class TracksOnly(WriterBase):
+    kind = "tracks"
+
+    def write_tracks(self, batch: Any) -> None:
+        pass
+
+
+def test_data_rates_count_only_what_a_writer_writes(tmp_path):
+    """A tracks writer is not charged for video it ignores (WriterBase's no-op methods)."""
+    FileWriter.instances = []
+    rec = Recording([("v", FileWriter, {}), ("t", TracksOnly, {})], tmp_path, {})
+    rec.start(INFO, True, lambda name, paths: None)
+    rec.write("write_stack", *_frames(100 * KB))
+    assert rec._rates["v"].bytes == 100 * KB + 8
+    assert "t" not in rec._rates and "t" not in rec.timing_ms()
+    rec.stop({})
