@@ -72,7 +72,11 @@ class GetCameraSettings(Command):
 
 @attrs.frozen
 class FilesWritten(Command):
-    """A writer finished files (sent to the hub for the run summary)."""
+    """A writer's files, for the run summary.
+
+    Sent when a file first holds data, so the hub knows it even if the pipeline dies,
+    and again when it closes (the hub keeps each path once).
+    """
 
     writer: str
     paths: tuple[str, ...]
@@ -116,7 +120,7 @@ BUILTIN_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(CameraConnected, Route.HUB, False, "camera metadata; returns the ring handle"),
     CommandSpec(SetCameraSetting, Route.DIRECT, True, "change one camera setting"),
     CommandSpec(GetCameraSettings, Route.DIRECT, True, "read the camera settings"),
-    CommandSpec(FilesWritten, Route.HUB, False, "a writer reports finished files"),
+    CommandSpec(FilesWritten, Route.HUB, False, "a writer reports its files"),
     CommandSpec(PipelineFinished, Route.HUB, False, "final pipeline counts"),
     CommandSpec(GetPipelineStats, Route.DIRECT, True, "stacks/frames processed, writer errors"),
     CommandSpec(FindBeads, Route.DIRECT, True, "bead centres found by the camera"),

@@ -374,7 +374,8 @@ class Hub(BeadHandlers, Router, Supervisor):
         self.acquiring = cmd.on
 
     def _on_files_written(self, cmd: FilesWritten) -> None:
-        self.files.setdefault(cmd.writer, []).extend(cmd.paths)
+        known = self.files.setdefault(cmd.writer, [])
+        known.extend(p for p in cmd.paths if p not in known)
 
     def status(self) -> dict[str, Any]:
         """Managers (state, pid, restarts), counters and buffer figures, as plain data."""

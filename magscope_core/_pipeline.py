@@ -122,6 +122,18 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             self.pool = WorkerPool(self._n_workers, res.ring_handle, factory, options)
             if self._zlut_path:
                 self.load_zlut(LoadZLut(path=self._zlut_path))
+        self._start_recording()
+
+    def _start_recording(self) -> None:
+        """Open the writers; after a restart, tell them where the predecessor stopped."""
+        last = int(self.counters.get("recorded_last_frame"))
+        if last >= 0:
+            self.recording.gap_before = {
+                "last_frame_before": last,
+                "cause": "the pipeline restarted (its previous process ended unexpectedly)",
+            }
+            self.log.warning("pipeline restarted: the previous process saved tracks up to "
+                             "frame %d; new files record the gap", last)
         self.recording.start(self.info, self.saving, self._report_files)
 
     def wait_objects(self) -> list[Any]:
@@ -170,7 +182,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             self.pool.close(timeout=2.0)
         self.recording.stop(self._stats())
         try:
-            self.send(PipelineFinished(self.stacks, self.frames, dict(self.recording.failed),
+            self.send(PipelineFinished(self.stacks, self.frames, self.recording.problems(),
                                        self.tracked))
         except Exception as exc:
             self.log.warning("could not report the final counts: %s", exc)
@@ -266,6 +278,8 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         self.counters.add("tracks_rows", rows.shape[0])
         if self.saving and mode_parts(self.mode)[0]:
             self.recording.write("write_tracks", batch)
+            if numbers.size:
+                self.counters.set("recorded_last_frame", int(numbers[-1]))
         if result.profile is not None:
             bead = int(self.counters.get("live_profile_bead"))
             self.resources.profile().write(float(stamps[-1]), bead, result.profile)
@@ -302,7 +316,8 @@ class PipelineManager(SweepHandlers, ManagerProcess):
     @handles(GetPipelineStats)
     def stats(self, cmd: GetPipelineStats) -> dict[str, Any]:
         """Stacks and frames processed, failed writers, tracking time per stack."""
-        return {**self._stats(), "failed_writers": dict(self.recording.failed),
+        return {**self._stats(), "failed_writers": self.recording.problems(),
+                "writers_stopped_for_space": dict(self.recording.stopped),
                 "writer_errors": list(self.recording.errors[-20:]),
                 "writer_ms_per_call": self.recording.timing_ms(),
                 "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),

@@ -17,6 +17,21 @@ any, hardware present      ``write_telemetry``
 Subclass :class:`WriterBase` and override what you need; arrays handed to a writer are
 valid only during the call (they may be views into shared memory): copy what you keep.
 Flush per call so that a crash loses at most the last batch.
+
+Two optional members help the pipeline keep what matters when the disk fills up
+(see :mod:`magscope_core._disk_space`):
+
+- ``kind``: ``"tracks"``, ``"telemetry"``, ``"video"`` (or anything else, read as
+  ``"other"``). Tracks and telemetry are *essential*: when free space runs low every other
+  writer is stopped first, so the essential ones keep the reserve.
+- ``files()``: the files that already hold data. The pipeline reports them to the hub
+  as soon as they appear, so a run's summary lists them even if the pipeline dies.
+
+A write that fails because the disk is full should raise an exception that is (or was
+raised from) an ``OSError`` with ``errno.ENOSPC``, or carries ``no_space = True``: the
+pipeline then stops the writer (calling ``close``) instead of counting a failure, and
+opens it again when space is free. A writer should leave no empty or temporary file
+behind when it cannot write.
 """
 
 from __future__ import annotations
@@ -136,6 +151,13 @@ class Writer(Protocol):
 
 class WriterBase:
     """A writer that ignores everything: subclass it and override what you write."""
+
+    kind: str = "other"
+    """What the writer writes: ``"tracks"``, ``"telemetry"``, ``"video"`` or ``"other"``."""
+
+    def files(self) -> list[Path]:
+        """Files of the current recording that hold data (none by default)."""
+        return []
 
     def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
         """Remember where to write; override to create files lazily or eagerly."""

@@ -70,6 +70,9 @@ STANDARD_COUNTERS: tuple[CounterField, ...] = (
                  "dispatcher"),
     CounterField("completed_stacks", "int", 0, "stacks processed since start; dispatcher"),
     CounterField("tracks_rows", "int", 0, "rows appended to the tracks matrix; its writer"),
+    CounterField("recorded_last_frame", "int", -1, "frame number of the last tracks batch "
+                 "handed to the writers, -1 none (a restarted pipeline records the gap); "
+                 "dispatcher"),
     CounterField("live_profile_enabled", "int", 0, "1 while the profile monitor is open; UI"),
     CounterField("live_profile_bead", "int", -1, "bead whose profile is published, -1 none; "
                  "UI"),

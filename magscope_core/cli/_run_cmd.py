@@ -118,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
     else:
         _print_summary(summary)
+    if summary["failed_writers"]:  # saving was on and a writer stopped: data was lost
+        return 1
     fatal = [e for e in hub.errors if e.fatal]
     return 1 if fatal and summary["frames"] == 0 else 0
 

@@ -20,14 +20,19 @@ class WriterError(RuntimeError):
         The file concerned, if any.
     reason
         Why it failed (usually the underlying exception's text) and what happened next.
+    no_space
+        The disk is (nearly) full: the pipeline stops the writer and resumes it when
+        space is free, instead of counting a failure.
 
     Attributes
     ----------
-    writer, action, path, reason
+    writer, action, path, reason, no_space
         As given, for programs that report the failure themselves.
     """
 
-    def __init__(self, writer: str, action: str, path: Path | None, reason: str) -> None:
+    def __init__(self, writer: str, action: str, path: Path | None, reason: str,
+                 no_space: bool = False) -> None:
+        self.no_space = no_space
         self.writer = writer
         self.action = action
         self.path = path

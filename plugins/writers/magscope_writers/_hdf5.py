@@ -19,7 +19,11 @@ metadata           JSON of the ``metadata`` dict given to ``open`` (settings, ve
 options            JSON of this writer's options
 closed             ``"open"`` while writing, then ``"rotation"`` or ``"close"``
 stats              JSON of the run's ``stats`` (dropped frames, ...), added to every file
-                   of the recording when the writer closes
+                   of the recording when the writer closes (unless the disk is full)
+gap                JSON, only when frames are missing before this file's first frame
+                   because the pipeline restarted (``metadata["resumed"]``, see
+                   :class:`Hdf5TracksWriter`): ``last_frame_before``, ``first_frame``,
+                   ``missing_frames``, ``cause``
 =================  ===========================================================
 """
 
@@ -34,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from magscope_core._disk_space import is_no_space
 from magscope_core._writer import TracksBatch, WriterBase
 from magscope_writers._errors import WriterError
 from magscope_writers._jsonable import to_json
@@ -44,7 +49,12 @@ from magscope_writers._naming import (
     seconds_to_ns,
     utc_offset_s,
 )
-from magscope_writers._tracking_file import AppendError, TrackingFile, TrackRecords
+from magscope_writers._tracking_file import (
+    AppendError,
+    TrackingFile,
+    TrackRecords,
+    chunk_bytes_for,
+)
 from magscope_writers._version import __version__
 
 if TYPE_CHECKING:
@@ -52,7 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ATTR_LIMIT",
-    "MIN_FREE_BYTES",
+    "SPACE_MARGIN",
     "TRACKING_PREFIX",
     "Hdf5TracksWriter",
     "put_json",
@@ -66,11 +76,12 @@ _U16 = np.iinfo(np.uint16).max
 _MINUTE_NS = 60_000_000_000
 ATTR_LIMIT = 16_384
 """Largest JSON (bytes) stored as an attribute of ``/magscope``; larger goes in a dataset."""
-MIN_FREE_BYTES = 32 * 2**20
-"""Free disk space kept in reserve: a batch is refused (file untouched) when the disk has
-less than this plus twice the batch's size. HDF5 cannot undo a write that ran out of space
-mid-flush (the file is left shorter than its superblock says and will not open), so running
-out must be avoided rather than rolled back."""
+SPACE_MARGIN = 64 * 2**10
+"""Free bytes kept beyond what a batch needs (HDF5 index nodes and headers). A batch is
+refused (file untouched) when the disk has less than the chunks it allocates, twice its
+raw size and this margin. HDF5 cannot undo a write that ran out of space mid-flush (the
+file is left shorter than its superblock says and will not open), so running out must be
+avoided rather than rolled back."""
 
 
 class Hdf5TracksWriter(WriterBase):
@@ -87,13 +98,15 @@ class Hdf5TracksWriter(WriterBase):
     Notes
     -----
     Files are created lazily, on the first batch; each is named from the local time of its
-    own first frame. Every batch is flushed before :meth:`write_tracks` returns, so a crash
+    own first frame; a file whose first batch cannot be written is removed again. Every
+    batch is flushed before :meth:`write_tracks` returns, so a crash
     loses at most the batch being written. A batch that fails to append (disk full, ...)
     is rolled back and reported as :class:`~magscope_writers.WriterError`; the file stays
     valid and later batches are appended to it.
     """
 
     name = "hdf5"
+    kind = "tracks"
 
     def __init__(self, rotation_minutes: float = 60.0, save_roi_positions: bool = False) -> None:
         if not rotation_minutes >= 0:
@@ -104,6 +117,7 @@ class Hdf5TracksWriter(WriterBase):
         self._file: TrackingFile | None = None
         self._paths: list[Path] = []
         self._opened = False
+        self._with_data = False
         self.recording_uuid = uuid.uuid4()
         self.recording_start_ns: int | None = None
 
@@ -134,32 +148,59 @@ class Hdf5TracksWriter(WriterBase):
         except ValueError as exc:
             raise WriterError(self.name, f"checking batch {batch.sequence} for", target,
                               f"{exc}; the batch was not written") from exc
-        self._check_space(rec, target)
         first_ns = int(rec.frame_timestamps_ns[0])
-        if (self._file is not None and self.rotation_ns
-                and first_ns - self._file.file_start_ns >= self.rotation_ns):
+        rotate = (self._file is not None and self.rotation_ns > 0
+                  and first_ns - self._file.file_start_ns >= self.rotation_ns)
+        self._check_space(rec, None if rotate else self._file)
+        if rotate:
             self._finish_current("rotation")
-        if self._file is None:
-            self._file = self._new_file(first_ns, batch.sequence)
+        fresh = self._file is None
+        if fresh:
+            self._file = self._new_file(first_ns, batch.sequence, batch)
         f = self._file
+        assert f is not None
         try:
             f.append(rec)
         except AppendError as exc:
+            if fresh:
+                self._discard_current()
             what = (f"appending batch {batch.sequence} ({rec.n_frames} frames, "
                     f"{rec.n_records} records) to")
             cause = f"{type(exc.cause).__name__}: {exc}"
-            if exc.rolled_back:
+            if fresh:
+                reason = f"{cause}; the new file was removed"
+            elif exc.rolled_back:
                 reason = (f"{cause}; the batch was rolled back and the file still holds its "
                           f"{f.n_batches} earlier batches ({f.n_frames} frames)")
             else:
                 reason = (f"{cause}; rolling back failed too ({exc.rollback_error}), so the "
                           "file was closed and the next batch starts a new file")
                 self._abandon_current()
-            raise WriterError(self.name, what, f.path, reason) from exc.cause
+            raise WriterError(self.name, what, f.path, reason,
+                              no_space=is_no_space(exc.cause)) from exc.cause
+        self._with_data = True
 
-    def _check_space(self, rec: TrackRecords, path: Path | None) -> None:
+    def files(self) -> list[Path]:
+        """Tracking files of this recording that hold at least one batch."""
+        if self._file is not None and not self._with_data:
+            return self._paths[:-1]
+        return list(self._paths)
+
+    def space_needed(self, rec: TrackRecords, f: TrackingFile | None) -> int:
+        """Free bytes appending ``rec`` needs (to ``f``, or to a new file if None)."""
         per_record = 24 + 2 + (4 if rec.roi_positions_px is not None else 0)
-        need = 2 * (rec.n_records * per_record + rec.n_frames * 24 + 40) + MIN_FREE_BYTES
+        raw = rec.n_records * per_record + rec.n_frames * 24 + 40
+        if f is not None:
+            chunks = f.bytes_to_append(rec.n_frames, rec.n_records)
+        else:
+            chunks = chunk_bytes_for(None, rec.n_frames, rec.n_records,
+                                     rec.roi_positions_px is not None)
+            chunks += len(to_json(self.metadata)) + len(to_json(self.info)) + SPACE_MARGIN
+        return chunks + 2 * raw + SPACE_MARGIN
+
+    def _check_space(self, rec: TrackRecords, f: TrackingFile | None) -> None:
+        need = self.space_needed(rec, f)
+        path = f.path if f is not None else None
         try:
             free = shutil.disk_usage(path.parent if path else _existing(self.out_dir)).free
         except OSError:
@@ -167,9 +208,10 @@ class Hdf5TracksWriter(WriterBase):
         if free < need:
             raise WriterError(
                 self.name, f"appending batch {rec.sequence} ({rec.n_frames} frames) to", path,
-                f"the disk is nearly full ({free / 1e6:.1f} MB free, {need / 1e6:.1f} MB kept "
-                "free so HDF5 never runs out mid-write); the batch was not written"
+                f"the disk is nearly full ({free / 1e6:.2f} MB free, {need / 1e6:.2f} MB "
+                "needed so that HDF5 never runs out mid-write); the batch was not written"
                 + (" and the file is intact" if path else ""),
+                no_space=True,
             )
 
     def rotate(self) -> None:
@@ -187,8 +229,13 @@ class Hdf5TracksWriter(WriterBase):
                 self._finish_current("close")
             except WriterError as exc:
                 errors.append(str(exc))
+        need = 2 * len(to_json(stats)) + SPACE_MARGIN
         for path in self._paths:
             try:
+                if shutil.disk_usage(path.parent).free < need:
+                    log.warning("not adding the run's figures to %s: the disk is full (the "
+                                "file itself is complete)", path)
+                    continue
                 with h5py.File(path, "r+") as h5:
                     put_json(h5["magscope"], "stats", stats)
             except Exception as exc:
@@ -207,14 +254,17 @@ class Hdf5TracksWriter(WriterBase):
         """The file being written, if any."""
         return self._file.path if self._file is not None else None
 
-    def _new_file(self, first_ns: int, sequence: int) -> TrackingFile:
+    def _new_file(self, first_ns: int, sequence: int, batch: TracksBatch) -> TrackingFile:
         if self.recording_start_ns is None:
             self.recording_start_ns = first_ns
         stem = f"{TRACKING_PREFIX} {local_stamp(first_ns, 6)}"
 
+        tried: list[Path] = []
+
         def create(path: Path) -> TrackingFile:
             if path.exists():  # cheap check; the "x" mode below makes it race-free
                 raise FileExistsError(path)
+            tried.append(path)
             return TrackingFile.create(
                 path,
                 include_roi_positions=self.save_roi_positions,
@@ -242,12 +292,20 @@ class Hdf5TracksWriter(WriterBase):
             put_json(m, "options", {"rotation_minutes": self.rotation_minutes,
                                     "save_roi_positions": self.save_roi_positions})
             m.attrs["closed"] = "open"
+            gap = _gap(self.metadata, batch) if len(self._paths) == 1 else None
+            if gap is not None:
+                put_json(m, "gap", gap)
             new.h5.flush()
         except Exception as exc:
             if f is not None:
                 f.close()
+                self._paths.pop()
+            for p in tried[-1:]:  # the file this call created (others existed already)
+                p.unlink(missing_ok=True)
             raise WriterError(self.name, f"creating a tracking file for batch {sequence} in",
-                              self.out_dir, f"{type(exc).__name__}: {exc}") from exc
+                              self.out_dir, f"{type(exc).__name__}: {exc}; nothing was left "
+                              "behind", no_space=is_no_space(exc)) from exc
+        self._with_data = False
         log.info("tracking data -> %s", path)
         return new
 
@@ -263,6 +321,19 @@ class Hdf5TracksWriter(WriterBase):
             raise WriterError(self.name, "closing", f.path,
                               f"{type(exc).__name__}: {exc}") from exc
 
+    def _discard_current(self) -> None:
+        """Close and remove the current file: its first batch could not be written."""
+        f, self._file = self._file, None
+        if f is None:
+            return
+        try:
+            f.close()
+        except Exception:
+            log.exception("closing %s after its first batch failed", f.path)
+        f.path.unlink(missing_ok=True)
+        if self._paths and self._paths[-1] == f.path:
+            self._paths.pop()
+
     def _abandon_current(self) -> None:
         f, self._file = self._file, None
         if f is not None:
@@ -270,6 +341,18 @@ class Hdf5TracksWriter(WriterBase):
                 f.close()
             except Exception:  # already reported by the caller
                 log.exception("closing %s after a failed append", f.path)
+
+
+def _gap(metadata: dict[str, Any], batch: TracksBatch) -> dict[str, Any] | None:
+    """The frames missing before ``batch``, from ``metadata["resumed"]`` (pipeline restart)."""
+    resumed = metadata.get("resumed")
+    if not isinstance(resumed, dict) or "last_frame_before" not in resumed:
+        return None
+    last = int(resumed["last_frame_before"])
+    first = int(batch.frame_numbers[0]) if batch.n_frames else last + 1
+    return {"last_frame_before": last, "first_frame": first,
+            "missing_frames": max(0, first - last - 1),
+            "cause": str(resumed.get("cause", "restart"))}
 
 
 def _existing(folder: Path) -> Path:

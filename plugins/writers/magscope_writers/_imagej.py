@@ -162,4 +162,7 @@ class ImageJStackFile:
         """Close the handle without finishing: the file keeps its committed frames."""
         self.broken = True
         if not self._fh.closed:
-            self._fh.close()
+            try:
+                self._fh.close()
+            except OSError:
+                pass  # flushing the uncommitted rest failed (disk full); the handle is closed

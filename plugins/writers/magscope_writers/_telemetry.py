@@ -18,14 +18,27 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from magscope_core._disk_space import is_no_space
 from magscope_core._writer import WriterBase
 from magscope_writers._errors import WriterError
 from magscope_writers._naming import MAX_COLLISIONS
+
+SPACE_MARGIN = 256 * 2**10
+"""Free bytes telemetry leaves on the disk (more than tracking data does, so that the
+tracks writer is the last to stop)."""
+
+
+def _existing(folder: Path) -> Path:
+    for p in (folder, *folder.parents):
+        if p.exists():
+            return p
+    return folder
 
 if TYPE_CHECKING:
     from magscope_core import CameraInfo
@@ -56,11 +69,13 @@ class TelemetryWriter(WriterBase):
     """
 
     name = "telemetry"
+    kind = "telemetry"
 
     def __init__(self, fsync: bool = False) -> None:
         self.fsync = bool(fsync)
         self._files: dict[str, tuple[tuple[str, ...], IO[str], Path]] = {}
         self._paths: list[Path] = []
+        self._created: set[Path] = set()
         self._opened = False
         self.rows_skipped = 0
         """Rows skipped because they contained NaN, since :meth:`open`."""
@@ -72,6 +87,7 @@ class TelemetryWriter(WriterBase):
                               "the previous recording is still open; call close() first")
         super().open(out_dir, info, metadata)
         self._files, self._paths, self._opened, self.rows_skipped = {}, [], True, 0
+        self._created = set()
 
     def write_telemetry(self, source: str, columns: tuple[str, ...], rows: np.ndarray) -> None:
         """Append the NaN-free ``rows`` of ``source`` and flush."""
@@ -95,6 +111,8 @@ class TelemetryWriter(WriterBase):
             raise WriterError(self.name, f"appending telemetry of {source!r} to", where,
                               f"columns changed from {list(entry[0])} to {list(values_cols)}")
         text = "".join(" ".join(map(repr, row)) + "\n" for row in data.tolist())
+        self._check_space(len(text), source, where)
+        new = entry is None
         try:
             if entry is None:
                 entry = self._open_file(source, values_cols)
@@ -104,8 +122,39 @@ class TelemetryWriter(WriterBase):
             if self.fsync:
                 os.fsync(fh.fileno())
         except OSError as exc:
+            if new and entry is not None:
+                self._drop_new(source, entry)
             raise WriterError(self.name, f"appending {data.shape[0]} rows of {source!r} to",
-                              where, f"{type(exc).__name__}: {exc}") from exc
+                              where, f"{type(exc).__name__}: {exc}",
+                              no_space=is_no_space(exc)) from exc
+
+    def files(self) -> list[Path]:
+        """Telemetry files of this recording (each holds at least its header and rows)."""
+        return list(self._paths)
+
+    def _check_space(self, n_bytes: int, source: str, where: Path) -> None:
+        try:
+            free = shutil.disk_usage(_existing(self.out_dir)).free
+        except OSError:
+            return
+        if free < n_bytes + SPACE_MARGIN:
+            raise WriterError(self.name, f"appending telemetry of {source!r} to", where,
+                              f"the disk is nearly full ({free / 1e6:.2f} MB free); the rows "
+                              "were not written, so no line is cut short", no_space=True)
+
+    def _drop_new(self, source: str, entry: tuple[tuple[str, ...], IO[str], Path]) -> None:
+        """Forget a file created by the failed call (removed if it was new and is empty)."""
+        _cols, fh, path = entry
+        self._files.pop(source, None)
+        if path in self._paths:
+            self._paths.remove(path)
+        try:
+            fh.close()
+        except OSError:
+            pass  # the data that could not be flushed is what failed
+        if path in self._created:
+            self._created.discard(path)
+            path.unlink(missing_ok=True)
 
     def _open_file(self, source: str, values_cols: tuple[str, ...]
                    ) -> tuple[tuple[str, ...], IO[str], Path]:
@@ -120,6 +169,7 @@ class TelemetryWriter(WriterBase):
                 fh = path.open("a", encoding="utf-8", newline="\n")
             else:
                 fh = path.open("x", encoding="utf-8", newline="\n")
+                self._created.add(path)
                 fh.write(header + "\n")
             entry = (values_cols, fh, path)
             self._files[source] = entry

@@ -53,6 +53,7 @@ class TiffVideoWriter(WriterBase):
     """
 
     name = "tiff"
+    kind = "video"
 
     def __init__(self, frames_per_file: int = 1000, unit: str = "um") -> None:
         if isinstance(frames_per_file, bool) or not int(frames_per_file) >= 1:
@@ -85,6 +86,10 @@ class TiffVideoWriter(WriterBase):
                                 written=self._written)
             for prefix in (ROI_PREFIX, FULL_PREFIX)
         }
+
+    def files(self) -> list[Path]:
+        """TIFF files that hold frames, and their sidecars, in creation order."""
+        return list(self._written)
 
     def _stream(self, prefix: str, what: str) -> VideoStream:
         if not self._opened:
@@ -129,7 +134,7 @@ class TiffVideoWriter(WriterBase):
                 problems.append(str(exc))
             problems.extend(stream.add_stats(stats))
         self._opened = False
-        paths = list(self._written)
+        paths = [p for p in self._written if p.exists()]
         if problems:
             raise WriterError(self.name, "closing the recording", None,
                               "; ".join(problems) + f" (files written: {[str(p) for p in paths]})")

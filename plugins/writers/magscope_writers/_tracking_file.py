@@ -36,11 +36,13 @@ __all__ = [
     "AppendError",
     "TrackRecords",
     "TrackingFile",
+    "chunk_bytes_for",
 ]
 
 BATCH_CHUNK = 1024
 FRAME_CHUNK = 4096
-RECORD_CHUNK = 65536
+RECORD_CHUNK = 16384
+"""Records per chunk: 384 KiB of positions, so a new file takes about 0.5 MB of disk."""
 RECORD_ORDER = "frame-major, bead order within frame"
 BATCH_SEQUENCE_ORDER = "write order"
 
@@ -53,6 +55,33 @@ _BATCH_SETS = (
 )
 _FRAME_SETS = ("frame_timestamps_ns", "frame_batch_sequence")
 _RANGE_ATTRS = ("min_frame_timestamp_ns", "max_frame_timestamp_ns")
+_LAYOUT: dict[str, tuple[str, int, int]] = {
+    **{name: ("batch", BATCH_CHUNK, 8) for name in _BATCH_SETS},
+    **{name: ("frame", FRAME_CHUNK, 8) for name in (*_FRAME_SETS, "frame_offsets")},
+    "bead_ids": ("record", RECORD_CHUNK, 2),
+    "positions_nm": ("record", RECORD_CHUNK, 24),
+    "roi_positions_px": ("record", RECORD_CHUNK, 4),
+}
+"""Dataset -> (what it grows with, rows per chunk, bytes per row)."""
+
+
+def chunk_bytes_for(lengths: dict[str, int] | None, n_frames: int, n_records: int,
+                    include_roi_positions: bool) -> int:
+    """Bytes of new chunks that appending one batch allocates.
+
+    HDF5 allocates a whole chunk of disk the first time any row of it is written, so
+    the space a batch needs is lumpy: nothing for most batches, then a chunk at a
+    boundary. ``lengths`` are the datasets' current lengths (None for a new file).
+    """
+    grows = {"batch": 1, "frame": n_frames, "record": n_records}
+    total = 0
+    for name, (what, chunk, row) in _LAYOUT.items():
+        if name == "roi_positions_px" and not include_roi_positions:
+            continue
+        n = (lengths or {}).get(name, 1 if name == "frame_offsets" else 0)
+        new_chunks = -(-(n + grows[what]) // chunk) - -(-n // chunk)
+        total += new_chunks * chunk * row
+    return total
 
 
 @attrs.frozen(eq=False)
@@ -153,6 +182,11 @@ class TrackingFile:
             h5.close()
             raise
         return cls(path, h5, include_roi_positions)
+
+    def bytes_to_append(self, n_frames: int, n_records: int) -> int:
+        """Bytes of new chunks that appending ``n_frames`` frames / ``n_records`` allocates."""
+        lengths = {name: int(self.group[name].shape[0]) for name in self.group}
+        return chunk_bytes_for(lengths, n_frames, n_records, self.include_roi_positions)
 
     @property
     def n_frames(self) -> int:

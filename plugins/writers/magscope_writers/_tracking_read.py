@@ -29,7 +29,7 @@ _REQUIRED = (
     "batch_record_start",
     "batch_record_count",
 )
-_JSON_ATTRS = ("camera", "metadata", "options", "stats")
+_JSON_ATTRS = ("camera", "metadata", "options", "stats", "gap")
 
 
 class TrackingFileError(ValueError):
@@ -64,7 +64,7 @@ class TrackingData:
     attrs
         Attributes of ``/tracking`` (``schema_version``, ``recording_id``, ...).
     magscope
-        Attributes of ``/magscope``, with the JSON ones (camera, metadata, options, stats)
+        Attributes of ``/magscope``, with the JSON ones (camera, metadata, options, stats, gap)
         decoded; empty for reference files.
     """
 

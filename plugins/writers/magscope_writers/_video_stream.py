@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from magscope_core._disk_space import is_no_space
 from magscope_writers._errors import WriterError
 from magscope_writers._imagej import MAX_PIXEL_BYTES, ImageJStackFile
 from magscope_writers._jsonable import jsonable
@@ -56,8 +57,10 @@ class VideoStream:
     common
         Metadata copied into every sidecar (camera, session metadata, options).
     written
-        List shared by the writer's streams: each new TIFF and its sidecar are appended,
-        so the writer can return every path in creation order.
+        List shared by the writer's streams: each TIFF (once it holds a frame) and its
+        sidecar (once written) are appended, so the writer can return every path in
+        creation order. A file that never got a frame is removed, and so is a
+        temporary sidecar that could not be written.
     """
 
     def __init__(self, writer: str, out_dir: Path, prefix: str, *, frames_per_file: int,
@@ -117,19 +120,26 @@ class VideoStream:
             try:
                 f.append(frames[i:i + k].astype(stored, copy=False), ns_label(int(ts_ns[i])))
             except Exception as exc:
+                kept = (f"the file keeps its first {f.frames} frames" if f.frames
+                        else "the empty file was removed")
                 self._abandon(f"{type(exc).__name__}: {exc}")
                 raise WriterError(
                     self.writer, f"appending {k} frames to", f.path,
-                    f"{type(exc).__name__}: {exc}; the file keeps its first {f.frames} frames "
-                    "and the next frames go to a new file",
+                    f"{type(exc).__name__}: {exc}; {kept} and the next frames go to a new "
+                    "file", no_space=is_no_space(exc),
                 ) from exc
+            if f.path not in self.written:
+                self.written.append(f.path)
             self._record(ts_ns[i:i + k], frame_numbers[i:i + k], f.frames - k, roi_x0, roi_y0)
             try:
                 self._write_sidecar()
             except OSError as exc:
                 raise WriterError(self.writer, "updating the sidecar", self._sidecar_path(),
                                   f"{type(exc).__name__}: {exc}; the video frames themselves "
-                                  f"were written to {f.path.name}") from exc
+                                  f"were written to {f.path.name}",
+                                  no_space=is_no_space(exc)) from exc
+            if self._sidecar_path() not in self.written:
+                self.written.append(self._sidecar_path())
             if f.frames >= self._cap:
                 self.finish()
             i += k
@@ -158,7 +168,6 @@ class VideoStream:
                               f"{type(exc).__name__}: {exc}") from exc
         self._file, self._key = f, key
         self.paths.append(path)
-        self.written.extend([path, path.with_suffix(".json")])
         self._side = {
             "format": SIDECAR_FORMAT,
             "format_version": 1,
@@ -198,9 +207,7 @@ class VideoStream:
 
     def _write_sidecar(self) -> None:
         path = self._sidecar_path()
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(jsonable(self._side), indent=1))
-        os.replace(tmp, path)
+        _replace_text(path, json.dumps(jsonable(self._side), indent=1))
 
     def finish(self) -> None:
         """Close the current file: write its IFDs, ``Labels`` and ``Info``, mark it complete."""
@@ -220,7 +227,8 @@ class VideoStream:
         except Exception as exc:
             raise WriterError(self.writer, "finishing", f.path,
                               f"{type(exc).__name__}: {exc}; its frames are on disk and "
-                              "its sidecar lists their timestamps") from exc
+                              "its sidecar lists their timestamps",
+                              no_space=is_no_space(exc)) from exc
         finally:
             self._file = None
             self._key = None
@@ -230,25 +238,45 @@ class VideoStream:
         if f is None:
             return
         f.abandon()
-        self._side["error"] = error
-        try:
-            self._write_sidecar()
-        except OSError:
-            pass  # the error being raised already names the file
         self._file = None
         self._key = None
+        if f.frames == 0:  # nothing committed: leave nothing behind
+            side = f.path.with_suffix(".json")
+            for p in (f.path, side):
+                p.unlink(missing_ok=True)
+                if p in self.written:
+                    self.written.remove(p)
+            if f.path in self.paths:
+                self.paths.remove(f.path)
+            return
+        self._side["error"] = error
+        try:
+            _replace_text(f.path.with_suffix(".json"), json.dumps(jsonable(self._side), indent=1))
+        except OSError:
+            pass  # the error being raised already names the file
 
     def add_stats(self, stats: dict[str, Any]) -> list[str]:
         """Add the run's ``stats`` to every sidecar written; return problems as text."""
         problems = []
         for path in self.paths:
             side = path.with_suffix(".json")
+            if not side.exists():
+                continue  # never written (the disk was full): nothing to add to
             try:
                 data = json.loads(side.read_text())
                 data["stats"] = jsonable(stats)
-                tmp = side.with_name(side.name + ".tmp")
-                tmp.write_text(json.dumps(data, indent=1))
-                os.replace(tmp, side)
+                _replace_text(side, json.dumps(data, indent=1))
             except (OSError, ValueError) as exc:
                 problems.append(f"adding stats to {side}: {type(exc).__name__}: {exc}")
         return problems
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with ``text``; no ``.tmp`` is left if writing fails."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

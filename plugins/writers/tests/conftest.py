@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,3 +71,48 @@ def make_rois():
 @pytest.fixture
 def t0() -> float:
     return T0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """Mount a real tmpfs of a given size; returns ``mount(size) -> Path``.
+
+    Disk-full tests use a real small filesystem, never a patched ``write``. Mounting needs
+    root (CI is root): as another user the test is skipped with that reason; as root a
+    failed mount fails the test with the mount's own message.
+    """
+    import os
+    import subprocess
+
+    mounted = []
+
+    def mount(size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small tmpfs (a real full disk) needs root")
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(point)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.fail(f"cannot mount a {size} tmpfs at {point}: {proc.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@pytest.fixture
+def fill_disk():
+    """``fill(folder, leave)``: a ballast file leaves about ``leave`` bytes free."""
+    import shutil
+
+    def fill(folder: Path, leave: int) -> Path:
+        ballast = folder / "ballast.bin"
+        free = shutil.disk_usage(folder).free
+        with ballast.open("ab") as fh:
+            fh.write(b"\0" * max(0, free - leave))
+        return ballast
+
+    return fill

@@ -224,3 +224,15 @@ def test_large_metadata_goes_into_a_dataset(tmp_path, info, make_tracks):
         assert isinstance(h5["magscope/metadata"], h5py.Dataset)
     m = read_tracking(path).magscope
     assert len(m["metadata"]["zlut"]) == 5000 and m["stats"] == {"frames_dropped": 1}
+
+
+def test_a_recording_resumed_after_a_restart_records_the_gap(tmp_path, info, make_tracks, t0):
+    w = Hdf5TracksWriter()
+    w.open(tmp_path, info, {"resumed": {"last_frame_before": 99, "cause": "pipeline restarted"}})
+    w.write_tracks(make_tracks(0, 10, [1, 2], first_frame=120))
+    w.rotate()
+    w.write_tracks(make_tracks(1, 10, [1, 2], t0=t0 + 1, first_frame=130))
+    first, second = (read_tracking(p) for p in w.close({}))
+    assert first.magscope["gap"] == {"last_frame_before": 99, "first_frame": 120,
+                                     "missing_frames": 20, "cause": "pipeline restarted"}
+    assert "gap" not in second.magscope  # only the recording's first file follows the gap

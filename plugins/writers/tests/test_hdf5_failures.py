@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections import namedtuple
 
 import h5py
 import magscope_writers._hdf5 as hdf5_module
@@ -93,30 +92,6 @@ def test_when_rollback_fails_too_the_file_is_closed_and_a_new_one_started(
     with pytest.raises(TrackingFileError, match=r"frame_offsets must rise from 0 to n_records=2"):
         read_tracking(paths[0])
     np.testing.assert_array_equal(read_tracking(paths[1]).frame_batch_sequence, [2, 2])
-
-
-def test_a_nearly_full_disk_refuses_the_batch_without_touching_the_file(
-    tmp_path, info, make_tracks, t0, monkeypatch
-):
-    usage = namedtuple("usage", "total used free")
-    w = Hdf5TracksWriter()
-    w.open(tmp_path / "new", info, {})
-    with monkeypatch.context() as m:
-        m.setattr(hdf5_module.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 10**6))
-        with pytest.raises(WriterError, match=r"disk is nearly full.*not written$"):
-            w.write_tracks(make_tracks(0, 2, [1, 2]))
-    assert not (tmp_path / "new").exists()  # no empty file either
-    w.write_tracks(make_tracks(0, 2, [1, 2]))
-    path = w.current_path
-    size_before = path.stat().st_size
-    monkeypatch.setattr(hdf5_module.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 10**6))
-    with pytest.raises(WriterError, match=r"disk is nearly full \(1\.0 MB free.*file is intact"):
-        w.write_tracks(make_tracks(1, 2, [1, 2], t0=t0 + 1))
-    assert path.stat().st_size == size_before
-    monkeypatch.undo()
-    w.write_tracks(make_tracks(2, 2, [1, 2], t0=t0 + 2))
-    data = read_tracking(w.close({})[0])
-    np.testing.assert_array_equal(data.frame_batch_sequence, [0, 0, 2, 2])
 
 
 @pytest.mark.integration
