@@ -3,8 +3,9 @@
 Put on the path by the tests (its ``*.dist-info`` sits next to it), never installed.
 ``MAGSCOPE_CRASH_KIND`` chooses the failure: ``crash`` (a RuntimeError, a fault the hub
 restarts until it gives up) or ``config`` (a ConfigurationError, never restarted);
-``none`` contributes no manager. Each start appends a line to ``<MAGSCOPE_CRASH_DIR>/attempts``. The writer
-``broken`` (not enabled by default) raises on every stack.
+``none`` contributes no manager. Each start appends a line to
+``<MAGSCOPE_CRASH_DIR>/attempts``. The writer ``broken`` (not enabled by default) raises
+on every stack.
 """
 
 from __future__ import annotations
