@@ -5,10 +5,11 @@ Manager processes send their ``LogRecord``s over their own command pipe (a
 block the logging of the others (a shared ``multiprocessing.Queue`` lock could).
 The hub re-emits them through the main process's handlers.
 
-The console shows one line per record: tracebacks (a local exception's, or a manager
-process's carried in the record's ``magscope_traceback`` attribute) go to the log file
-only, and a record whose ``magscope_console`` attribute is false (an error the frontend
-shows to the user itself) is not printed at all.
+The console shows one line per record: the first line of the message, without a
+traceback (a local exception's, or a manager process's, which the hub logs after the
+first line); the log file gets everything. A record whose ``magscope_console``
+attribute is false (an error the frontend shows to the user itself) is not printed on
+the console at all.
 """
 
 from __future__ import annotations
@@ -17,25 +18,11 @@ import logging
 import sys
 from pathlib import Path
 
-__all__ = ["CONSOLE_ATTR", "TRACEBACK_ATTR", "ConsoleFormatter", "FileFormatter",
-           "configure_logging"]
+__all__ = ["CONSOLE_ATTR", "ConsoleFormatter", "configure_logging"]
 
 FORMAT = "%(asctime)s %(processName)-20s %(levelname)-7s %(name)s: %(message)s"
-TRACEBACK_ATTR = "magscope_traceback"
-"""Record attribute holding a traceback from another process (log file only)."""
 CONSOLE_ATTR = "magscope_console"
 """Record attribute: False keeps the record off the console (the frontend shows it)."""
-
-
-class FileFormatter(logging.Formatter):
-    """The full record: message, local traceback and another process's traceback."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        remote = getattr(record, TRACEBACK_ATTR, "")
-        if remote:
-            text = f"{text}\n{str(remote).rstrip()}"
-        return text
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -60,7 +47,7 @@ class ConsoleFormatter(logging.Formatter):
         finally:
             record.exc_info, record.exc_text, record.stack_info = saved
         first, newline, _rest = text.partition("\n")
-        cut = bool(newline) or any(saved) or bool(getattr(record, TRACEBACK_ATTR, ""))
+        cut = bool(newline) or any(saved)
         if cut and self.log_file is not None and record.levelno >= logging.WARNING:
             first = f"{first.rstrip()} (details in {self.log_file})"
         return first
@@ -97,7 +84,7 @@ def configure_logging(level: int | str = logging.INFO, log_file: Path | None = N
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         fh = logging.FileHandler(log_file, encoding="utf-8")
-        fh.setFormatter(FileFormatter(FORMAT))
+        fh.setFormatter(logging.Formatter(FORMAT))
         fh._magscope = True  # type: ignore[attr-defined]
         root.addHandler(fh)
     root.setLevel(level)

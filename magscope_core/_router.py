@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from magscope_core._commands import Command, Route, validate_command
 from magscope_core._hub_child import Child
-from magscope_core._logging import CONSOLE_ATTR, TRACEBACK_ATTR
+from magscope_core._logging import CONSOLE_ATTR
 from magscope_core._messages import (
     CommandError,
     Envelope,
@@ -89,14 +89,15 @@ class Router:
             level = logging.ERROR if msg.fatal else logging.WARNING
             kind = ("configuration error" if msg.configuration
                     else "fatal error" if msg.fatal else "error")
+            # first line: what happened; then the traceback, which magscope's console
+            # handler cuts off (it is kept in the log file). A configuration error is
+            # shown to the user by the frontend (one line), not by the console log.
             log.log(
                 level,
-                "%s in manager %r (plugin %r, distribution %s): %s",
+                "%s in manager %r (plugin %r, distribution %s): %s\n%s",
                 kind, msg.manager, msg.plugin, msg.distribution, msg.error,
-                # the traceback goes to the log file; a configuration error is shown to
-                # the user by the frontend (one line), not by the console log
-                extra={TRACEBACK_ATTR: msg.error.traceback,
-                       CONSOLE_ATTR: not msg.configuration},
+                msg.error.traceback.rstrip(),
+                extra={CONSOLE_ATTR: not msg.configuration},
             )
         elif isinstance(msg, Goodbye):
             child.said_goodbye = True

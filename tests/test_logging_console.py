@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from magscope_core._logging import CONSOLE_ATTR, TRACEBACK_ATTR, configure_logging
+from magscope_core._logging import CONSOLE_ATTR, configure_logging
 
 REMOTE_TB = ('Traceback (most recent call last):\n  File "x.py", line 1, in setup\n'
              'RuntimeError: boom\n')
@@ -37,8 +37,7 @@ def test_local_and_remote_tracebacks_are_one_console_line(
         raise ValueError("local failure")
     except ValueError:
         log.exception("step one failed")
-    log.error("fatal error in manager 'x': RuntimeError: boom",
-              extra={TRACEBACK_ATTR: REMOTE_TB})
+    log.error("fatal error in manager %r: %s\n%s", "x", "RuntimeError: boom", REMOTE_TB)
     log.info("a plain line")
     _flush()
     console = capsys.readouterr().err.splitlines()

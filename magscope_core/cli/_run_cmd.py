@@ -133,24 +133,21 @@ def run(args: argparse.Namespace) -> int:
         hub.stop()
         _restore_signal_handlers(previous)
     summary = _summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats)
-    if hub.config_errors:
-        summary["problems"] = [remote_config_line(e) for e in hub.config_errors]
-        summary["exit_code"] = CONFIG_ERROR
-        if args.json_summary:
-            print(json.dumps(summary, indent=2))
-        for report in hub.config_errors[:1]:
-            config_error_line(err, remote_config_line(report), log_file)
-        return CONFIG_ERROR
-    problems = run_problems(summary, plan, plugins, status, saving=not args.no_save)
+    configuration = [remote_config_line(e) for e in hub.config_errors]
+    problems = configuration or run_problems(summary, plan, plugins, status,
+                                             saving=not args.no_save)
+    code = CONFIG_ERROR if configuration else RUN_FAILED if problems else 0
     summary["problems"] = problems
-    summary["exit_code"] = RUN_FAILED if problems else 0
+    summary["exit_code"] = code
     if args.json_summary:
         print(json.dumps(summary, indent=2))
-    else:
+    elif summary["frames"] or not configuration:  # nothing ran: the error line says it all
         _print_summary(summary)
+    if configuration:
+        return config_error_line(err, configuration[0], log_file)
     for problem in problems:
         err.print(f"[red]run failed:[/red] {problem}", soft_wrap=True, highlight=False)
-    return RUN_FAILED if problems else 0
+    return code
 
 
 def _choose_frontend(plugins: Any, err: Console) -> Any:
