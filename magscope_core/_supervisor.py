@@ -94,6 +94,8 @@ class Supervisor:
             status.set_state(child.name, ManagerState.FAILED)
             log.info("manager %r stopped on a configuration error; not restarted: %s",
                      child.name, child.config_error, extra={CONSOLE_ATTR: False})
+            if child.entry.spec.restart.on_failure == "stop_all":
+                self.request_stop(f"manager {child.name!r}: configuration error")
             return
         policy = child.entry.spec.restart
         log.error(

@@ -115,3 +115,11 @@ def test_camera_factory_rejecting_its_arguments_starts_nothing_else(
         assert hub.pid("pipeline") is None and "pipeline" not in hub._children
         last = hub.startup_steps[-1]
         assert last.state == "session-failed" and "option 'fsp'" in last.message
+
+
+@pytest.mark.integration
+def test_configuration_error_under_stop_all_ends_the_session(crashplugin,
+                                                             tmp_path: Path) -> None:
+    with Hub([_crasher("config", tmp_path, RestartPolicy("stop_all"))], (), FAST) as hub:
+        assert hub.wait(10) and "configuration error" in hub.stop_reason
+        assert hub.state("crasher") is ManagerState.FAILED
