@@ -123,3 +123,28 @@ def test_configuration_error_under_stop_all_ends_the_session(crashplugin,
     with Hub([_crasher("config", tmp_path, RestartPolicy("stop_all"))], (), FAST) as hub:
         assert hub.wait(10) and "configuration error" in hub.stop_reason
         assert hub.state("crasher") is ManagerState.FAILED
+
+
+@pytest.mark.integration
+def test_zlut_refused_inside_the_pipeline_is_not_restarted(crashplugin, testplugin_path,
+                                                           tmp_path: Path) -> None:
+    import magscope_testplugin as tp
+    from magscope_crashplugin import BadLutTracker
+
+    lut = tmp_path / "lut.txt"
+    entries = [
+        ManagerEntry(ManagerSpec("camera", CameraManager, options={
+            "camera_factory": tp.PatternCamera, "camera_options": {"fps": 50.0}}),
+            kind="camera"),
+        ManagerEntry(ManagerSpec("pipeline", PipelineManager, options={
+            "writers": [], "out_dir": str(tmp_path), "mode": "track", "n_workers": 1,
+            "tracker": ("badlut", BadLutTracker, {}), "zlut_path": str(lut)},
+            restart=RestartPolicy("restart", backoff_s=0.05))),
+    ]
+    with Hub(entries, (), FAST) as hub:
+        assert hub.state("pipeline") is ManagerState.FAILED
+        assert hub.restarts("pipeline") == 0 and hub.state("camera") is ManagerState.RUNNING
+        [report] = hub.config_errors
+        assert report.manager == "pipeline"
+        assert report.error.message == (f"Z-LUT file {lut} cannot be loaded: Z-LUT file "
+                                        f"'{lut}', line 3: 7 values, expected 20")

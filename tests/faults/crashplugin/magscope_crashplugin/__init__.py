@@ -25,7 +25,8 @@ from magscope_core import (
     hookimpl,
 )
 
-__all__ = ["BrokenWriter", "CrashingManager", "magscope_managers", "magscope_writers"]
+__all__ = ["BadLutTracker", "BrokenWriter", "CrashingManager", "magscope_managers",
+           "magscope_writers"]
 
 MAX_RESTARTS = 2
 
@@ -46,6 +47,20 @@ class CrashingManager(ManagerProcess):
             raise ConfigurationError("crasher option port = 'COM99' rejected: no such port. "
                                      "Allowed: COM1, COM2")
         raise RuntimeError("the crasher crashed on purpose")
+
+
+class BadLutTracker:
+    """A tracker whose Z-LUT loader refuses every file (a Z-LUT problem only a process
+    sees: used directly by the core's tests, not contributed as a plugin)."""
+
+    def load_zlut(self, path: Path) -> None:
+        raise ValueError(f"Z-LUT file '{path}', line 3: 7 values, expected 20")
+
+    def make_zlut(self, stack: np.ndarray, z_nm: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def track(self, rois: np.ndarray, zlut: object) -> None:
+        raise NotImplementedError
 
 
 class BrokenWriter(WriterBase):
