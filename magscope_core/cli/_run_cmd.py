@@ -199,7 +199,8 @@ def _key_values(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"camera option {item!r} is not KEY=VALUE")
+            raise ConfigurationError(f"camera option -O {item!r} is not KEY=VALUE "
+                                     "(see --help-camera)")
         out[key.strip()] = value.strip()
     return out
 

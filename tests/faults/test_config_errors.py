@@ -44,6 +44,7 @@ def test_camera_option_typo_is_one_line_with_did_you_mean(env, tmp_path):
 @pytest.mark.parametrize(("option", "words"), [
     ("fps=0", ["option fps = '0'", "below the minimum 0.01", "from 0.01 to 10000", "(Hz)"]),
     ("width=wide", ["option width = 'wide'", "not an integer", "from 16 to 16384 (px)"]),
+    ("width", ["camera option -O 'width' is not KEY=VALUE"]),
 ])
 def test_bad_camera_option_value_names_the_range_and_unit(env, tmp_path, option, words):
     out = tmp_path / "run"
