@@ -238,7 +238,16 @@ def plan_session(
     n_workers
         Tracker worker processes (default: ``core.tracker_workers``).
     camera_options
-        Options for the camera factory, over the spec's and the settings' values.
+        Options for the camera factory, over the spec's and the settings' values; text
+        is converted to the declared types when the camera declares a settings schema.
+
+    Raises
+    ------
+    ConfigurationError
+        Naming the thing, the value and what is allowed (with a "did you mean"): an
+        unknown camera, tracker, writer or mode (a :class:`SetupError`), a camera option
+        the camera does not declare or accept or whose value is out of range, or a Z-LUT
+        file the tracker cannot read.
     """
     core: CoreSettings = store.get("core") if store is not None else CoreSettings()
     cam = choose_camera(plugins, camera or core.default_camera or None)
