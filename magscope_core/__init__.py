@@ -74,6 +74,7 @@ from magscope_core._builtin import (
 from magscope_core._camera import Camera, CameraError, CameraInfo
 from magscope_core._camera_manager import CameraManager
 from magscope_core._commands import Command, CommandSpec, CommandValidationError, Route
+from magscope_core._config_errors import ConfigurationError
 from magscope_core._core_plugin import CORE_COMMANDS, CorePlugin
 from magscope_core._hardware import (
     GetFocus,
@@ -88,6 +89,7 @@ from magscope_core._hub import Hub, HubConfig
 from magscope_core._hub_child import ManagerEntry
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._messages import CommandError, RemoteError
+from magscope_core._options import check_option, check_options
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import (
     Contribution,
@@ -152,6 +154,7 @@ __all__ = [
     "CommandRegistry",
     "CommandSpec",
     "CommandValidationError",
+    "ConfigurationError",
     "Contribution",
     "CorePlugin",
     "CoreSettings",
@@ -229,6 +232,8 @@ __all__ = [
     "WriterBase",
     "WriterSpec",
     "__version__",
+    "check_option",
+    "check_options",
     "choose_camera",
     "choose_tracker",
     "cleanup_stale_segments",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,18 +11,33 @@ from typing import Any
 
 import attrs
 
-from magscope_core._acquisition import mode_parts
+from magscope_core._acquisition import MODES, mode_parts
 from magscope_core._camera_manager import CameraManager
 from magscope_core._commands import CommandSpec
+from magscope_core._config_errors import (
+    ConfigurationError,
+    call_factory,
+    check_call,
+    unknown_name,
+)
 from magscope_core._hub import HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._options import check_options
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import Contribution, PluginSet
 from magscope_core._settings import CoreSettings, SettingsStore, default_output_dir
 from magscope_core._specs import CameraSpec, ManagerSpec, RestartPolicy, TrackerSpec
 from magscope_core._version import __version__
 
-__all__ = ["SessionPlan", "SetupError", "choose_camera", "choose_tracker", "plan_session"]
+__all__ = [
+    "SessionPlan",
+    "SetupError",
+    "check_zlut",
+    "choose_camera",
+    "choose_tracker",
+    "plan_session",
+    "prepare_out_dir",
+]
 
 log = logging.getLogger("magscope")
 
@@ -30,8 +46,12 @@ PIPELINE_MANAGER = "pipeline"
 RESERVED_NAMES = frozenset({CAMERA_MANAGER, PIPELINE_MANAGER, "hub", "zlut"})
 
 
-class SetupError(RuntimeError):
-    """The session cannot be assembled (no camera, unknown writer, ...)."""
+class SetupError(ConfigurationError, RuntimeError):
+    """The session cannot be assembled (no camera, unknown writer, ...).
+
+    A :class:`~magscope_core.ConfigurationError`: ``magscope run`` shows it as one line
+    and exits with code 2.
+    """
 
 
 @attrs.frozen
@@ -64,9 +84,8 @@ def choose_camera(plugins: PluginSet, name: str | None) -> Contribution[CameraSp
         )
     if name:
         if name not in cameras:
-            raise SetupError(
-                f"unknown camera {name!r}; installed cameras: {', '.join(sorted(cameras))}"
-            )
+            raise SetupError(str(unknown_name("camera", name, cameras,
+                                              plural="installed cameras")))
         return cameras[name]
     return max(cameras.values(), key=lambda c: (c.spec.priority, c.spec.name))
 
@@ -84,10 +103,8 @@ def choose_tracker(plugins: PluginSet, name: str | None) -> Contribution[Tracker
     trackers = dict(plugins.trackers)
     if name:
         if name not in trackers:
-            raise SetupError(
-                f"unknown tracker {name!r}; installed trackers: "
-                f"{', '.join(sorted(trackers)) or 'none'}"
-            )
+            raise SetupError(str(unknown_name("tracker", name, trackers,
+                                              plural="installed trackers")))
         return trackers[name]
     if not trackers:
         return None
@@ -109,6 +126,73 @@ def _settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
         ):
             return dict(attrs.asdict(store.get(namespace)))
     return {}
+
+
+def _camera_options(cam: Contribution[CameraSpec], given: dict[str, Any]) -> dict[str, Any]:
+    """The user's camera options, converted and checked when the camera declares them."""
+    if not given or cam.spec.settings is None:
+        return dict(given)
+    return check_options(cam.spec.settings, given, f"camera {cam.spec.name!r}")
+
+
+def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
+               store: SettingsStore | None = None) -> None:
+    """Read a Z-LUT file with the tracker plugin's own loader, in this process.
+
+    Raises
+    ------
+    ConfigurationError
+        If there is no tracker, the file does not exist, or the tracker cannot read it
+        (the message names the file and the tracker's reason).
+    """
+    if tracker is None:
+        raise ConfigurationError(f"Z-LUT file {path}: no tracker plugin is installed to "
+                                 "use it (see 'magscope plugins')")
+    if not path.is_file():
+        raise ConfigurationError(f"Z-LUT file {path} does not exist (or is not a file)")
+    options = {**tracker.spec.options, **_settings_for(store, tracker.spec)}
+    try:
+        obj = call_factory(tracker.spec.factory, options, f"tracker {tracker.spec.name!r}")
+    except ConfigurationError:
+        raise
+    except Exception as exc:
+        raise ConfigurationError(
+            f"tracker {tracker.spec.name!r} cannot be created to read the Z-LUT: {exc}"
+        ) from exc
+    loader = getattr(obj, "load_zlut", None)
+    if loader is None:
+        raise ConfigurationError(f"Z-LUT file {path}: tracker {tracker.spec.name!r} "
+                                 "cannot load Z-LUT files")
+    try:
+        loader(path)
+    except Exception as exc:
+        log.debug("Z-LUT %s rejected", path, exc_info=True)
+        raise ConfigurationError(
+            f"Z-LUT file {path} cannot be used by tracker {tracker.spec.name!r}: {exc}"
+        ) from exc
+
+
+def prepare_out_dir(path: Path) -> Path:
+    """Create the output folder (and its parents) and check it is writable.
+
+    Raises
+    ------
+    ConfigurationError
+        Naming the folder and why it cannot be used.
+    """
+    hint = "choose another folder with --out (or the core.output_dir setting)"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+        why = exc.strerror or str(exc)
+        if blocker is not None and not blocker.is_dir():
+            why = f"{blocker} is a file, not a folder"
+        raise ConfigurationError(f"output folder {path} cannot be created: {why}; "
+                                 f"{hint}") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigurationError(f"output folder {path} is not writable; {hint}")
+    return path
 
 
 def plan_session(
@@ -154,18 +238,32 @@ def plan_session(
     n_workers
         Tracker worker processes (default: ``core.tracker_workers``).
     camera_options
-        Options for the camera factory, over the spec's and the settings' values.
+        Options for the camera factory, over the spec's and the settings' values; text
+        is converted to the declared types when the camera declares a settings schema.
+
+    Raises
+    ------
+    ConfigurationError
+        Naming the thing, the value and what is allowed (with a "did you mean"): an
+        unknown camera, tracker, writer or mode (a :class:`SetupError`), a camera option
+        the camera does not declare or accept or whose value is out of range, or a Z-LUT
+        file the tracker cannot read.
     """
     core: CoreSettings = store.get("core") if store is not None else CoreSettings()
     cam = choose_camera(plugins, camera or core.default_camera or None)
     cam_options = {**cam.spec.options, **_settings_for(store, cam.spec),
-                   **(camera_options or {})}
+                   **_camera_options(cam, camera_options or {})}
+    if cam.spec.settings is None and cam.spec.manager is None:
+        check_call(cam.spec.factory, cam_options, f"camera {cam.spec.name!r}")
     trk = choose_tracker(plugins, tracker or core.default_tracker or None)
+    if zlut is not None:
+        check_zlut(trk, zlut, store)
     mode = mode or core.acquisition_mode
     try:
         mode_parts(mode)
-    except ValueError as exc:
-        raise SetupError(str(exc)) from None
+    except ValueError:
+        raise SetupError(str(unknown_name("acquisition mode", mode, MODES,
+                                          plural="modes"))) from None
     if out_dir is None:
         out_dir = Path(core.output_dir) if core.output_dir else default_output_dir()
         out_dir = out_dir / time.strftime("%Y-%m-%d_%H-%M-%S")
@@ -175,10 +273,8 @@ def plan_session(
     else:
         unknown = [w for w in writers if w not in available]
         if unknown:
-            raise SetupError(
-                f"unknown writer(s) {', '.join(unknown)}; installed writers: "
-                f"{', '.join(sorted(available)) or 'none'}"
-            )
+            raise SetupError(str(unknown_name("writer", unknown[0], available,
+                                              plural="installed writers")))
         chosen = list(writers)
     metadata = {
         "magscope_core_version": __version__,

@@ -16,6 +16,7 @@ from magscope_core._builtin import (
     SetCameraSetting,
 )
 from magscope_core._camera import Camera, CameraError, CameraInfo
+from magscope_core._config_errors import call_factory
 from magscope_core._manager import ManagerProcess, handles
 
 __all__ = ["CameraManager"]
@@ -57,7 +58,8 @@ class CameraManager(ManagerProcess):
 
     def setup(self) -> None:
         """Build and connect the camera, publish its metadata, attach the ring."""
-        camera = self._factory(**self._camera_options)
+        name = getattr(self._factory, "__qualname__", repr(self._factory))
+        camera = call_factory(self._factory, self._camera_options, f"camera {name}")
         self.camera = camera
         info = camera.connect()
         if not isinstance(info, CameraInfo):

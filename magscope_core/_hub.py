@@ -133,6 +133,11 @@ class Hub(BeadHandlers, Router, Supervisor):
         self.startup.add(listener)
 
     @property
+    def config_errors(self) -> list[ErrorReport]:
+        """Fatal :class:`~magscope_core.ConfigurationError` reports (never restarted)."""
+        return [e for e in self.errors if e.fatal and e.configuration]
+
+    @property
     def startup_steps(self) -> list[StartupStep]:
         """The start-up steps so far."""
         return list(self.startup.steps)
@@ -209,6 +214,11 @@ class Hub(BeadHandlers, Router, Supervisor):
             lambda: self._ring_ready.is_set() or self._all_down(cameras), cameras
         ):
             log.warning("the camera did not connect within %.0f s", c.start_timeout_s)
+        wrong = [n for n in cameras if self._children[n].config_error]
+        if wrong:  # nothing can run without the camera: start nothing else
+            self.startup.emit("hub", "session-failed",
+                              f"session not started: {self._children[wrong[0]].config_error}")
+            return
         for name in rest:
             if self._stop_requested.is_set():
                 break

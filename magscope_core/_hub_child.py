@@ -48,6 +48,8 @@ class Child:
     restart_at: float | None = None
     restart_times: list[float] = attrs.field(factory=list)
     started_at: float = attrs.field(factory=time.monotonic)
+    config_error: str = ""
+    """The message of a :class:`~magscope_core.ConfigurationError` it died of ("": none)."""
 
     def send(self, obj: Any) -> None:
         """Send ``obj`` to the process.

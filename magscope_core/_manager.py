@@ -32,6 +32,7 @@ import attrs
 
 from magscope_core._builtin import Quit, Shutdown
 from magscope_core._commands import Command, validate_command
+from magscope_core._config_errors import ConfigurationError
 from magscope_core._messages import (
     CommandError,
     Envelope,
@@ -54,6 +55,8 @@ __all__ = ["ManagerProcess", "handles"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _HANDLES_ATTR = "__magscope_handles__"
+CONFIG_EXIT_CODE = 2
+"""Exit code of a manager process that stopped on a configuration error."""
 log = logging.getLogger("magscope.manager")
 
 
@@ -443,10 +446,13 @@ def child_main(boot: Bootstrap) -> None:
         sender.send(Ready(boot.name, os.getpid()))
         manager._loop()
     except BaseException as exc:
-        code = 1
+        # the user's configuration is wrong: reported as such, and never restarted
+        configuration = isinstance(exc, ConfigurationError)
+        code = CONFIG_EXIT_CODE if configuration else 1
         remote = RemoteError.from_exception(exc, f"manager {boot.name!r}")
         try:
-            sender.send(ErrorReport(boot.name, boot.plugin, boot.distribution, remote, True))
+            sender.send(ErrorReport(boot.name, boot.plugin, boot.distribution, remote, True,
+                                    configuration))
         except Exception:
             pass
     finally:

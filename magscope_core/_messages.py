@@ -124,7 +124,9 @@ class ErrorReport:
 
     ``fatal`` is true when the process is going down because of it (an exception in
     ``setup`` or the loop); false for a failing command handler, which never kills the
-    receiver.
+    receiver. ``configuration`` is true for a
+    :class:`~magscope_core.ConfigurationError`: the user's configuration is wrong, so
+    the hub does not restart the manager.
     """
 
     manager: str
@@ -132,3 +134,4 @@ class ErrorReport:
     distribution: str
     error: RemoteError
     fatal: bool
+    configuration: bool = False

@@ -31,6 +31,7 @@ from magscope_core._acquisition import (
     mode_parts,
 )
 from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
+from magscope_core._config_errors import ConfigurationError
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._recording import Recording
 from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois
@@ -121,7 +122,11 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             self.tracker = factory(**options)
             self.pool = WorkerPool(self._n_workers, res.ring_handle, factory, options)
             if self._zlut_path:
-                self.load_zlut(LoadZLut(path=self._zlut_path))
+                try:
+                    self.load_zlut(LoadZLut(path=self._zlut_path))
+                except Exception as exc:  # the file given at start: the user's to fix
+                    raise ConfigurationError(
+                        f"Z-LUT file {self._zlut_path} cannot be loaded: {exc}") from exc
         self._start_recording()
 
     def _start_recording(self) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from magscope_core._commands import Command, Route, validate_command
 from magscope_core._hub_child import Child
+from magscope_core._logging import CONSOLE_ATTR
 from magscope_core._messages import (
     CommandError,
     Envelope,
@@ -80,18 +81,23 @@ class Router:
             self.startup.emit(child.name, "progress", msg.message)
         elif isinstance(msg, ErrorReport):
             self.errors.append(msg)
+            if msg.fatal and msg.configuration:
+                child.config_error = msg.error.message
             if msg.fatal and not child.ready:
                 self.startup.emit(child.name, "failed",
                                   f"{child.name} failed to start: {msg.error.message}")
             level = logging.ERROR if msg.fatal else logging.WARNING
+            kind = ("configuration error" if msg.configuration
+                    else "fatal error" if msg.fatal else "error")
+            # first line: what happened; then the traceback, which magscope's console
+            # handler cuts off (it is kept in the log file). A configuration error is
+            # shown to the user by the frontend (one line), not by the console log.
             log.log(
                 level,
-                "%s in manager %r (plugin %r, distribution %s):\n%s",
-                "fatal error" if msg.fatal else "error",
-                msg.manager,
-                msg.plugin,
-                msg.distribution,
-                msg.error.traceback or msg.error,
+                "%s in manager %r (plugin %r, distribution %s): %s\n%s",
+                kind, msg.manager, msg.plugin, msg.distribution, msg.error,
+                msg.error.traceback.rstrip(),
+                extra={CONSOLE_ATTR: not msg.configuration},
             )
         elif isinstance(msg, Goodbye):
             child.said_goodbye = True

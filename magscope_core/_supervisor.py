@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from magscope_core._builtin import Quit
 from magscope_core._hub_child import Child, ManagerEntry, signal_name
+from magscope_core._logging import CONSOLE_ATTR
 from magscope_core._manager import Bootstrap, child_main
 from magscope_core._messages import Envelope
 from magscope_core._registry import HUB, CommandRegistry
@@ -88,6 +89,14 @@ class Supervisor:
             status.set_state(child.name, ManagerState.STOPPED)
             log.info("manager %s stopped (exit code %s)", child.name, code)
             return
+        if child.config_error:
+            # the same configuration would fail the same way: never restarted
+            status.set_state(child.name, ManagerState.FAILED)
+            log.info("manager %r stopped on a configuration error; not restarted: %s",
+                     child.name, child.config_error, extra={CONSOLE_ATTR: False})
+            if child.entry.spec.restart.on_failure == "stop_all":
+                self.request_stop(f"manager {child.name!r}: configuration error")
+            return
         policy = child.entry.spec.restart
         log.error(
             "manager %r (plugin %r, distribution %s) died unexpectedly: exit code %s%s",
@@ -107,8 +116,11 @@ class Supervisor:
                         child.name, delay, len(recent) + 1, policy.max_restarts)
         else:
             status.set_state(child.name, ManagerState.FAILED)
-            log.error("manager %r left stopped (policy %s, %d recent restarts)",
-                      child.name, policy.on_failure, len(recent))
+            if policy.on_failure == "restart":
+                reason = f"gave up after {len(recent)} restarts in {policy.window_s:g} s"
+            else:
+                reason = f"policy {policy.on_failure}"
+            log.error("manager %r left failed (%s)", child.name, reason)
 
     def _supervise(self) -> None:
         if self.session is None or self._stop_requested.is_set():

@@ -16,13 +16,22 @@ from rich.console import Console
 from rich.table import Table
 
 from magscope_core._acquisition import MODES
-from magscope_core._app import SetupError, plan_session
+from magscope_core._app import plan_session, prepare_out_dir
 from magscope_core._beads import AddBead
 from magscope_core._builtin import FindBeads, GetPipelineStats
+from magscope_core._config_errors import ConfigurationError
 from magscope_core._hub import Hub
 from magscope_core._logging import configure_logging
 from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core.cli._common import console, load_everything
+from magscope_core.cli._run_report import (
+    CONFIG_ERROR,
+    RUN_FAILED,
+    config_error_line,
+    help_camera,
+    remote_config_line,
+    run_problems,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -45,11 +54,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--writers", default=None,
                    help="comma-separated writer names (default: every default writer)")
     p.add_argument("--camera-option", "-O", action="append", default=[], metavar="KEY=VALUE",
-                   help="camera option for this run (repeatable), e.g. -O width=512")
+                   help="camera option for this run (repeatable), e.g. -O width=512; "
+                   "see --help-camera")
+    p.add_argument("--help-camera", action="store_true",
+                   help="list the options of the camera (--camera, else the default one): "
+                   "name, type, default, allowed values, unit; then exit")
     p.add_argument("--tracker", default=None, help="tracker plugin name")
     p.add_argument("--workers", type=int, default=None, help="tracker worker processes")
-    p.add_argument("--mode", default=None, choices=sorted(MODES),
-                   help="acquisition mode (default: the core.acquisition_mode setting)")
+    p.add_argument("--mode", default=None, metavar="MODE",
+                   help=f"acquisition mode: {', '.join(MODES)} (default: the "
+                   "core.acquisition_mode setting)")
     p.add_argument("--no-save", action="store_true", help="track without writing files")
     p.add_argument("--beads", type=int, default=None, metavar="N",
                    help="add up to N bead ROIs automatically (default: every bead found; "
@@ -65,9 +79,11 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a headless session; return the exit code."""
+    """Run a session; return the exit code (0 ok, 1 the run failed, 2 configuration)."""
     err = console(stderr=True)
     plugins, store = load_everything(args)
+    if args.help_camera:
+        return help_camera(err, console(), plugins, args.camera)
     writers = [w for w in args.writers.split(",") if w] if args.writers else None
     try:
         plan = plan_session(
@@ -76,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
             saving=not args.no_save, zlut=args.zlut, n_workers=args.workers,
             camera_options=_key_values(args.camera_option),
         )
-    except (SetupError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        return 2
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
-    configure_logging(store.get("core").log_level, plan.out_dir / "magscope.log")
+        prepare_out_dir(plan.out_dir)
+    except ConfigurationError as exc:
+        return config_error_line(err, str(exc))
+    log_file = plan.out_dir / "magscope.log"
+    configure_logging(store.get("core").log_level, log_file)
     frontend = None if args.headless else _choose_frontend(plugins, err)
     try:
         hub = Hub(plan.managers, plan.commands, plan.config)
@@ -98,14 +114,18 @@ def run(args: argparse.Namespace) -> int:
         )
         if frontend is None or not frontend.spec.starts_session:
             hub.start()
-            _add_beads(hub, args.beads, store.get("core").roi_size, err)
+            if hub.config_errors:  # a manager refused the configuration: nothing to run
+                hub.request_stop("configuration error")
+            else:
+                _add_beads(hub, args.beads, store.get("core").roi_size, err)
         started = time.monotonic()
-        if frontend is not None:
+        if frontend is not None and not hub.config_errors:
             started = _run_frontend(frontend, hub, plan, args, err, (plugins, store))
         else:
             _progress_loop(hub, args.duration, err, started)
         try:
-            stats = hub.call(GetPipelineStats(), timeout=5.0)
+            if not hub.config_errors:
+                stats = hub.call(GetPipelineStats(), timeout=5.0)
         except Exception as exc:
             logging.getLogger("magscope").warning("no pipeline statistics: %s", exc)
     finally:
@@ -114,14 +134,21 @@ def run(args: argparse.Namespace) -> int:
         hub.stop()
         _restore_signal_handlers(previous)
     summary = _summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats)
+    configuration = [remote_config_line(e) for e in hub.config_errors]
+    problems = configuration or run_problems(summary, plan, plugins, status,
+                                             saving=not args.no_save)
+    code = CONFIG_ERROR if configuration else RUN_FAILED if problems else 0
+    summary["problems"] = problems
+    summary["exit_code"] = code
     if args.json_summary:
         print(json.dumps(summary, indent=2))
-    else:
+    elif summary["frames"] or not configuration:  # nothing ran: the error line says it all
         _print_summary(summary)
-    if summary["failed_writers"]:  # saving was on and a writer stopped: data was lost
-        return 1
-    fatal = [e for e in hub.errors if e.fatal]
-    return 1 if fatal and summary["frames"] == 0 else 0
+    if configuration:
+        return config_error_line(err, configuration[0], log_file)
+    for problem in problems:
+        err.print(f"[red]run failed:[/red] {problem}", soft_wrap=True, highlight=False)
+    return code
 
 
 def _choose_frontend(plugins: Any, err: Console) -> Any:
@@ -167,6 +194,9 @@ def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
         except BaseException as exc:
             failure.append(exc)
             raise
+        if hub.config_errors:  # the window shows it; the run ends with the one line
+            hub.request_stop("configuration error")
+            return
         _add_beads(hub, args.beads, plugins_and_store[1].get("core").roi_size, err)
         ready_at[0] = time.monotonic()
 
@@ -199,7 +229,8 @@ def _key_values(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"camera option {item!r} is not KEY=VALUE")
+            raise ConfigurationError(f"camera option -O {item!r} is not KEY=VALUE "
+                                     "(see --help-camera)")
         out[key.strip()] = value.strip()
     return out
 
@@ -266,6 +297,7 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
     counters = status.get("counters", {})
     frames = int(ring.get("frames_written", 0))
     files = sorted({p for paths in hub.files.values() for p in paths})
+    failed = sorted(n for n, m in status.get("managers", {}).items() if m.get("state") == "failed")
     return {
         "out_dir": str(out_dir),
         "seconds": round(elapsed, 3),
@@ -279,6 +311,9 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
         "beads": len(status.get("beads", [])),
         "failed_writers": stats.get("failed_writers", {}),
         "files": files,
+        "files_by_writer": {w: sorted(set(p)) for w, p in sorted(hub.files.items())},
+        "failed_managers": failed,
+        "fatal_errors": sum(1 for e in hub.errors if e.fatal),
         "errors": [f"{e.manager}: {e.error}" for e in hub.errors],
         "stop_reason": hub.stop_reason,
     }
@@ -294,6 +329,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_row("files written", "\n".join(summary["files"]) or "none")
     if summary["failed_writers"]:
         table.add_row("failed writers", json.dumps(summary["failed_writers"]))
+    if summary["failed_managers"]:
+        table.add_row("failed managers", ", ".join(summary["failed_managers"]))
+    if summary.get("problems"):
+        table.add_row("run failed", "\n".join(summary["problems"]))
     if summary["errors"]:
         table.add_row("errors", "\n".join(summary["errors"][:10]))
     console().print(table)

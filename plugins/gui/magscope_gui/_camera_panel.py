@@ -1,4 +1,9 @@
-"""Camera Settings panel: one field per camera setting, applied with SetCameraSetting."""
+"""Camera Settings panel: one field per camera setting, applied with SetCameraSetting.
+
+When the camera plugin declares its settings (``CameraSpec.settings``, a schema of
+``setting()`` fields), each field takes its range, unit and documentation from there;
+otherwise the field only knows the value's type.
+"""
 
 from __future__ import annotations
 
@@ -20,19 +25,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from magscope_core import GetCameraSettings, SetCameraSetting
+from magscope_core import GetCameraSettings, SetCameraSetting, SettingInfo, describe
 from magscope_gui._context import PanelContext
 
-__all__ = ["CameraPanel"]
+__all__ = ["CameraPanel", "camera_schema"]
 
 _INT_LIMIT = 2_147_483_647
+_FLOAT_LIMIT = 1e12
+
+
+def camera_schema(context: PanelContext) -> dict[str, SettingInfo]:
+    """The declared settings of the session's camera, by name ({} when it declares none).
+
+    The camera is the one of the plugin running the ``camera`` manager whose schema
+    declares settings.
+    """
+    try:
+        plugin = context.hub.status()["managers"]["camera"]["plugin"]
+    except Exception:
+        return {}
+    for contrib in context.plugins.cameras.values():
+        if contrib.plugin == plugin and contrib.spec.settings is not None:
+            return {info.key: info for info in describe(contrib.spec.settings)}
+    return {}
+
+
+def _limits(info: SettingInfo | None, limit: float) -> tuple[float, float]:
+    lo = -limit if info is None or info.minimum is None else max(-limit, info.minimum)
+    hi = limit if info is None or info.maximum is None else min(limit, info.maximum)
+    return lo, hi
 
 
 class _Field:
     """The editor, type and error label of one setting."""
 
-    def __init__(self, name: str, value: Any) -> None:
+    def __init__(self, name: str, value: Any, info: SettingInfo | None = None) -> None:
         self.name = name
+        self.info = info
         self.row = 0
         self.kind = type(value).__name__ if isinstance(value, bool | int | float | str) else ""
         self.error = QLabel()
@@ -44,12 +73,13 @@ class _Field:
             self.editor = QCheckBox()
         elif isinstance(value, int):
             box = QSpinBox()
-            box.setRange(-_INT_LIMIT, _INT_LIMIT)
+            lo, hi = _limits(info, _INT_LIMIT)
+            box.setRange(int(lo), int(hi))
             self.editor = box
         elif isinstance(value, float):
             dbox = QDoubleSpinBox()
-            dbox.setRange(-1e12, 1e12)
             dbox.setDecimals(4)
+            dbox.setRange(*_limits(info, _FLOAT_LIMIT))
             dbox.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
             self.editor = dbox
         elif isinstance(value, str):
@@ -60,6 +90,12 @@ class _Field:
         if isinstance(self.editor, QAbstractSpinBox):
             self.editor.setKeyboardTracking(False)
             self.editor.setMinimumWidth(90)  # not the width of the widest possible value
+            if info is not None and info.unit and isinstance(self.editor,
+                                                              QSpinBox | QDoubleSpinBox):
+                self.editor.setSuffix(f" {info.unit}")
+        if info is not None:
+            tip = f"{name}: {info.doc} Allowed: {info.allowed}." if info.doc else info.allowed
+            self.editor.setToolTip(tip)
         self.set(value)
 
     def set(self, value: Any) -> None:
@@ -109,6 +145,7 @@ class CameraPanel(QWidget):
         self.context = context
         self.fields: dict[str, _Field] = {}
         self.values: dict[str, Any] = {}
+        self.schema = camera_schema(context)
         self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setColumnStretch(1, 1)
@@ -181,7 +218,7 @@ class CameraPanel(QWidget):
             label = QLabel(name.replace("_", " "))
             label.setToolTip(name)
             self.grid.addWidget(label, r, 0, Qt.AlignmentFlag.AlignVCenter)
-        field = _Field(name, value)
+        field = _Field(name, value, self.schema.get(name))
         field.row = r
         self.fields[name] = field
         self.grid.addWidget(field.editor, r, 1)

@@ -77,3 +77,20 @@ def test_refresh_picks_up_changes_made_elsewhere(panel: CameraPanel, sim_hub: Hu
     assert panel.fields["exposure_ms"].value() != 2.25
     assert panel.refresh()
     assert panel.fields["exposure_ms"].value() == pytest.approx(2.25)
+
+
+def test_fields_use_the_limits_the_camera_declares(panel: CameraPanel) -> None:
+    from magscope_sim import SETTINGS
+
+    assert set(panel.schema) >= set(SETTINGS)  # found from the session's camera plugin
+    fps = panel.fields["fps"].editor
+    assert isinstance(fps, QDoubleSpinBox)
+    assert (fps.minimum(), fps.maximum()) == (SETTINGS["fps"].minimum, SETTINGS["fps"].maximum)
+    assert fps.suffix() == " Hz" and "Frame rate" in fps.toolTip()
+    bits = panel.fields["bits"].editor
+    assert isinstance(bits, QSpinBox) and (bits.minimum(), bits.maximum()) == (8, 16)
+    seed = panel.fields["seed"].editor  # 0 .. 2**63-1, clipped to what a spin box holds
+    assert isinstance(seed, QSpinBox) and (seed.minimum(), seed.maximum()) == (0, 2**31 - 1)
+    exposure = panel.fields["exposure_ms"].editor
+    assert isinstance(exposure, QDoubleSpinBox) and exposure.minimum() == 0.001
+    assert exposure.suffix() == " ms"

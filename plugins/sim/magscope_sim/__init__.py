@@ -22,7 +22,7 @@ from magscope_sim._motor import MotorAxis
 from magscope_sim._noise import GAUSSIAN_MIN_PHOTONS, NoiseBank, photon_noise_adu
 from magscope_sim._optics import OpticsParams, ProfileTable, compute_profile_table, profile_table
 from magscope_sim._render import BeadRenderer, RoiStack, render_bead_stack, render_rois
-from magscope_sim._settings import SETTINGS
+from magscope_sim._settings import SETTINGS, SimCameraOptions, SimCameraSettings
 
 __all__ = [
     "GAUSSIAN_MIN_PHOTONS",
@@ -39,6 +39,8 @@ __all__ = [
     "OpticsParams",
     "ProfileTable",
     "RoiStack",
+    "SimCameraOptions",
+    "SimCameraSettings",
     "SimulatedCamera",
     "TetherParams",
     "compute_profile_table",

@@ -18,13 +18,14 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from magscope_core import ConfigurationError
 from magscope_core._camera import CameraError, CameraInfo
 from magscope_sim._beads import BeadField, TetherParams
 from magscope_sim._layout import blit, box_clusters, random_layout
 from magscope_sim._noise import NoiseBank, adu_dtype, photon_noise_adu
 from magscope_sim._optics import OpticsParams, profile_table
 from magscope_sim._render import BeadRenderer
-from magscope_sim._settings import SETTINGS, Effect, coerce
+from magscope_sim._settings import EFFECTS, SETTINGS, Effect, coerce
 
 __all__ = ["BeadSite", "FrameTruth", "SimulatedCamera"]
 
@@ -98,10 +99,10 @@ class FrameTruth:
 class SimulatedCamera:
     """A camera filming fixed and DNA-tethered beads under a magnetic force.
 
-    Implements :class:`magscope_core.Camera`. Settings (see :data:`SETTINGS` or
-    :meth:`get_settings`) can be passed as keyword arguments or changed with
-    :meth:`set_setting`; ``width``, ``height``, ``bits`` and ``nm_per_px`` are fixed while
-    connected.
+    Implements :class:`magscope_core.Camera`. Settings (see
+    :class:`~magscope_sim.SimCameraSettings`, or :meth:`get_settings`) can be passed as
+    keyword arguments or changed with :meth:`set_setting`; ``width``, ``height``, ``bits``
+    and ``nm_per_px`` are fixed while connected.
 
     Parameters
     ----------
@@ -133,7 +134,7 @@ class SimulatedCamera:
         **settings: Any,
     ) -> None:
         self._lock = threading.RLock()
-        self._s: dict[str, Any] = {name: spec.default for name, spec in SETTINGS.items()}
+        self._s: dict[str, Any] = {name: info.default for name, info in SETTINGS.items()}
         self._optics = optics or OpticsParams()
         self._tether = tether or TetherParams()
         self._drift = drift_nm_per_s
@@ -160,21 +161,25 @@ class SimulatedCamera:
         self.dropped_frames = 0
         # Constructor values are taken literally (no exposure -> photons scaling), so their
         # order does not matter; explicit bead counts replace explicit positions.
+        # Bad constructor values are the user's configuration (camera options): they
+        # raise ConfigurationError, which the hub never retries.
         for name, value in settings.items():
             if name == "gain" and str(value).strip().lower() == "auto":
                 continue
             try:
                 self._s[name] = coerce(name, value)
             except KeyError as exc:
-                raise CameraError(exc.args[0]) from None
+                raise ConfigurationError(exc.args[0]) from None
             if name == "gain":
-                self._s["gain_auto"] = False
+                self._s["gain_auto"] = self._s["gain"] == 0.0
             elif name in ("n_fixed", "n_tethered"):
                 self._given = None
         if self._s["exposure_ms"] > 1000.0 / self._s["fps"] + 1e-9:
             if "exposure_ms" in settings:
-                raise ValueError(f"SimulatedCamera: exposure_ms={self._s['exposure_ms']} is "
-                                 f"longer than the frame period at fps={self._s['fps']}")
+                raise ConfigurationError(
+                    f"SimulatedCamera option exposure_ms = {self._s['exposure_ms']:g} "
+                    f"rejected: longer than the frame period at fps = {self._s['fps']:g}. "
+                    f"Allowed: at most {1000.0 / self._s['fps']:g} ms.")
             self._s["exposure_ms"] = 1000.0 / self._s["fps"]
 
     # ------------------------------------------------------------------ settings
@@ -212,7 +217,7 @@ class SimulatedCamera:
                 v = coerce(name, value)
             except KeyError as exc:
                 raise CameraError(exc.args[0]) from None
-            effect = SETTINGS[name].effect
+            effect = EFFECTS[name]
             if effect == Effect.GEOMETRY and self._connected:
                 raise CameraError(f"SimulatedCamera: cannot change {name!r} while connected "
                                   "(it is part of the published CameraInfo); disconnect first")
@@ -224,7 +229,7 @@ class SimulatedCamera:
             elif name == "fps" and self._s["exposure_ms"] > 1000.0 / v:
                 self.set_setting("exposure_ms", 1000.0 / v)
             elif name == "gain":
-                self._s["gain_auto"] = False
+                self._s["gain_auto"] = v == 0.0
             elif name in ("n_fixed", "n_tethered"):
                 self._given = None  # explicit positions give way to a random layout
             self._s[name] = v

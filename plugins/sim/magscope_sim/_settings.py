@@ -1,18 +1,23 @@
 """Settings schema of :class:`~magscope_sim.SimulatedCamera`: names, types, limits, effects.
 
-Values arrive from a UI or a script as numbers or strings; :func:`coerce` converts and
-checks them and names the setting, the value and the expectation when it refuses one.
+The schema is a settings class of :func:`magscope_core.setting` fields, the records the
+settings system uses: ``magscope run -O KEY=VALUE`` options are converted and checked
+against it in the main process, ``magscope run --camera sim --help-camera`` lists it,
+and the GUI's camera panel takes its limits from it. Values arriving later (from a UI or
+a script) go through :func:`coerce`, which names the setting, the value and what is
+allowed when it refuses one.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 
-__all__ = ["SETTINGS", "Effect", "SettingSpec", "coerce"]
+from magscope_core import ConfigurationError, SettingInfo, check_option, describe, setting
+
+__all__ = ["EFFECTS", "SETTINGS", "Effect", "SimCameraOptions", "SimCameraSettings", "coerce"]
 
 
 class Effect:
@@ -27,84 +32,72 @@ class Effect:
 
 
 @attrs.frozen
-class SettingSpec:
-    """One setting: its type, default, accepted range and effect."""
+class SimCameraSettings:
+    """The simulated camera's settings (``get_settings`` / ``set_setting``)."""
 
-    name: str
-    kind: type
-    default: Any
-    check: Callable[[Any], bool]
-    expect: str
-    effect: str
-    doc: str
+    width: int = setting(1024, minimum=16, maximum=16384, unit="px", doc="Frame width.")
+    height: int = setting(1024, minimum=16, maximum=16384, unit="px", doc="Frame height.")
+    bits: int = setting(8, minimum=8, maximum=16, unit="bits",
+                        doc="Significant bits per pixel (8 -> uint8, else uint16).")
+    nm_per_px: float = setting(100.0, minimum=0.1, maximum=100_000.0, unit="nm/px",
+                               doc="Pixel pitch in the sample plane.")
+    fps: float = setting(100.0, minimum=0.01, maximum=10_000.0, unit="Hz",
+                         doc="Frame rate; the exposure is clipped to the frame period.")
+    exposure_ms: float = setting(10.0, minimum=0.001, maximum=100_000.0, unit="ms",
+                                 doc="Exposure, at most the frame period 1000 / fps; "
+                                 "changing it scales background_photons proportionally.")
+    background_photons: float = setting(1000.0, minimum=0.0, maximum=1e9, unit="e-",
+                                        doc="Mean background photo-electrons per pixel per "
+                                        "frame.")
+    read_noise_e: float = setting(2.0, minimum=0.0, maximum=1e6, unit="e- rms",
+                                  doc="Gaussian read noise.")
+    gain: float = setting(0.0, minimum=0.0, maximum=1e6, unit="ADU/e-",
+                          doc="ADU per electron; 0 (or 'auto' at run time): the background "
+                          "sits at 20% of full scale.")
+    gain_auto: bool = setting(True, doc="Whether the gain follows the background (see gain).")
+    n_fixed: int = setting(5, minimum=0, maximum=10_000, unit="beads",
+                           doc="Beads stuck to the surface.")
+    n_tethered: int = setting(15, minimum=0, maximum=10_000, unit="beads",
+                              doc="DNA-tethered beads.")
+    seed: int = setting(1, minimum=0, maximum=2**63 - 1, doc="Seed of layout, motion and noise.")
+    min_separation_px: float = setting(64.0, minimum=0.0, maximum=1e5, unit="px",
+                                       doc="Minimum distance between bead anchors (and twice "
+                                       "the edge margin).")
+    contour_length_nm: float = setting(2000.0, minimum=1.0, maximum=1e6, unit="nm",
+                                       doc="DNA contour length.")
+    render_px: int = setting(96, minimum=16, maximum=1024, unit="px",
+                             doc="Side of the square box each bead's rings are drawn in "
+                             "(even).")
+    focus_nm: float = setting(0.0, minimum=-1e6, maximum=1e6, unit="nm",
+                              doc="Focal-plane height above the surface.")
+    force_pn: float = setting(1.0, minimum=0.0, maximum=1000.0, unit="pN",
+                              doc="Magnetic force on each tethered bead.")
 
 
-def _int(lo: int, hi: int) -> Callable[[Any], bool]:
-    return lambda v: lo <= v <= hi
+@attrs.frozen
+class SimCameraOptions(SimCameraSettings):
+    """Options of the ``sim`` camera (``-O KEY=VALUE``): its settings and ``truth_file``."""
+
+    truth_file: str = setting("", doc="Record the ground truth of every frame stored in the "
+                              "ring to this .npz file (SimCameraManager); '': do not.")
 
 
-def _pos(v: float) -> bool:
-    return math.isfinite(v) and v > 0
-
-
-def _nonneg(v: float) -> bool:
-    return math.isfinite(v) and v >= 0
-
-
-_S = SettingSpec
-SETTINGS: dict[str, SettingSpec] = {
-    s.name: s
-    for s in (
-        _S("width", int, 1024, _int(16, 16384), "an int in 16..16384", Effect.GEOMETRY,
-           "frame width, px"),
-        _S("height", int, 1024, _int(16, 16384), "an int in 16..16384", Effect.GEOMETRY,
-           "frame height, px"),
-        _S("bits", int, 8, _int(8, 16), "an int in 8..16 (8 -> uint8, else uint16)",
-           Effect.GEOMETRY, "significant bits per pixel"),
-        _S("nm_per_px", float, 100.0, _pos, "a number > 0", Effect.GEOMETRY,
-           "pixel pitch in the sample plane, nm"),
-        _S("fps", float, 100.0, lambda v: 0 < v <= 10_000, "a number in (0, 10000]",
-           Effect.TIMING, "frame rate; exposure is clipped to the frame period"),
-        _S("exposure_ms", float, 10.0, _pos, "a number > 0 and <= 1000 / fps", Effect.NOISE,
-           "exposure; changing it scales background_photons proportionally"),
-        _S("background_photons", float, 1000.0, _nonneg, "a number >= 0", Effect.NOISE,
-           "mean background photo-electrons per pixel per frame"),
-        _S("read_noise_e", float, 2.0, _nonneg, "a number >= 0", Effect.NOISE,
-           "Gaussian read noise, electrons rms"),
-        _S("gain", float, 0.0, _pos, "a number > 0 (ADU per electron) or 'auto'", Effect.NOISE,
-           "ADU per electron; 'auto' puts the background at 20% of full scale"),
-        _S("gain_auto", bool, True, lambda v: True, "true or false", Effect.NOISE,
-           "whether the gain follows the background (see 'gain')"),
-        _S("n_fixed", int, 5, _int(0, 10_000), "an int in 0..10000", Effect.LAYOUT,
-           "beads stuck to the surface"),
-        _S("n_tethered", int, 15, _int(0, 10_000), "an int in 0..10000", Effect.LAYOUT,
-           "DNA-tethered beads"),
-        _S("seed", int, 1, _int(0, 2**63 - 1), "an int >= 0", Effect.LAYOUT,
-           "seed of layout, motion and noise"),
-        _S("min_separation_px", float, 64.0, _nonneg, "a number >= 0", Effect.LAYOUT,
-           "minimum distance between bead anchors (and twice the edge margin), px"),
-        _S("contour_length_nm", float, 2000.0, _pos, "a number > 0", Effect.LAYOUT,
-           "DNA contour length"),
-        _S("render_px", int, 96, lambda v: 16 <= v <= 1024 and v % 2 == 0,
-           "an even int in 16..1024", Effect.RENDER,
-           "side of the square box each bead's rings are drawn in, px"),
-        _S("focus_nm", float, 0.0, math.isfinite, "a finite number", Effect.PHYSICS,
-           "focal-plane height above the surface, nm"),
-        _S("force_pn", float, 1.0, _nonneg, "a number >= 0", Effect.PHYSICS,
-           "magnetic force on each tethered bead, pN"),
-    )
+EFFECTS: dict[str, str] = {
+    "width": Effect.GEOMETRY, "height": Effect.GEOMETRY, "bits": Effect.GEOMETRY,
+    "nm_per_px": Effect.GEOMETRY, "fps": Effect.TIMING, "exposure_ms": Effect.NOISE,
+    "background_photons": Effect.NOISE, "read_noise_e": Effect.NOISE, "gain": Effect.NOISE,
+    "gain_auto": Effect.NOISE, "n_fixed": Effect.LAYOUT, "n_tethered": Effect.LAYOUT,
+    "seed": Effect.LAYOUT, "min_separation_px": Effect.LAYOUT,
+    "contour_length_nm": Effect.LAYOUT, "render_px": Effect.RENDER,
+    "focus_nm": Effect.PHYSICS, "force_pn": Effect.PHYSICS,
 }
+"""What each setting rebuilds when it changes."""
 
+SETTINGS: dict[str, SettingInfo] = {info.key: info for info in describe(SimCameraSettings)}
+"""The :class:`~magscope_core.SettingInfo` of every setting, by name (declaration order)."""
 
-def _parse_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(value)
+if set(EFFECTS) != set(SETTINGS):  # pragma: no cover - a developer's mistake
+    raise RuntimeError(f"EFFECTS and SimCameraSettings differ: {set(EFFECTS) ^ set(SETTINGS)}")
 
 
 def coerce(name: str, value: Any) -> Any:
@@ -113,27 +106,20 @@ def coerce(name: str, value: Any) -> Any:
     Raises
     ------
     KeyError
-        For an unknown setting (the message lists the known ones).
-    ValueError
-        For a value of the wrong type or out of range.
+        For an unknown setting (the message has a "did you mean" and the known ones).
+    ConfigurationError
+        (a ``ValueError``) for a value of the wrong type or out of range.
     """
-    spec = SETTINGS.get(name)
-    if spec is None:
-        raise KeyError(f"SimulatedCamera has no setting {name!r}; known: {', '.join(SETTINGS)}")
-    try:
-        if spec.kind is bool:
-            converted: Any = _parse_bool(value)
-        elif spec.kind is int:
-            f = float(value)
-            if not f.is_integer():
-                raise ValueError(value)
-            converted = int(f)
-        else:
-            converted = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(
-            f"SimulatedCamera setting {name!r}: {value!r} is not {spec.expect}"
-        ) from None
-    if not spec.check(converted):
-        raise ValueError(f"SimulatedCamera setting {name!r}: {value!r} is not {spec.expect}")
+    if name not in SETTINGS:
+        try:
+            check_option(SimCameraSettings, name, value, "SimulatedCamera")
+        except ConfigurationError as exc:
+            raise KeyError(str(exc)) from None
+    converted = check_option(SimCameraSettings, name, value, "SimulatedCamera")
+    if isinstance(converted, float) and not math.isfinite(converted):
+        raise ConfigurationError(f"SimulatedCamera option {name} = {value!r} rejected: not "
+                                 f"finite. Allowed: {SETTINGS[name].allowed}.")
+    if name == "render_px" and converted % 2:
+        raise ConfigurationError(f"SimulatedCamera option render_px = {value!r} rejected: "
+                                 "odd. Allowed: an even integer from 16 to 1024 (px).")
     return converted

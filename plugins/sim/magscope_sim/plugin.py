@@ -15,6 +15,7 @@ from magscope_core import (
 )
 from magscope_sim._camera import SimulatedCamera
 from magscope_sim._managers import SIM_COMMANDS, SimCameraManager, SimFocusMotor, SimMagnetMotor
+from magscope_sim._settings import SimCameraOptions
 
 __all__ = ["magscope_cameras", "magscope_commands", "magscope_managers", "magscope_panels"]
 
@@ -28,6 +29,7 @@ def magscope_cameras() -> list[CameraSpec]:
             factory=SimulatedCamera,
             # beads far enough apart that 64 px tracking ROIs never overlap (64 * sqrt 2)
             options={"min_separation_px": 91.0},
+            settings=SimCameraOptions,  # -O options: typed, checked, listed by --help-camera
             manager=SimCameraManager,
             priority=0,
             description="simulated magnetic-tweezers microscope (Fourier-optics beads)",

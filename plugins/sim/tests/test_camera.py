@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from magscope_sim import SimulatedCamera, wlc_extension
 
+from magscope_core import ConfigurationError
 from magscope_core._camera import Camera, CameraError
 
 SMALL = dict(width=256, height=256, n_fixed=2, n_tethered=3)
@@ -152,11 +153,13 @@ def test_settings_round_trip_and_errors():
     assert cam.get_settings()["gain"] == 0.5 and not cam.get_settings()["gain_auto"]
     cam.set_setting("gain", "auto")
     assert cam.get_settings()["gain_auto"]
-    with pytest.raises(CameraError, match="no setting 'colour'"):
+    with pytest.raises(CameraError, match="unknown SimulatedCamera option 'colour'"):
         cam.set_setting("colour", 1)
-    with pytest.raises(ValueError, match="'bits'"):
+    with pytest.raises(CameraError, match="did you mean 'fps'"):
+        cam.set_setting("fsp", 1)
+    with pytest.raises(ValueError, match="option bits = 24 rejected"):
         cam.set_setting("bits", 24)
-    with pytest.raises(ValueError, match="'n_fixed'"):
+    with pytest.raises(ValueError, match="option n_fixed = 'two' rejected"):
         cam.set_setting("n_fixed", "two")
     cam.connect()
     with pytest.raises(CameraError, match="while connected"):
@@ -214,5 +217,11 @@ def test_constructor_settings_are_literal_and_order_free():
     assert SimulatedCamera(fps=400).get_settings()["exposure_ms"] == 2.5
     with pytest.raises(ValueError, match="frame period"):
         SimulatedCamera(fps=400, exposure_ms=10)
-    with pytest.raises(CameraError, match="no setting"):
+    with pytest.raises(ConfigurationError, match="unknown SimulatedCamera option 'framerate'"):
         SimulatedCamera(framerate=10)
+    with pytest.raises(ConfigurationError, match=r"render_px = 33 rejected: odd"):
+        SimulatedCamera(render_px=33)
+    with pytest.raises(ConfigurationError, match=r"background_photons = inf rejected"):
+        SimulatedCamera(background_photons=float("inf"))
+    assert SimulatedCamera(gain=0).get_settings()["gain_auto"]  # 0 is auto
+    assert not SimulatedCamera(gain=2).get_settings()["gain_auto"]
