@@ -89,7 +89,11 @@ class Run:
 
     def finish(self, timeout: float) -> tuple[int, dict[str, Any]]:
         """Wait for the run to end; its exit code and JSON summary."""
-        out, _ = self.proc.communicate(timeout=timeout)
+        # stdout holds only the JSON summary, printed at the end; stderr belongs to the
+        # reader thread (communicate() would read it too and steal lines from it)
+        self.proc.wait(timeout=timeout)
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()
         self._reader.join(timeout=5)
         try:
             summary = json.loads(out)
