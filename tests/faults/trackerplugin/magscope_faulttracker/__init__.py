@@ -1,9 +1,10 @@
 """A misbehaving tracker plugin for the fault-injection tests.
 
 ``faulty`` wraps the real CPU tracker and, once per session, fails on one stack: it
-raises on (or hangs in) the ``fail_on``-th stack a worker tracks. ``marker`` is a file
-path: the first worker to reach that stack creates it (atomically) and misbehaves; any
-later worker sees the file and tracks normally, so exactly one stack fails. The file
+raises on, hangs in, or exits the process at the ``fail_on``-th stack a worker tracks.
+``marker`` is a file path: the first worker to reach that stack creates it (atomically)
+and misbehaves; any later worker sees the file and tracks normally, so exactly one stack
+fails. The file
 holds the failing worker's pid and the frame count of the stack.
 
 Put this folder on ``sys.path`` and register the module as a plugin; it is never
@@ -30,7 +31,7 @@ __all__ = ["FaultSettings", "FaultyTracker", "create", "magscope_settings",
 class FaultSettings:
     """Settings of the faulty tracker (namespace ``tracker.faulty``)."""
 
-    how: str = setting("raise", choices=("raise", "hang", "none"),
+    how: str = setting("raise", choices=("raise", "hang", "exit", "none"),
                        doc="What to do on the failing stack.")
     fail_on: int = setting(5, minimum=1, maximum=1_000_000,
                            doc="Which stack of a worker fails (1 = its first).")
@@ -66,6 +67,8 @@ class FaultyTracker:
             if self.stacks == self.fail_on and self._claim(len(rois)):
                 if self.how == "hang":
                     time.sleep(3600)
+                if self.how == "exit":
+                    os._exit(3)
                 raise RuntimeError(f"faulty tracker: failing on stack {self.stacks} on purpose")
         return self.inner.track(rois, zlut, **kwargs)
 
