@@ -45,6 +45,8 @@ def test_first_demo_run_without_a_numba_cache_is_clean(
     assert list(cache.rglob("*.nbi")), "nothing was compiled into NUMBA_CACHE_DIR"
     assert " ERROR " not in proc.stderr and " ERROR " not in log, proc.stderr[-3000:]
     assert "killing it" not in log and "restarting" not in log
+    # the headless start-up lines end with the session ready
+    assert "start-up" in proc.stderr and "session ready after" in proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["dropped"] == 0, summary
     assert summary["errors"] == [] and summary["stacks_failed"] == 0, summary
