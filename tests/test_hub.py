@@ -228,7 +228,7 @@ def test_startup_steps_reach_listeners_and_progress_extends_the_deadline(tp) -> 
         assert hub.call(tp.Echo(text="up"), to="slow") == "slow:up"
     states = [(s.manager, s.state, s.message) for s in seen]
     assert states[0] == ("hub", "progress", "shared memory ready")
-    assert ("slow", "starting") == states[1][:2]
+    assert states[1][:2] == ("slow", "starting")
     assert [m for who, st, m in states if who == "slow" and st == "progress"] == [
         f"step {i} of 4" for i in range(1, 5)]
     assert ("slow", "ready", "slow ready") in states
