@@ -143,7 +143,10 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         dtype = str(self.info.dtype) if self.info is not None else None
         with self._reporting(f"preparing the tracker {name!r} (first run only)"):
             self.tracker = factory(**options)
-            warm_up_tracker(self.tracker, dtype)
+            try:
+                warm_up_tracker(self.tracker, dtype)
+            except Exception:  # not fatal: the kernels are then prepared on first use
+                self.log.warning("tracker %r: warm-up failed", name, exc_info=True)
         with self._reporting(f"starting {self._n_workers} tracker workers"):
             self.pool = WorkerPool(self._n_workers, self.resources.ring_handle, factory,
                                    options, task_timeout_s=self._task_timeout_s, dtype=dtype)
