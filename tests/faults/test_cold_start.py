@@ -41,8 +41,14 @@ def test_first_demo_run_without_a_numba_cache_is_clean(
     )
     log = (out / "magscope.log").read_text()
     assert proc.returncode == 0, proc.stderr[-3000:]
-    # it was cold: the kernels were compiled into the empty cache during this run
+    # it was cold: the kernels were compiled into the empty cache during this run, once,
+    # by the pipeline; every worker loaded them from that cache
     assert list(cache.rglob("*.nbi")), "nothing was compiled into NUMBA_CACHE_DIR"
+    compiled = [line for line in log.splitlines() if "numba kernels compiled" in line]
+    loaded = [line for line in log.splitlines() if "numba kernels loaded" in line]
+    assert len(compiled) == 1 and "magscope:pipeline" in compiled[0], compiled
+    assert len(loaded) == 2, loaded
+    assert all(any(f"magscope:tracker-{i} " in line for line in loaded) for i in (0, 1))
     assert " ERROR " not in proc.stderr and " ERROR " not in log, proc.stderr[-3000:]
     assert "killing it" not in log and "restarting" not in log
     # the headless start-up lines end with the session ready

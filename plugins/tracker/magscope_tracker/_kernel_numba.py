@@ -35,7 +35,7 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover
     numba = None
 
-__all__ = ["AVAILABLE", "correlate_profiles", "track_kernel"]
+__all__ = ["AVAILABLE", "cache_misses", "correlate_profiles", "track_kernel"]
 
 #: True when numba can be imported (the kernel is then compiled on first use).
 AVAILABLE = numba is not None
@@ -431,3 +431,11 @@ def correlate_profiles(
             for j in range(nb):
                 acc += np.float64(q[j]) * np.float64(plane[j])
             corr[i, k] = acc
+
+
+def cache_misses() -> int:
+    """Kernel specialisations this process compiled (not found in the on-disk cache)."""
+    if numba is None:  # pragma: no cover
+        return 0
+    kernels: tuple[Any, ...] = (track_kernel, correlate_profiles)
+    return int(sum(sum(k.stats.cache_misses.values()) for k in kernels))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
+import time
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +24,8 @@ from ._result import TrackResult
 from ._zlut import ZLut, ZLutError
 
 __all__ = ["CpuTracker", "create_tracker"]
+
+log = logging.getLogger("magscope_tracker")
 
 _NATIVE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 
@@ -117,6 +121,8 @@ class CpuTracker:
         again and loads the cache.
         """
         kinds: list[tuple[np.dtype[Any], bool]]
+        t0 = time.perf_counter()
+        misses = _kernel_numba.cache_misses()
         if dtypes is None:
             kinds = [(d, ro) for d in _NATIVE_DTYPES for ro in (False, True)]
         else:
@@ -125,8 +131,16 @@ class CpuTracker:
             rois = np.zeros((1, *roi_shape), dtype if dtype in _NATIVE_DTYPES else np.float32)
             rois.setflags(write=not read_only)
             self.track(rois, return_profiles=True)
-        if self.backend == "numba":
-            correlate(np.zeros((1, 4), np.float32), np.ones((2, 4), np.float32))
+        if self.backend != "numba":
+            return
+        correlate(np.zeros((1, 4), np.float32), np.ones((2, 4), np.float32))
+        compiled = _kernel_numba.cache_misses() - misses
+        seconds = time.perf_counter() - t0
+        if compiled:
+            log.info("numba kernels compiled: %d in %.1f s (cached for the next processes)",
+                     compiled, seconds)
+        else:
+            log.info("numba kernels loaded from the cache in %.1f s", seconds)
 
     # -- tracking -----------------------------------------------------------------------
 
