@@ -320,6 +320,7 @@ def plan_session(
                         if trk is not None else None
                     ),
                     "n_workers": n_workers or core.tracker_workers,
+                    "task_timeout_s": core.tracker_task_timeout_s,
                     "mode": mode,
                     "saving": saving,
                     "zlut_path": str(zlut) if zlut else None,

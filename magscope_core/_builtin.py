@@ -90,6 +90,9 @@ class PipelineFinished(Command):
     frames: int
     failed_writers: dict[str, str]
     stacks_tracked: int = 0
+    stacks_failed: int = 0
+    worker_restarts: int = 0
+    worker_timeouts: int = 0
 
 
 @attrs.frozen

@@ -378,7 +378,10 @@ class Hub(BeadHandlers, Router, Supervisor):
     def _on_pipeline_finished(self, cmd: PipelineFinished) -> None:
         self.pipeline_final = {"stacks": cmd.stacks, "frames": cmd.frames,
                                "failed_writers": dict(cmd.failed_writers),
-                               "stacks_tracked": cmd.stacks_tracked}
+                               "stacks_tracked": cmd.stacks_tracked,
+                               "stacks_failed": cmd.stacks_failed,
+                               "worker_restarts": cmd.worker_restarts,
+                               "worker_timeouts": cmd.worker_timeouts}
 
     def _on_set_acquisition(self, cmd: SetAcquisition) -> None:
         self.acquiring = cmd.on
@@ -491,7 +494,10 @@ class Hub(BeadHandlers, Router, Supervisor):
         )
 
     def _all_settled(self, names: Sequence[str]) -> bool:
+        """Whether every manager is up or given up (one being restarted is not settled)."""
         assert self.session is not None
         return all(
-            self.session.status.state(n) != ManagerState.STARTING for n in names
+            self.session.status.state(n) not in (ManagerState.STARTING,
+                                                 ManagerState.RESTARTING)
+            for n in names
         )

@@ -9,8 +9,10 @@ the ring is full the camera drops frames and counts them.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinis
 from magscope_core._config_errors import ConfigurationError
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._recording import Recording
-from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois
+from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois, warm_up_tracker
 from magscope_core._writer import RoiBatch, TracksBatch
 from magscope_core._zlut_sweep import SweepHandlers
 
@@ -62,6 +64,9 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         Whether writers get data from the start.
     zlut_path
         A Z-LUT file to load at start.
+    task_timeout_s
+        Seconds after which a worker's stack counts as hung (0: automatic; see
+        :meth:`WorkerPool.task_timeout`).
     """
 
     tick_interval = 0.25  # telemetry, sweep steps, and a catch-up if a poke was lost
@@ -76,6 +81,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         mode: str = "track",
         saving: bool = True,
         zlut_path: str | None = None,
+        task_timeout_s: float = 0.0,
     ) -> None:
         super().__init__()
         mode_parts(mode)
@@ -86,6 +92,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         self.mode = mode
         self.saving = saving
         self._zlut_path = zlut_path
+        self._task_timeout_s = task_timeout_s
         self.zlut: Any = None
         self.zlut_meta: dict[str, Any] | None = None
         self.pool: WorkerPool | None = None
@@ -100,6 +107,9 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         self.stacks = 0
         self.frames = 0
         self.tracked = 0
+        self.stacks_failed = 0
+        self.failed_stacks: list[tuple[int, int, int]] = []  # (seq, first, last frame)
+        self._errors_seen: dict[str, int] = {}
         self._track_seconds = 0.0
 
     # ------------------------------------------------------------------ lifecycle
@@ -118,9 +128,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         self._telemetry_cursors = {n: res.telemetry(n).total_written
                                    for n in res.telemetry_handles}
         if self._tracker_spec is not None:
-            _, factory, options = self._tracker_spec
-            self.tracker = factory(**options)
-            self.pool = WorkerPool(self._n_workers, res.ring_handle, factory, options)
+            self._start_tracker(*self._tracker_spec)
             if self._zlut_path:
                 try:
                     self.load_zlut(LoadZLut(path=self._zlut_path))
@@ -140,6 +148,48 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             self.log.warning("pipeline restarted: the previous process saved tracks up to "
                              "frame %d; new files record the gap", last)
         self.recording.start(self.info, self.saving, self._report_files)
+
+    def _start_tracker(self, name: str, factory: Callable[..., Any],
+                       options: dict[str, Any]) -> None:
+        """Build the tracker here and warm it up, then start the workers.
+
+        Warming up here first compiles the tracker's kernels once, in one process, into
+        its on-disk cache; the workers then load that cache instead of all compiling at
+        once. Both steps report progress, so a long first run is shown, not killed.
+        """
+        dtype = str(self.info.dtype) if self.info is not None else None
+        with self._reporting(f"preparing the tracker {name!r} (first run only)"):
+            self.tracker = factory(**options)
+            try:
+                warm_up_tracker(self.tracker, dtype)
+            except Exception:  # not fatal: the kernels are then prepared on first use
+                self.log.warning("tracker %r: warm-up failed", name, exc_info=True)
+        with self._reporting(f"starting {self._n_workers} tracker workers"):
+            self.pool = WorkerPool(self._n_workers, self.resources.ring_handle, factory,
+                                   options, task_timeout_s=self._task_timeout_s, dtype=dtype)
+
+    @contextlib.contextmanager
+    def _reporting(self, what: str, first_after: float = 2.0,
+                   every: float = 2.0) -> Iterator[None]:
+        """Report ``"<what>: <seconds> s"`` every ``every`` s while the block runs long."""
+        done = threading.Event()
+        t0 = time.monotonic()
+
+        def report() -> None:
+            wait_s = first_after
+            while not done.wait(wait_s):
+                self.report_progress(f"{what}: {time.monotonic() - t0:.0f} s")
+                wait_s = every
+
+        thread = threading.Thread(target=report, name="magscope-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+        if time.monotonic() - t0 > first_after:
+            self.log.info("%s: done in %.1f s", what, time.monotonic() - t0)
 
     def wait_objects(self) -> list[Any]:
         """The camera's pokes and the workers' pipes."""
@@ -165,7 +215,10 @@ class PipelineManager(SweepHandlers, ManagerProcess):
                     self._track_done(item)
 
     def tick(self) -> None:
-        """Telemetry to the writers, sweep steps, and any stack a lost poke left."""
+        """Telemetry to the writers, sweep steps, any stack a lost poke left, hung stacks."""
+        if self.pool is not None:
+            for result in self.pool.check_timeouts():
+                self._track_done(result)
         self._process_ready()
         self._write_telemetry()
         self.sweep_tick()
@@ -187,8 +240,11 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             self.pool.close(timeout=2.0)
         self.recording.stop(self._stats())
         try:
-            self.send(PipelineFinished(self.stacks, self.frames, self.recording.problems(),
-                                       self.tracked))
+            self.send(PipelineFinished(
+                self.stacks, self.frames, self.recording.problems(), self.tracked,
+                stacks_failed=self.stacks_failed,
+                worker_restarts=self.pool.restarts if self.pool else 0,
+                worker_timeouts=self.pool.timeouts if self.pool else 0))
         except Exception as exc:
             self.log.warning("could not report the final counts: %s", exc)
 
@@ -263,7 +319,7 @@ class PipelineManager(SweepHandlers, ManagerProcess):
     def _emit(self, result: TaskResult, entry: tuple[Any, ...]) -> None:
         _, ids, rois, numbers, stamps = entry
         if result.error is not None:
-            self.log.error("tracking stack %d failed:\n%s", result.seq, result.error)
+            self._stack_failed(result, numbers)
             return
         assert result.x is not None and result.y is not None and result.z is not None
         self._track_seconds += result.seconds
@@ -288,6 +344,28 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         if result.profile is not None:
             bead = int(self.counters.get("live_profile_bead"))
             self.resources.profile().write(float(stamps[-1]), bead, result.profile)
+
+    def _stack_failed(self, result: TaskResult, numbers: np.ndarray) -> None:
+        """Count a stack that could not be tracked, note its frames, and say so.
+
+        A new error is logged with its traceback; the same error again in one line (the
+        first 10 times, then every 100th), so a tracker failing on every stack cannot
+        flood the log.
+        """
+        assert result.error is not None
+        self.stacks_failed += 1
+        first, last = int(numbers[0]), int(numbers[-1])
+        if len(self.failed_stacks) < 10_000:
+            self.failed_stacks.append((result.seq, first, last))
+        lines = result.error.strip().splitlines()
+        key = lines[-1] if lines else "unknown error"
+        seen = self._errors_seen.get(key, 0) + 1
+        self._errors_seen[key] = seen
+        where = f"tracking stack {result.seq} (frames {first}-{last}) failed"
+        if seen == 1:
+            self.log.error("%s:\n%s", where, result.error)
+        elif seen <= 10 or seen % 100 == 0:
+            self.log.error("%s: %s (%d times so far)", where, key, seen)
 
     def _write_telemetry(self) -> None:
         for name, cursor in self._telemetry_cursors.items():
@@ -315,6 +393,9 @@ class PipelineManager(SweepHandlers, ManagerProcess):
             "frames_dropped": self.ring.frames_dropped if hasattr(self, "ring") else 0,
             "frames_written_to_ring": self.ring.frames_written if hasattr(self, "ring") else 0,
             "worker_restarts": self.pool.restarts if self.pool else 0,
+            "worker_timeouts": self.pool.timeouts if self.pool else 0,
+            "stacks_failed": self.stacks_failed,
+            "failed_stacks": [list(f) for f in self.failed_stacks],
         }
 
     # ------------------------------------------------------------------ commands

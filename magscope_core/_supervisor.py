@@ -143,6 +143,7 @@ class Supervisor:
                 log.error("manager %r did not finish setup() within %.0f s; killing it",
                           child.name, self.config.start_timeout_s)
                 child.proc.kill()
+                child.proc.join(1.0)  # dead before the next turn: one message, not dozens
 
     def _shutdown_children(self) -> None:
         """Runs in the hub thread: Quit, join, terminate, kill."""

@@ -5,6 +5,11 @@ factory and waits on its pipe. A task names a *claimed* stack and the bead ROIs;
 worker crops the ROIs straight from the shared ring (the only copy), tracks them and
 sends back small result arrays. Whichever worker is idle gets the next stack, so
 workers run in parallel.
+
+Faults: a worker that dies is restarted and its stack given to another worker (once; a
+stack that kills two workers counts as failed). A stack that takes longer than its
+timeout (see :meth:`WorkerPool.task_timeout`) is counted as failed and its worker killed
+and replaced: a hung tracker cannot hold a stack, or the pipeline, forever.
 """
 
 from __future__ import annotations
@@ -23,9 +28,18 @@ from typing import Any
 import attrs
 import numpy as np
 
-__all__ = ["Task", "TaskResult", "WorkerPool", "crop_rois"]
+__all__ = ["Task", "TaskResult", "WorkerPool", "crop_rois", "warm_up_tracker"]
 
 log = logging.getLogger("magscope.pipeline")
+
+#: A worker's first stacks get a generous timeout (a kernel compiled on first use, caches
+#: still cold, a machine busy starting the session).
+FIRST_STACKS = 3
+FIRST_STACK_TIMEOUT_S = 60.0
+#: The automatic timeout afterwards: this many times the slowest recent stack, at least
+#: ``AUTO_TIMEOUT_MIN_S``.
+AUTO_TIMEOUT_FACTOR = 20.0
+AUTO_TIMEOUT_MIN_S = 5.0
 
 
 def crop_rois(frames: np.ndarray, rois: np.ndarray) -> np.ndarray:
@@ -92,8 +106,27 @@ def _profile_of(tracker: Any, roi: np.ndarray, zlut: Any) -> np.ndarray | None:
     return None if profiles is None else np.asarray(profiles[0], np.float64)
 
 
+def warm_up_tracker(tracker: Any, dtype: str | None = None) -> None:
+    """Run a tracker's optional ``warm_up()`` (compile kernels, fill caches).
+
+    ``dtype`` (the camera's) is passed as ``dtypes=(dtype,)`` when ``warm_up`` accepts a
+    ``dtypes`` keyword, so only what the session will use is prepared.
+    """
+    warm_up = getattr(tracker, "warm_up", None)
+    if not callable(warm_up):
+        return
+    try:
+        takes_dtypes = "dtypes" in inspect.signature(warm_up).parameters
+    except (TypeError, ValueError):
+        takes_dtypes = False
+    if takes_dtypes and dtype is not None:
+        warm_up(dtypes=(dtype,))
+    else:
+        warm_up()
+
+
 def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
-                 options: dict[str, Any], index: int) -> None:
+                 options: dict[str, Any], index: int, dtype: str | None = None) -> None:
     from magscope_core._buffers import VideoRing
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -117,12 +150,10 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
     root.setLevel(logging.INFO)
     ring = VideoRing.attach(ring_handle)
     tracker = factory(**options)
-    warm_up = getattr(tracker, "warm_up", None)
-    if callable(warm_up):
-        try:
-            warm_up()  # compile or load cached kernels before the first stack arrives
-        except Exception:
-            log.warning("tracker warm-up failed:\n%s", traceback.format_exc())
+    try:
+        warm_up_tracker(tracker, dtype)  # load cached kernels before the first stack
+    except Exception:
+        log.warning("tracker warm-up failed:\n%s", traceback.format_exc())
     zlut: Any = None
     gives_profiles = _gives_profiles(tracker)
     conn.send(("ready", index))
@@ -176,20 +207,34 @@ class WorkerPool:
         The tracker spec's factory and options.
     startup_timeout
         Seconds to wait for the workers to build their trackers.
+    task_timeout_s
+        Seconds after which a stack counts as hung (its worker is killed and replaced);
+        0 for automatic (see :meth:`task_timeout`).
+    dtype
+        The camera's dtype, passed to the tracker's ``warm_up`` (see
+        :func:`warm_up_tracker`).
     """
 
     def __init__(self, n: int, ring_handle: Any, factory: Callable[..., Any],
-                 options: dict[str, Any], startup_timeout: float = 120.0) -> None:
+                 options: dict[str, Any], startup_timeout: float = 120.0, *,
+                 task_timeout_s: float = 0.0, dtype: str | None = None) -> None:
         self._ctx = mp.get_context("spawn")
         self._ring_handle = ring_handle
         self._factory = factory
         self._options = options
+        self._dtype = dtype
+        self.task_timeout_s = float(task_timeout_s)
         self._procs: list[Any] = [None] * n
         self._conns: list[Any] = [None] * n
-        self._busy: dict[int, Task] = {}
+        self._busy: dict[int, tuple[Task, float]] = {}
+        self._ready: set[int] = set()
+        self._stacks_done = [0] * n  # by the current process of each worker
+        self._recent: deque[float] = deque(maxlen=50)  # seconds per stack, latest
+        self._lost: set[int] = set()  # seqs already lost once with a dead worker
         self.queue: deque[Task] = deque()
         self.zlut: Any = None
         self.restarts = 0
+        self.timeouts = 0
         for i in range(n):
             self._start(i)
         self._wait_ready(startup_timeout)
@@ -198,37 +243,62 @@ class WorkerPool:
         """Wait until every worker built its tracker (and compiled its kernels)."""
         from multiprocessing.connection import wait
 
-        waiting = set(range(self.size))
         deadline = time.monotonic() + timeout
-        while waiting and time.monotonic() < deadline:
-            for ready in wait([self._conns[i] for i in waiting], deadline - time.monotonic()):
+        while len(self._ready) < self.size and time.monotonic() < deadline:
+            waiting = [self._conns[i] for i in range(self.size) if i not in self._ready]
+            for ready in wait(waiting, deadline - time.monotonic()):
                 i = self._conns.index(ready)
                 try:
-                    msg = self._conns[i].recv()
+                    self._take(i)
                 except (EOFError, OSError):
                     raise RuntimeError(
                         f"tracker worker {i} died while starting (exit code "
                         f"{self._procs[i].exitcode})"
                     ) from None
-                if isinstance(msg, logging.LogRecord):
-                    logging.getLogger(msg.name).handle(msg)
-                elif isinstance(msg, tuple) and msg[0] == "ready":
-                    waiting.discard(i)
-        if waiting:
-            log.warning("tracker workers %s not ready after %.0f s", sorted(waiting), timeout)
+        if len(self._ready) < self.size:
+            log.warning("tracker workers %s not ready after %.0f s",
+                        sorted(set(range(self.size)) - self._ready), timeout)
 
     def _start(self, i: int) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
             target=_worker_main,
-            args=(child, self._ring_handle, self._factory, self._options, i),
+            args=(child, self._ring_handle, self._factory, self._options, i, self._dtype),
             name=f"magscope:tracker-{i}",
         )
         proc.start()
         child.close()
         self._procs[i], self._conns[i] = proc, parent
+        self._ready.discard(i)
+        self._stacks_done[i] = 0
         if self.zlut is not None:
             parent.send(("zlut", self.zlut))
+
+    def _replace(self, i: int) -> None:
+        """Kill worker ``i`` (if still alive) and start a new one in its place."""
+        proc = self._procs[i]
+        if proc.is_alive():
+            proc.kill()
+        proc.join(2.0)
+        self._conns[i].close()
+        self.restarts += 1
+        self._start(i)
+
+    def _take(self, i: int) -> TaskResult | None:
+        """Read one message from worker ``i``: a log record, ``ready`` or a result."""
+        msg = self._conns[i].recv()
+        if isinstance(msg, logging.LogRecord):
+            logging.getLogger(msg.name).handle(msg)
+        elif isinstance(msg, tuple) and msg[0] == "ready":
+            self._ready.add(i)
+        elif isinstance(msg, TaskResult):
+            self._busy.pop(i, None)
+            self._lost.discard(msg.seq)
+            if msg.error is None:
+                self._stacks_done[i] += 1
+                self._recent.append(msg.seconds)
+            return msg
+        return None
 
     @property
     def size(self) -> int:
@@ -256,43 +326,85 @@ class WorkerPool:
         self.dispatch()
 
     def dispatch(self) -> None:
-        """Give queued tasks to idle workers."""
+        """Give queued tasks to idle workers that are ready."""
         for i in range(self.size):
             if not self.queue:
                 return
-            if i not in self._busy:
+            if i not in self._busy and i in self._ready:
                 task = self.queue.popleft()
-                self._busy[i] = task
+                self._busy[i] = (task, time.monotonic())
                 self._conns[i].send(task)
+
+    def task_timeout(self, worker: int) -> float:
+        """Seconds a stack may take on ``worker`` before it counts as hung.
+
+        A worker's first :data:`FIRST_STACKS` stacks get at least
+        :data:`FIRST_STACK_TIMEOUT_S`; afterwards ``task_timeout_s`` if set, else
+        :data:`AUTO_TIMEOUT_FACTOR` times the slowest of the last 50 stacks, at least
+        :data:`AUTO_TIMEOUT_MIN_S`.
+        """
+        if self._stacks_done[worker] < FIRST_STACKS:
+            return max(FIRST_STACK_TIMEOUT_S, self.task_timeout_s)
+        if self.task_timeout_s > 0:
+            return self.task_timeout_s
+        return max(AUTO_TIMEOUT_MIN_S, AUTO_TIMEOUT_FACTOR * max(self._recent, default=0.0))
+
+    def check_timeouts(self) -> list[TaskResult]:
+        """Fail the stacks that ran past their timeout; kill and replace their workers."""
+        now = time.monotonic()
+        out: list[TaskResult] = []
+        for i, (task, since) in list(self._busy.items()):
+            limit = self.task_timeout(i)
+            if now - since <= limit:
+                continue
+            log.error("tracker worker %d: stack %d took more than %.1f s; killing the worker "
+                      "and starting a new one", i, task.seq, limit)
+            self.timeouts += 1
+            del self._busy[i]
+            self._replace(i)
+            out.append(TaskResult(task.seq, i, error=f"timed out after {limit:.1f} s; worker "
+                                  "replaced"))
+        self.dispatch()
+        return out
 
     def collect(self, obj: Any) -> list[TaskResult | Task]:
         """Handle a ready pipe or sentinel.
 
-        Returns the results, and the tasks of a dead worker (already re-queued, returned
-        for the record).
+        Returns the results (a failed one for a stack lost with a second dead worker),
+        and the tasks of a dead worker that were re-queued (for the record).
         """
         out: list[TaskResult | Task] = []
         for i, conn in enumerate(self._conns):
             if obj is conn:
                 try:
                     while conn.poll():
-                        result = conn.recv()
-                        if isinstance(result, logging.LogRecord):
-                            logging.getLogger(result.name).handle(result)
-                        elif isinstance(result, TaskResult):
-                            self._busy.pop(i, None)
+                        result = self._take(i)
+                        if result is not None:
                             out.append(result)
                 except (EOFError, OSError):
                     pass
             elif obj is self._procs[i].sentinel:
                 self._procs[i].join(0.1)
-                lost = self._busy.pop(i, None)
+                try:  # what it sent before it died
+                    while conn.poll():
+                        result = self._take(i)
+                        if result is not None:
+                            out.append(result)
+                except (EOFError, OSError):
+                    pass
+                entry = self._busy.pop(i, None)
                 log.error("tracker worker %d died (exit code %s); restarting it",
                           i, self._procs[i].exitcode)
-                self.restarts += 1
-                self._conns[i].close()
-                self._start(i)
-                if lost is not None:
+                self._replace(i)
+                if entry is None:
+                    continue
+                lost = entry[0]
+                if lost.seq in self._lost:
+                    self._lost.discard(lost.seq)
+                    out.append(TaskResult(lost.seq, i, error="two tracker workers died on "
+                                          "this stack; given up"))
+                else:
+                    self._lost.add(lost.seq)
                     self.queue.appendleft(lost)
                     out.append(lost)
         self.dispatch()

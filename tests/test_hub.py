@@ -280,3 +280,20 @@ def test_a_stop_request_ends_a_long_start_up(tp) -> None:
     ends = [s for s in hub.startup_steps if s.manager == "hub" and s.state.startswith("session")]
     assert [(s.state, s.message) for s in ends] == [
         ("session-failed", "start-up cancelled: user pressed Ctrl-C")]
+
+
+def test_start_waits_until_a_restarting_manager_is_settled(tp) -> None:
+    # a consumer that crashes in setup is restarted: start() (and the acquisition that
+    # follows it) waits until it is up or given up, never while it is being restarted
+    bad = _echo(tp, name="bad", fail_setup=True,
+                policy=RestartPolicy("restart", max_restarts=2, backoff_s=0.1))
+    seen: list = []
+    good = ManagerEntry(ManagerSpec("listener", tp.ListenerManager))
+    hub = Hub([bad, good], _commands(tp), FAST)
+    hub.add_startup_listener(seen.append)
+    with hub:
+        assert hub.state("bad") is ManagerState.FAILED
+        assert hub.restarts("bad") == 2
+        assert hub.state("listener") is ManagerState.RUNNING
+    assert [s.manager for s in seen if s.state == "failed"] == ["bad"] * 3
+    assert seen[-1].state == "session-failed" and "bad" in seen[-1].message

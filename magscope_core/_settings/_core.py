@@ -123,6 +123,18 @@ class CoreSettings:
         startup_only=True,
         doc="Tracker worker processes; stacks go to whichever is idle.",
     )
+    tracker_task_timeout_s: float = setting(
+        0.0,
+        minimum=0.0,
+        maximum=3_600.0,
+        unit="s",
+        startup_only=True,
+        doc=(
+            "A stack still not tracked after this long counts as failed and its worker is "
+            "replaced; 0 = automatic (20 x the slowest recent stack, at least 5 s; a "
+            "worker's first 3 stacks get 60 s)."
+        ),
+    )
     roi_size: int = setting(
         64,
         minimum=8,

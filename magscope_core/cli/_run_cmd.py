@@ -23,6 +23,7 @@ from magscope_core._config_errors import ConfigurationError
 from magscope_core._hub import Hub
 from magscope_core._logging import configure_logging
 from magscope_core._registry import CommandConflictError, UnknownCommandError
+from magscope_core._startup import StartupStep
 from magscope_core.cli._common import console, load_everything
 from magscope_core.cli._run_report import (
     CONFIG_ERROR,
@@ -112,13 +113,15 @@ def run(args: argparse.Namespace) -> int:
             f"{plan.tracker or 'none'}, mode {plan.mode}, writers "
             f"{', '.join(plan.writers) or 'none'}, output {plan.out_dir}"
         )
+        if frontend is None:
+            hub.add_startup_listener(_StartupPrinter(err, hub))
         if frontend is None or not frontend.spec.starts_session:
             hub.start()
             if hub.config_errors:  # a manager refused the configuration: nothing to run
                 hub.request_stop("configuration error")
             else:
                 _add_beads(hub, args.beads, store.get("core").roi_size, err)
-        started = time.monotonic()
+        started = time.monotonic()  # the --duration clock: every consumer is ready now
         if frontend is not None and not hub.config_errors:
             started = _run_frontend(frontend, hub, plan, args, err, (plugins, store))
         else:
@@ -266,6 +269,40 @@ def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         signal.signal(sig, old)
 
 
+class _StartupPrinter:
+    """Headless: print the start-up steps worth a line (progress, failures, the end).
+
+    On a terminal successive progress reports of one step overwrite each other.
+    """
+
+    def __init__(self, out: Console, hub: Hub) -> None:
+        self._out = out
+        self._hub = hub
+        self._tty = sys.stderr.isatty()
+        self._open = False  # a progress line waits to be overwritten
+
+    def __call__(self, step: StartupStep) -> None:
+        if step.state in ("starting", "ready"):
+            return
+        if step.state in ("failed", "session-failed") and self._hub.config_errors:
+            return  # a configuration error: run() prints its one line at the end
+        if step.state == "session-ready":
+            line = f"session ready after {step.elapsed_s:.1f} s"
+        elif step.manager == "hub":
+            line = step.message
+        else:
+            line = f"{step.manager}: {step.message}"
+        text = f"start-up {step.elapsed_s:6.1f} s  {line}"
+        if self._tty and step.state == "progress" and step.manager != "hub":
+            self._out.print(text.ljust(79), end="\r", highlight=False)
+            self._open = True
+            return
+        if self._open:
+            self._out.print()
+            self._open = False
+        self._out.print(text, highlight=False)
+
+
 def _progress_loop(hub: Hub, duration: float | None, out: Console, started: float) -> None:
     tty = sys.stderr.isatty()
     last_print = 0.0
@@ -308,6 +345,9 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
         "camera_timeouts": int(counters.get("camera_timeouts", 0)),
         "frames_processed": int(stats.get("frames", 0)),
         "stacks_tracked": int(stats.get("stacks_tracked", 0)),
+        "stacks_failed": int(stats.get("stacks_failed", 0)),
+        "worker_restarts": int(stats.get("worker_restarts", 0)),
+        "worker_timeouts": int(stats.get("worker_timeouts", 0)),
         "beads": len(status.get("beads", [])),
         "failed_writers": stats.get("failed_writers", {}),
         "files": files,
@@ -327,6 +367,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
                 "stacks_tracked", "beads", "camera_frames", "camera_timeouts", "stop_reason"):
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("files written", "\n".join(summary["files"]) or "none")
+    if summary["stacks_failed"] or summary["worker_restarts"]:
+        table.add_row("tracking faults", f"{summary['stacks_failed']} stacks failed, "
+                      f"{summary['worker_restarts']} worker restarts "
+                      f"({summary['worker_timeouts']} for hung stacks)")
     if summary["failed_writers"]:
         table.add_row("failed writers", json.dumps(summary["failed_writers"]))
     if summary["failed_managers"]:

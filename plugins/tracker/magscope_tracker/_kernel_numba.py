@@ -35,7 +35,7 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover
     numba = None
 
-__all__ = ["AVAILABLE", "track_kernel"]
+__all__ = ["AVAILABLE", "cache_misses", "correlate_profiles", "track_kernel"]
 
 #: True when numba can be imported (the kernel is then compiled on first use).
 AVAILABLE = numba is not None
@@ -381,3 +381,61 @@ def track_kernel(
                 full = _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof_out[k])
                 if not full and status_out[k] == 0:
                     status_out[k] = 4
+
+
+@_jit
+def correlate_profiles(
+    profiles: NDArray[np.float32],
+    planes: NDArray[np.float32],
+    corr: NDArray[np.float32],
+    valid: NDArray[np.bool_],
+) -> None:
+    """Pearson correlation of each profile row with each (normalised) LUT plane.
+
+    Each row of ``profiles`` ``(n, b)`` loses its mean and is scaled to unit norm, then
+    dotted with every row of ``planes`` ``(m, b)`` into ``corr`` ``(n, m)``; ``valid[i]``
+    is False (and ``corr[i]`` 0) for a row with a non-finite value or no variance.
+    Every row is computed alone, in a fixed order, so a profile gets bit-identical
+    correlations whatever batch it comes in (a BLAS product does not promise that).
+    """
+    n, nb = profiles.shape
+    m = planes.shape[0]
+    q = np.empty(nb, np.float32)
+    for i in range(n):
+        row = profiles[i]
+        total = 0.0
+        finite = True
+        for j in range(nb):
+            v = row[j]
+            if not math.isfinite(v):
+                finite = False
+            total += v
+        mean = np.float32(total / nb)
+        sq = 0.0
+        for j in range(nb):
+            d = row[j] - mean
+            q[j] = d
+            sq += np.float64(d) * np.float64(d)
+        norm = np.float32(math.sqrt(sq))
+        if not (finite and norm > 0.0):
+            valid[i] = False
+            corr[i, :] = 0.0
+            continue
+        valid[i] = True
+        inv = np.float32(1.0) / norm
+        for j in range(nb):
+            q[j] *= inv
+        for k in range(m):
+            plane = planes[k]
+            acc = 0.0
+            for j in range(nb):
+                acc += np.float64(q[j]) * np.float64(plane[j])
+            corr[i, k] = acc
+
+
+def cache_misses() -> int:
+    """Kernel specialisations this process compiled (not found in the on-disk cache)."""
+    if numba is None:  # pragma: no cover
+        return 0
+    kernels: tuple[Any, ...] = (track_kernel, correlate_profiles)
+    return int(sum(sum(k.stats.cache_misses.values()) for k in kernels))

@@ -67,8 +67,10 @@ def _refine(
             t = 1.0 - u**4
             window = np.where(t > 0.0, t * t, 0.0).astype(np.float32)
             q = np.nan_to_num(window * centred)
-            re = q @ cos_t[1:].T
-            im = -(q @ sin_t[1:].T)
+            # products summed per row (not a BLAS matrix product, whose summation order
+            # depends on the block size): a ROI's result must not depend on its batch
+            re = (q[:, None, :] * cos_t[None, 1:, :]).sum(axis=2)
+            im = -(q[:, None, :] * sin_t[None, 1:, :]).sum(axis=2)
             base = 2.0 * np.pi * np.nan_to_num(x)[:, None] / n_len * freq[None, :]
             c = np.cos(base)
             s = np.sin(base)

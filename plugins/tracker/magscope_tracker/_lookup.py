@@ -1,4 +1,9 @@
-"""Z from radial profiles: normalise, correlate with every LUT plane, refine locally."""
+"""Z from radial profiles: normalise, correlate with every LUT plane, refine locally.
+
+Every step works on each profile alone, in a fixed order (no BLAS matrix product, whose
+summation order depends on the batch shape): a ROI gets bit-identical ``z`` whether it
+is tracked alone, in a stack, or in another worker process.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _kernel_numba
 from ._options import ZFit
 
-__all__ = ["PreparedLut", "lookup_z", "normalise_rows", "prepare_lut"]
+__all__ = ["PreparedLut", "correlate", "lookup_z", "normalise_rows", "prepare_lut"]
 
 #: Tolerance, in planes, on the LUT ends before a fitted position counts as outside.
 _EDGE_TOLERANCE = 1e-3
@@ -77,6 +83,37 @@ def prepare_lut(
     )
 
 
+def _small_product(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArray[np.float64]:
+    """``a @ b.T`` for a few columns, element by element (same result for any row count)."""
+    out: NDArray[np.float64] = a[:, 0, None].astype(np.float64) * b[None, :, 0]
+    for k in range(1, a.shape[1]):
+        out += a[:, k, None].astype(np.float64) * b[None, :, k]
+    return out
+
+
+def correlate(
+    profiles: NDArray[np.floating], planes: NDArray[np.float32]
+) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+    """Pearson correlation ``(n, m)`` of each profile with each normalised plane.
+
+    Returns the correlations and which profiles were valid (finite, not flat); an
+    invalid profile's row is 0. Each row is computed on its own (see the module note).
+    """
+    prof = np.ascontiguousarray(profiles, dtype=np.float32)
+    n = prof.shape[0]
+    corr = np.empty((n, planes.shape[0]), np.float32)
+    valid = np.empty(n, np.bool_)
+    if _kernel_numba.AVAILABLE:
+        _kernel_numba.correlate_profiles(prof, np.ascontiguousarray(planes), corr, valid)
+        return corr, valid
+    planes64 = planes.astype(np.float64)
+    for i in range(n):  # one matrix-vector product per profile: its order is fixed
+        q = normalise_rows(prof[i : i + 1])[0]
+        valid[i] = bool(np.isfinite(q).all())
+        corr[i] = planes64 @ q.astype(np.float64) if valid[i] else 0.0
+    return corr, valid
+
+
 def _z_at(position: NDArray[np.float64], z_nm: NDArray[np.float64]) -> NDArray[np.float64]:
     """Piecewise-linear z at fractional plane ``position``; NaN outside the LUT."""
     m = z_nm.size
@@ -98,7 +135,7 @@ def _fit_parabola(
     offsets = np.arange(-half, half + 1)
     window = np.take_along_axis(corr, centre[:, None] + offsets[None, :], axis=1).astype(np.float64)
     design = np.stack([np.ones(n_local), offsets, offsets**2], axis=1).astype(np.float64)
-    coef = window @ np.linalg.pinv(design).T
+    coef = _small_product(window, np.linalg.pinv(design))
     with np.errstate(invalid="ignore", divide="ignore"):
         vertex = np.where(coef[:, 2] < 0.0, -coef[:, 1] / (2.0 * coef[:, 2]), np.nan)
     position: NDArray[np.float64] = centre.astype(np.float64) + vertex
@@ -125,7 +162,7 @@ def _fit_interpolate(
     start = np.clip(lower - 1, 0, m - size)
     window = np.take_along_axis(corr, start[:, None] + np.arange(size)[None, :], axis=1)
     energy = lut.gram_poly[start].copy()  # coefficients of |L(tau)|^2 - 2 P.L(tau)
-    energy[:, :size] -= 2.0 * (window.astype(np.float64) @ lut.to_poly.T)
+    energy[:, :size] -= 2.0 * _small_product(window, lut.to_poly)
     powers = np.arange(energy.shape[1], dtype=np.float64)
     d1 = energy[:, 1:] * powers[1:]
     d2 = d1[:, 1:] * powers[1:-1]
@@ -165,10 +202,7 @@ def lookup_z(
     n = profiles.shape[0]
     if n == 0:
         return np.empty(0), np.empty(0, np.float32)
-    p = normalise_rows(profiles[:, lut.used])
-    valid = np.isfinite(p).all(axis=1)
-    p[~valid] = 0.0
-    corr = p @ lut.planes.T
+    corr, valid = correlate(profiles[:, lut.used], lut.planes)
     best = np.argmax(corr, axis=1)
     quality = corr[np.arange(n), best].astype(np.float32)
     quality[~valid] = np.nan

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
+import time
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _kernel_numba
 from ._kernel_numpy import track_numpy
-from ._lookup import PreparedLut, lookup_z, prepare_lut
+from ._lookup import PreparedLut, correlate, lookup_z, prepare_lut
 from ._options import TrackerOptions
 from ._plan import Plan, make_plan
 from ._result import TrackResult
 from ._zlut import ZLut, ZLutError
 
 __all__ = ["CpuTracker", "create_tracker"]
+
+log = logging.getLogger("magscope_tracker")
 
 _NATIVE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 
@@ -100,19 +105,42 @@ class CpuTracker:
         """Radius in pixels of each profile bin for ROIs of shape ``(height, width)``."""
         return self.plan(roi_shape).bin_radii
 
-    def warm_up(self, roi_shape: tuple[int, int] = (64, 64)) -> None:
-        """Compile (or load from cache) the kernel for every input it accepts natively.
+    def warm_up(
+        self, roi_shape: tuple[int, int] = (64, 64), dtypes: Sequence[DTypeLike] | None = None
+    ) -> None:
+        """Compile (or load from the on-disk cache) the kernels for the inputs given.
 
-        Covers uint8, uint16 and float32 ROIs, writeable and read-only (numba compiles
-        one specialisation each). Call it once when a worker process starts so the
-        first frames are not delayed: about 0.3 s with a warm numba cache, about 11 s
-        the very first time on a machine (64x64, 2-core VM).
+        numba compiles one specialisation per input type. Without ``dtypes`` this covers
+        uint8, uint16 and float32 ROIs, writeable and read-only: about 0.3 s with a warm
+        numba cache, about 18 s the very first time on a machine (2-core VM). With
+        ``dtypes`` (what the pipeline passes: the camera's dtype) only writeable ROIs of
+        those types, as a worker crops them: about 5 s the first time.
+
+        The MagScope pipeline calls it once in its own process before it starts the
+        workers (so kernels are compiled once and cached), then each worker calls it
+        again and loads the cache.
         """
-        for dtype in _NATIVE_DTYPES:
-            rois = np.zeros((1, *roi_shape), dtype)
+        kinds: list[tuple[np.dtype[Any], bool]]
+        t0 = time.perf_counter()
+        misses = _kernel_numba.cache_misses()
+        if dtypes is None:
+            kinds = [(d, ro) for d in _NATIVE_DTYPES for ro in (False, True)]
+        else:
+            kinds = [(np.dtype(d), False) for d in dtypes]
+        for dtype, read_only in kinds:
+            rois = np.zeros((1, *roi_shape), dtype if dtype in _NATIVE_DTYPES else np.float32)
+            rois.setflags(write=not read_only)
             self.track(rois, return_profiles=True)
-            rois.setflags(write=False)
-            self.track(rois, return_profiles=True)
+        if self.backend != "numba":
+            return
+        correlate(np.zeros((1, 4), np.float32), np.ones((2, 4), np.float32))
+        compiled = _kernel_numba.cache_misses() - misses
+        seconds = time.perf_counter() - t0
+        if compiled:
+            log.info("numba kernels compiled: %d in %.1f s (cached for the next processes)",
+                     compiled, seconds)
+        else:
+            log.info("numba kernels loaded from the cache in %.1f s", seconds)
 
     # -- tracking -----------------------------------------------------------------------
 
