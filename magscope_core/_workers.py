@@ -23,6 +23,8 @@ from typing import Any
 import attrs
 import numpy as np
 
+from magscope_core._proctitle import set_process_title
+
 __all__ = ["Task", "TaskResult", "WorkerPool", "crop_rois"]
 
 log = logging.getLogger("magscope.pipeline")
@@ -96,6 +98,7 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
                  options: dict[str, Any], index: int) -> None:
     from magscope_core._buffers import VideoRing
 
+    set_process_title(f"tracker {index + 1}")  # ps/top: "magscope: tracker 1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes

@@ -21,6 +21,7 @@ from magscope_core._beads import AddBead
 from magscope_core._builtin import FindBeads, GetPipelineStats
 from magscope_core._hub import Hub
 from magscope_core._logging import configure_logging
+from magscope_core._proctitle import set_process_title
 from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core.cli._common import console, load_everything
 
@@ -66,6 +67,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a headless session; return the exit code."""
+    set_process_title("hub")  # ps/top: "magscope: hub" (the children name themselves)
     err = console(stderr=True)
     plugins, store = load_everything(args)
     writers = [w for w in args.writers.split(",") if w] if args.writers else None
