@@ -8,11 +8,14 @@ never installed.
   mixed or reordered ROI shows in the tracked values;
 - tracker ``slow``: takes a fixed ``seconds_per_roi`` per ROI (a sleep: the same cost
   whatever the machine's load) and reports what it saw: ``x = y =`` the ROI's pixel
-  value and ``z = 1`` when every pixel of the ROI had that value (``0`` when torn).
+  value and ``z = 1`` when every pixel of the ROI had that value (``0`` when torn). With
+  ``MAGSCOPE_SLOW_TRACKER_LOG`` set it appends ``start end n_rois`` (monotonic seconds)
+  per call to that file, so a test can tell how busy it was kept.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -90,7 +93,12 @@ class SlowTracker:
 
     def track(self, rois: np.ndarray, zlut: Any = None) -> _Output:
         n = rois.shape[0]
+        start = time.monotonic()
         time.sleep(n * self.seconds_per_roi)
+        log = os.environ.get("MAGSCOPE_SLOW_TRACKER_LOG")
+        if log:
+            with open(log, "a") as fh:
+                fh.write(f"{start:.6f} {time.monotonic():.6f} {n}\n")
         flat = rois.reshape(n, -1)
         first = flat[:, 0].astype(np.float64)
         intact = (flat == flat[:, :1]).all(axis=1)
