@@ -7,6 +7,7 @@ and must lie inside the camera frame.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -95,7 +96,11 @@ class BeadHandlers:
         assert self.session is not None
         return self.session.resources.rois()
 
-    def _corner(self, x: float, y: float, size: int) -> tuple[int, int]:
+    def _corner(self, x: float, y: float, size: int, what: str = "AddBead") -> tuple[int, int]:
+        for name, v in (("x", x), ("y", y)):
+            if not math.isfinite(v):
+                raise ValueError(f"{what}.{name}: {v!r} is not a position; expected a finite "
+                                 "number of pixels")
         x0, y0 = round(x - size / 2), round(y - size / 2)
         assert self.session is not None
         info = self.session.resources.camera_info
@@ -103,7 +108,7 @@ class BeadHandlers:
             x0 >= 0 and y0 >= 0 and x0 + size <= info.width and y0 + size <= info.height
         ):
             raise ValueError(
-                f"a {size} px ROI centred on ({x:g}, {y:g}) does not fit in the "
+                f"{what}: a {size} px ROI centred on ({x:g}, {y:g}) does not fit in the "
                 f"{info.width}x{info.height} frame"
             )
         return x0, y0
@@ -111,14 +116,14 @@ class BeadHandlers:
     def _on_add_bead(self, cmd: AddBead) -> int:
         size = cmd.size or self.roi_size
         if size < 4:
-            raise ValueError(f"ROI size must be at least 4 px, got {size}")
+            raise ValueError(f"AddBead.size: ROI size must be at least 4 px, got {size}")
         x0, y0 = self._corner(cmd.x, cmd.y, size)
         return int(self._bead_table().add(x0, y0, size, cmd.bead_id))
 
     def _on_move_bead(self, cmd: MoveBead) -> None:
         table = self._bead_table()
         _, _, size = table.get(cmd.bead_id)
-        x0, y0 = self._corner(cmd.x, cmd.y, size)
+        x0, y0 = self._corner(cmd.x, cmd.y, size, "MoveBead")
         table.move(cmd.bead_id, x0, y0)
 
     def _on_remove_bead(self, cmd: RemoveBead) -> None:

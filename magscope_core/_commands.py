@@ -16,7 +16,20 @@ from typing import Any, ClassVar, Literal, Union, cast
 
 import attrs
 
-__all__ = ["Command", "CommandSpec", "CommandValidationError", "Route", "validate_command"]
+__all__ = [
+    "MAX_COMMAND_BYTES",
+    "Command",
+    "CommandSpec",
+    "CommandValidationError",
+    "Route",
+    "validate_command",
+]
+
+MAX_COMMAND_BYTES = 1 << 20
+"""Most data (bytes, about) one command field may carry: commands are small messages,
+bulk data (frames, arrays) goes through shared memory. A larger field would stall the
+pipe and the receiver's loop (its heartbeat), so it is refused when the command is built
+and again when it is received."""
 
 
 class Route(enum.Enum):
@@ -97,14 +110,46 @@ def _matches(value: Any, tp: Any) -> bool:
     return isinstance(value, origin) if isinstance(origin, type) else True
 
 
+def _payload_bytes(value: Any, limit: int) -> int:
+    """Approximate bytes ``value`` holds (strings, bytes, arrays, containers).
+
+    Walks containers without recursion (any depth, cycles counted once) and stops as soon
+    as the total passes ``limit``.
+    """
+    total = 0
+    stack = [value]
+    seen: set[int] = set()
+    while stack and total <= limit:
+        v = stack.pop()
+        if isinstance(v, (str, bytes, bytearray)):
+            total += len(v)
+        elif isinstance(v, memoryview):
+            total += v.nbytes
+        elif isinstance(v, (list, tuple, set, frozenset, Mapping)):
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
+            total += 8 * len(v)
+            if isinstance(v, Mapping):
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            else:
+                stack.extend(v)
+        elif isinstance(getattr(v, "nbytes", None), int):
+            total += int(v.nbytes)  # numpy arrays and the like
+        else:
+            total += 8
+    return total
+
+
 def validate_command(command: object) -> None:
     """Check every field of ``command`` against its annotation.
 
     Raises
     ------
     CommandValidationError
-        If ``command`` is not a :class:`Command` or a field has the wrong type. The
-        message names the command and the field.
+        If ``command`` is not a :class:`Command`, a field has the wrong type or carries
+        more than :data:`MAX_COMMAND_BYTES`. The message names the command and the field.
     """
     if not isinstance(command, Command) or not attrs.has(type(command)):
         raise CommandValidationError(
@@ -118,7 +163,14 @@ def validate_command(command: object) -> None:
         if not _matches(value, tp):
             raise CommandValidationError(
                 f"{cls.__name__}.{field.name}: expected {_type_name(tp)}, "
-                f"got {type(value).__name__} {value!r}"
+                f"got {type(value).__name__} {value!r:.200}"
+            )
+        size = _payload_bytes(value, MAX_COMMAND_BYTES)
+        if size > MAX_COMMAND_BYTES:
+            raise CommandValidationError(
+                f"{cls.__name__}.{field.name}: more than {MAX_COMMAND_BYTES} bytes of data "
+                f"({type(value).__name__}); a command carries at most {MAX_COMMAND_BYTES} "
+                "bytes per field, bulk data goes through shared memory"
             )
 
 

@@ -43,6 +43,7 @@ from magscope_core._messages import (
     RemoteError,
     Reply,
 )
+from magscope_core._proctitle import set_process_title
 from magscope_core._registry import HUB, CommandRegistry
 from magscope_core._status import ManagerState, StatusBoard
 
@@ -416,6 +417,7 @@ def child_main(boot: Bootstrap) -> None:
     """Entry point of every manager process (the target of ``Process``)."""
     from logging.handlers import QueueHandler
 
+    set_process_title(boot.name)  # ps/top: "magscope: camera"
     _set_parent_death_signal()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
     sender = _ConnSender(boot.conn)

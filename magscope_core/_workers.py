@@ -28,6 +28,8 @@ from typing import Any
 import attrs
 import numpy as np
 
+from magscope_core._proctitle import set_process_title
+
 __all__ = ["Task", "TaskResult", "WorkerPool", "crop_rois", "warm_up_tracker"]
 
 log = logging.getLogger("magscope.pipeline")
@@ -129,6 +131,7 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
                  options: dict[str, Any], index: int, dtype: str | None = None) -> None:
     from magscope_core._buffers import VideoRing
 
+    set_process_title(f"tracker {index + 1}")  # ps/top: "magscope: tracker 1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -201,14 +200,18 @@ def test_two_sessions_at_once(tp, tmp_path: Path) -> None:
     assert (a_out / "frames.csv").exists() and (b_out / "frames.csv").exists()
 
 
-def test_stop_is_quick_and_idempotent(tp) -> None:
+def test_stop_ends_managers_by_quit_and_is_idempotent(tp) -> None:
     hub = Hub([_echo(tp)], _commands(tp), FAST)
     hub.start()
     pid = hub.pid("echo")
-    t0 = time.monotonic()
+    session = hub.session.session_id
     hub.stop()
-    hub.stop()
-    assert time.monotonic() - t0 < 5
+    child = hub._children["echo"]
+    # ended by its own Quit (Goodbye, exit code 0): no SIGTERM / SIGKILL escalation needed
+    assert child.said_goodbye and child.proc.exitcode == 0
+    assert shm_segments(session) == []
+    hub.stop()  # a second stop is a no-op
+    assert child.proc.exitcode == 0 and hub._children["echo"] is child
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 

@@ -22,6 +22,7 @@ from magscope_core._builtin import FindBeads, GetPipelineStats
 from magscope_core._config_errors import ConfigurationError
 from magscope_core._hub import Hub
 from magscope_core._logging import configure_logging
+from magscope_core._proctitle import set_process_title
 from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core._startup import StartupStep
 from magscope_core.cli._common import console, load_everything
@@ -81,6 +82,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a session; return the exit code (0 ok, 1 the run failed, 2 configuration)."""
+    set_process_title("hub")  # ps/top: "magscope: hub" (the children name themselves)
     err = console(stderr=True)
     plugins, store = load_everything(args)
     if args.help_camera:

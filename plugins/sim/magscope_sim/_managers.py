@@ -72,13 +72,19 @@ class SimCameraManager(CameraManager):
     """Runs :class:`~magscope_sim.SimulatedCamera` and applies focus and force changes.
 
     With the camera option ``truth_file`` (a ``.npz`` path) it records the ground truth
-    of every frame stored in the ring (ring frame number, timestamp, x, y, z per bead).
+    of every frame stored in the ring (ring frame number, timestamp, focal plane, and x, y,
+    z and defocus ``dz_nm`` per bead).
+    With ``truth_images_every=N`` as well, it also stores the exact pixels of every N-th
+    ring frame (``image_frame``, ``image``), so tests can compare written video with what
+    the camera produced.
     """
 
     def setup(self) -> None:
         """Connect the camera, then catch up with motors that are already running."""
         self._truth_file = self._camera_options.pop("truth_file", None)
-        self._truth_rows: list[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._truth_rows: list[tuple[Any, ...]] = []
+        self._images_every = int(self._camera_options.pop("truth_images_every", 0) or 0)
+        self._truth_images: list[tuple[int, np.ndarray]] = []
         super().setup()
         for cmd, apply in ((GetFocus(), "z_nm"), (GetMagnet(), "force_pn")):
             try:
@@ -95,7 +101,12 @@ class SimCameraManager(CameraManager):
         if self._truth_file:
             truth = self.camera.truth()  # type: ignore[union-attr]
             self._truth_rows.append((frame_number, timestamp, truth.x_px.copy(),
-                                     truth.y_px.copy(), truth.z_nm.copy()))
+                                     truth.y_px.copy(), truth.z_nm.copy(),
+                                     truth.dz_nm.copy(), truth.focus_nm))
+            if self._images_every and frame_number % self._images_every == 0:
+                latest = self.ring.peek_latest()  # the frame just committed (we write alone)
+                if latest is not None and latest.frame_number == frame_number:
+                    self._truth_images.append((frame_number, latest.frame))
 
     def teardown(self) -> None:
         """Write the truth file, then disconnect."""
@@ -109,6 +120,11 @@ class SimCameraManager(CameraManager):
                 x_px=np.stack([r[2] for r in self._truth_rows]),
                 y_px=np.stack([r[3] for r in self._truth_rows]),
                 z_nm=np.stack([r[4] for r in self._truth_rows]),
+                dz_nm=np.stack([r[5] for r in self._truth_rows]),
+                focus_nm=np.array([r[6] for r in self._truth_rows]),
+                image_frame=np.array([f for f, _ in self._truth_images], np.int64),
+                image=(np.stack([im for _, im in self._truth_images]) if self._truth_images
+                       else np.zeros((0, 0, 0), np.uint8)),
             )
         super().teardown()
 

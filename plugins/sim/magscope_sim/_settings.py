@@ -76,10 +76,13 @@ class SimCameraSettings:
 
 @attrs.frozen
 class SimCameraOptions(SimCameraSettings):
-    """Options of the ``sim`` camera (``-O KEY=VALUE``): its settings and ``truth_file``."""
+    """Options of the ``sim`` camera (``-O KEY=VALUE``): its settings and the truth file."""
 
     truth_file: str = setting("", doc="Record the ground truth of every frame stored in the "
                               "ring to this .npz file (SimCameraManager); '': do not.")
+    truth_images_every: int = setting(0, minimum=0, maximum=1_000_000, unit="frames",
+                                      doc="With truth_file: also store the exact pixels of "
+                                      "every N-th frame (0: none).")
 
 
 EFFECTS: dict[str, str] = {
