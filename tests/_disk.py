@@ -92,9 +92,11 @@ class Run:
         # stdout holds only the JSON summary, printed at the end; stderr belongs to the
         # reader thread (communicate() would read it too and steal lines from it)
         self.proc.wait(timeout=timeout)
-        assert self.proc.stdout is not None
+        assert self.proc.stdout is not None and self.proc.stderr is not None
         out = self.proc.stdout.read()
+        self.proc.stdout.close()
         self._reader.join(timeout=5)
+        self.proc.stderr.close()
         try:
             summary = json.loads(out)
         except ValueError as exc:
@@ -105,7 +107,11 @@ class Run:
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.communicate()
+            self.proc.wait()
+        self._reader.join(timeout=5)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
 
 
 @contextmanager

@@ -17,7 +17,8 @@ def test_schema_matches_the_camera_settings() -> None:
     for name, value in cam.get_settings().items():
         if name != "gain":  # reported as the effective gain
             assert value == defaults[name], name
-    assert {i.key for i in describe(SimCameraOptions)} == {*SETTINGS, "truth_file"}
+    assert {i.key for i in describe(SimCameraOptions)} == {
+        *SETTINGS, "truth_file", "truth_images_every"}
 
 
 def test_every_numeric_setting_has_a_range_and_a_doc() -> None:
