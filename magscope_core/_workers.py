@@ -370,6 +370,18 @@ class WorkerPool:
         self.dispatch()
         return out
 
+    def _take_all(self, i: int) -> list[TaskResult | Task]:
+        """Every result waiting on worker ``i``'s pipe (nothing once the pipe is gone)."""
+        out: list[TaskResult | Task] = []
+        try:
+            while self._conns[i].poll():
+                result = self._take(i)
+                if result is not None:
+                    out.append(result)
+        except (EOFError, OSError):
+            pass
+        return out
+
     def collect(self, obj: Any) -> list[TaskResult | Task]:
         """Handle a ready pipe or sentinel.
 
@@ -379,22 +391,10 @@ class WorkerPool:
         out: list[TaskResult | Task] = []
         for i, conn in enumerate(self._conns):
             if obj is conn:
-                try:
-                    while conn.poll():
-                        result = self._take(i)
-                        if result is not None:
-                            out.append(result)
-                except (EOFError, OSError):
-                    pass
+                out += self._take_all(i)
             elif obj is self._procs[i].sentinel:
                 self._procs[i].join(0.1)
-                try:  # what it sent before it died
-                    while conn.poll():
-                        result = self._take(i)
-                        if result is not None:
-                            out.append(result)
-                except (EOFError, OSError):
-                    pass
+                out += self._take_all(i)  # what it sent before it died
                 entry = self._busy.pop(i, None)
                 log.error("tracker worker %d died (exit code %s); restarting it",
                           i, self._procs[i].exitcode)
