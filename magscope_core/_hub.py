@@ -67,6 +67,11 @@ class HubConfig:
     heartbeat_timeout_s: float = 10.0
     join_timeout_s: float = 10.0
     start_timeout_s: float = 30.0
+    """Seconds ``setup()`` may run without reporting progress before it counts as hung."""
+    launch_timeout_s: float = 120.0
+    """Seconds from spawning a manager until its process runs our code (the Python
+    interpreter started and the plugin imported). Generous: on a loaded machine imports
+    alone can take tens of seconds, and that is not a hung setup."""
     log_level: int = logging.INFO
     roi_size: int = 64
 
@@ -470,19 +475,20 @@ class Hub(BeadHandlers, Router, Supervisor):
     def _wait_until(self, predicate: Callable[[], bool], names: Sequence[str]) -> bool:
         """Wait for ``predicate`` while any of ``names`` still makes start-up progress.
 
-        The deadline is ``start_timeout_s`` after the latest sign of progress of those
-        managers (spawn or :class:`Progress` report), so a slow but reporting setup is
-        waited for and a silent one is not. A stop request (Ctrl-C, a closed start-up
-        window) ends the wait at once.
+        The deadline is that of the manager whose deadline is latest: ``launch_timeout_s``
+        after its spawn until its process runs, then ``start_timeout_s`` after its latest
+        sign of progress (process launched, :class:`Progress` report), so a slow but
+        reporting setup is waited for and a silent one is not. A stop request (Ctrl-C, a
+        closed start-up window) ends the wait at once.
         """
         while True:
             if predicate():
                 return True
             if self._stop_requested.is_set():
                 return False
-            last = max((self._children[n].started_at for n in names if n in self._children),
-                       default=time.monotonic())
-            if time.monotonic() > last + self.config.start_timeout_s:
+            deadline = max((self._children[n].start_deadline(self.config)
+                            for n in names if n in self._children), default=0.0)
+            if time.monotonic() > deadline:
                 return predicate()
             time.sleep(0.02)
 

@@ -48,6 +48,15 @@ class Child:
     restart_at: float | None = None
     restart_times: list[float] = attrs.field(factory=list)
     started_at: float = attrs.field(factory=time.monotonic)
+    """When it was spawned, then its latest sign of start-up progress."""
+    launched: bool = False
+    """Its process runs our code (interpreter up, plugin imported): see ``Launched``."""
+
+    def start_deadline(self, config: Any) -> float:
+        """``time.monotonic()`` after which a manager still in ``setup()`` counts as hung."""
+        limit = config.start_timeout_s if self.launched else max(config.launch_timeout_s,
+                                                                 config.start_timeout_s)
+        return self.started_at + float(limit)
     config_error: str = ""
     """The message of a :class:`~magscope_core.ConfigurationError` it died of ("": none)."""
 

@@ -38,6 +38,7 @@ from magscope_core._messages import (
     Envelope,
     ErrorReport,
     Goodbye,
+    Launched,
     Progress,
     Ready,
     RemoteError,
@@ -421,6 +422,10 @@ def child_main(boot: Bootstrap) -> None:
     _set_parent_death_signal()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
     sender = _ConnSender(boot.conn)
+    try:  # the plugin is imported (unpickling the bootstrap did it): setup's clock starts
+        sender.send(Launched(boot.name, os.getpid()))
+    except (OSError, ValueError):
+        pass
     root = logging.getLogger()
     root.handlers[:] = [QueueHandler(sender)]  # type: ignore[arg-type]
     root.setLevel(boot.log_level)

@@ -18,6 +18,7 @@ __all__ = [
     "Envelope",
     "ErrorReport",
     "Goodbye",
+    "Launched",
     "Progress",
     "Ready",
     "RemoteError",
@@ -94,6 +95,18 @@ class Reply:
 @attrs.frozen
 class Ready:
     """A manager finished ``setup()`` and entered its loop."""
+
+    manager: str
+    pid: int
+
+
+@attrs.frozen
+class Launched:
+    """A manager's process runs: the interpreter started and its plugin is imported.
+
+    Sent first thing by every manager process, before the factory and ``setup()``; the
+    hub's start-up deadline then becomes ``start_timeout_s`` from here.
+    """
 
     manager: str
     pid: int

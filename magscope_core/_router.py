@@ -18,6 +18,7 @@ from magscope_core._messages import (
     Envelope,
     ErrorReport,
     Goodbye,
+    Launched,
     Progress,
     Ready,
     RemoteError,
@@ -75,6 +76,9 @@ class Router:
             child.pid = msg.pid
             log.info("manager %s is running (pid %d)", msg.manager, msg.pid)
             self.startup.emit(child.name, "ready", f"{child.name} ready")
+        elif isinstance(msg, Launched):
+            child.launched = True
+            child.started_at = time.monotonic()  # setup() gets start_timeout_s from here
         elif isinstance(msg, Progress):
             child.started_at = time.monotonic()  # alive and working: restart the deadline
             log.info("%s: %s", child.name, msg.message)

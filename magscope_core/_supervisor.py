@@ -139,9 +139,15 @@ class Supervisor:
                               child.name, now - last)
                     child.proc.kill()
             elif (child.watching and not child.ready and child.proc.is_alive()
-                  and now - child.started_at > self.config.start_timeout_s):
-                log.error("manager %r did not finish setup() within %.0f s; killing it",
-                          child.name, self.config.start_timeout_s)
+                  and now > child.start_deadline(self.config)):
+                if child.launched:
+                    log.error("manager %r did not finish setup() within %.0f s (and reported "
+                              "no progress); killing it", child.name,
+                              self.config.start_timeout_s)
+                else:
+                    log.error("manager %r did not start running within %.0f s of being "
+                              "spawned; killing it", child.name,
+                              max(self.config.launch_timeout_s, self.config.start_timeout_s))
                 child.proc.kill()
                 child.proc.join(1.0)  # dead before the next turn: one message, not dozens
 

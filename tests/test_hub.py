@@ -300,3 +300,23 @@ def test_start_waits_until_a_restarting_manager_is_settled(tp) -> None:
         assert hub.state("listener") is ManagerState.RUNNING
     assert [s.manager for s in seen if s.state == "failed"] == ["bad"] * 3
     assert seen[-1].state == "session-failed" and "bad" in seen[-1].message
+
+
+def test_a_slow_import_is_not_a_hung_setup(tp, monkeypatch) -> None:
+    """Interpreter start and plugin imports have their own, generous deadline."""
+    from magscope_testplugin.slow_import import SlowImportManager
+
+    monkeypatch.setenv("MAGSCOPE_TEST_IMPORT_DELAY", "2.5")  # inherited by the child
+    entry = ManagerEntry(ManagerSpec("sdk", SlowImportManager,
+                                     restart=RestartPolicy("leave")))
+    patient = HubConfig(heartbeat_interval_s=0.2, join_timeout_s=3.0, start_timeout_s=1.0,
+                        launch_timeout_s=30.0)
+    with Hub([entry], _commands(tp), patient) as hub:
+        assert hub.state("sdk") is ManagerState.RUNNING
+        assert hub.restarts("sdk") == 0
+    impatient = HubConfig(heartbeat_interval_s=0.2, join_timeout_s=3.0, start_timeout_s=1.0,
+                          launch_timeout_s=1.0)
+    with Hub([entry], _commands(tp), impatient) as hub:
+        # start() gives up at the deadline; the supervisor kills it and leaves it (policy)
+        assert wait_for(lambda: hub.state("sdk") is ManagerState.FAILED, 10)
+        assert hub.restarts("sdk") == 0
