@@ -82,6 +82,8 @@ from magscope_core._hardware import (
     HardwareManager,
     MoveFocus,
     MoveMagnet,
+    RampForce,
+    RampMagnet,
     SetForce,
 )
 from magscope_core._hookspecs import hookimpl, hookspec
@@ -97,6 +99,19 @@ from magscope_core._plugins import (
     PluginRecord,
     PluginSet,
     load_plugins,
+)
+from magscope_core._protocol_load import PlanRow, Protocol, ProtocolError, load_protocol
+from magscope_core._protocol_record import ProtocolEnded, ProtocolStarted, ProtocolStepStarted
+from magscope_core._protocol_runner import ProtocolRunner, RunProgress, StepFailed
+from magscope_core._protocol_settings import ProtocolSettings
+from magscope_core._protocol_steps import (
+    CommandStep,
+    Sleep,
+    Step,
+    WaitAcquisition,
+    WaitMotor,
+    WaitTracks,
+    WaitZLutSweep,
 )
 from magscope_core._registry import (
     CommandConflictError,
@@ -153,6 +168,7 @@ __all__ = [
     "CommandError",
     "CommandRegistry",
     "CommandSpec",
+    "CommandStep",
     "CommandValidationError",
     "ConfigurationError",
     "Contribution",
@@ -189,10 +205,20 @@ __all__ = [
     "PanelSpec",
     "Ping",
     "PipelineManager",
+    "PlanRow",
     "PluginError",
     "PluginRecord",
     "PluginSet",
+    "Protocol",
+    "ProtocolEnded",
+    "ProtocolError",
+    "ProtocolRunner",
+    "ProtocolSettings",
+    "ProtocolStarted",
+    "ProtocolStepStarted",
     "Quit",
+    "RampForce",
+    "RampMagnet",
     "ReassignBead",
     "RegisteredCommand",
     "RemoteError",
@@ -200,6 +226,7 @@ __all__ = [
     "RestartPolicy",
     "RoiBatch",
     "Route",
+    "RunProgress",
     "SessionMemory",
     "SessionPlan",
     "SetAcquisition",
@@ -217,9 +244,12 @@ __all__ = [
     "SharedCounters",
     "SharedResources",
     "Shutdown",
+    "Sleep",
     "StartCapture",
     "StartZLutSweep",
     "StartupStep",
+    "Step",
+    "StepFailed",
     "TrackOutput",
     "Tracker",
     "TrackerSpec",
@@ -228,6 +258,10 @@ __all__ = [
     "UnknownCommandError",
     "UnloadZLut",
     "VideoRing",
+    "WaitAcquisition",
+    "WaitMotor",
+    "WaitTracks",
+    "WaitZLutSweep",
     "Writer",
     "WriterBase",
     "WriterSpec",
@@ -245,6 +279,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "load_plugins",
+    "load_protocol",
     "plan_session",
     "setting",
 ]
