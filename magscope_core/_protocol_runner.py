@@ -28,6 +28,7 @@ import numpy as np
 
 from magscope_core._commands import Command, Route
 from magscope_core._hardware import GetFocus, GetMagnet, SetForce
+from magscope_core._logging import CONSOLE_ATTR
 from magscope_core._protocol_load import Protocol
 from magscope_core._protocol_record import ProtocolEnded, ProtocolStarted, ProtocolStepStarted
 from magscope_core._protocol_steps import (
@@ -47,6 +48,7 @@ __all__ = ["ProtocolRunner", "RunProgress", "StepFailed"]
 log = logging.getLogger("magscope.protocol")
 
 _TRACK_COLUMN = {"x": "x", "y": "y", "z": "z"}
+_FILE_ONLY = {CONSOLE_ATTR: False}  # progress displays show the steps; the log file keeps them
 
 
 class StepFailed(RuntimeError):
@@ -231,7 +233,7 @@ class ProtocolRunner:
                 self._state = "running"
         self._tell(ProtocolStarted(run_id=self.run_id, name=p.name, title=p.title,
                                    path=str(p.path), text=p.text, t=time.time()))
-        log.info("protocol %s: %d steps", p.name, len(p.steps))
+        log.info("protocol %s: %d steps", p.name, len(p.steps), extra=_FILE_ONLY)
         final, error = "done", ""
         try:
             for i, step in enumerate(p.steps):
@@ -245,7 +247,7 @@ class ProtocolRunner:
                 self._tell(ProtocolStepStarted(run_id=self.run_id, index=i, line=step.line,
                                                t=t, step=step.describe()))
                 log.info("protocol %s step %d/%d (line %d): %s", p.name, i + 1, len(p.steps),
-                         step.line, step.describe())
+                         step.line, step.describe(), extra=_FILE_ONLY)
                 self._changed()
                 self._execute(step)
         except _Stopped:
@@ -261,7 +263,7 @@ class ProtocolRunner:
         with self._lock:
             self._state, self._error = final, error
         self._tell(ProtocolEnded(run_id=self.run_id, t=time.time(), state=final, error=error))
-        log.info("protocol %s %s", p.name, final)
+        log.info("protocol %s %s", p.name, final, extra=_FILE_ONLY)
         self._finished.set()
         self._changed()
         return final
