@@ -211,15 +211,16 @@ def _flatten(items: Any, filename: str, out: list[Step]) -> None:
                             "expected commands, waits and sleeps (lists of them allowed)")
 
 
-def parse_protocol(text: str, path: str | Path, commands: Iterable[CommandSpec]) -> Protocol:
-    """Build a :class:`Protocol` from its text (see :func:`load_protocol`)."""
+def parse_protocol(text: str, path: str | Path,
+                   commands: Iterable[CommandSpec] | CommandRegistry) -> Protocol:
+    """Build a :class:`Protocol` from its text, named ``path`` (see :func:`load_protocol`)."""
     filename = str(path)
     try:
         tree = ast.parse(text, filename)
         code: CodeType = compile(tree, filename, "exec")
     except SyntaxError as exc:
         raise ProtocolError(filename, exc.lineno or 0, f"syntax error: {exc.msg}") from exc
-    ns = _namespace(filename, commands)
+    ns = _namespace(filename, _specs(commands))
     try:
         exec(code, ns)  # the user's own protocol, in a namespace of helpers
         fn = ns.get("protocol")
@@ -268,8 +269,7 @@ def load_protocol(path: str | Path, commands: Iterable[CommandSpec] | CommandReg
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProtocolError(p, 0, f"cannot read it: {exc}") from exc
-    specs = _specs(commands)
-    return parse_protocol(text, p, specs)
+    return parse_protocol(text, p, commands)
 
 
 def _specs(commands: Iterable[CommandSpec] | CommandRegistry) -> list[CommandSpec]:

@@ -252,6 +252,7 @@ class SimMagnetMotor(_MotorManager):
         self.calibration = (MagnetCalibration.from_file(calibration) if calibration
                             else MagnetCalibration.default())
         self.ramp: MagnetRamp | None = None
+        self._speed_before_ramp = self.axis.speed
 
     def tick(self) -> None:
         """Advance a running ramp (its target moves with time), then the axis."""
@@ -261,7 +262,8 @@ class SimMagnetMotor(_MotorManager):
                               clip=True)
             if self.ramp.finished(now):
                 self.log.info("%s ramp done", self.ramp.kind)
-                self.ramp = None
+                self._end_ramp("")
+            self._was_moving = True  # a telemetry row every tick while ramping
         super().tick()
 
     def force(self) -> float:
@@ -292,8 +294,17 @@ class SimMagnetMotor(_MotorManager):
 
     def _end_ramp(self, why: str) -> None:
         if self.ramp is not None:
-            self.log.info("%s ramp ended by %s", self.ramp.kind, why)
+            if why:
+                self.log.info("%s ramp ended by %s", self.ramp.kind, why)
             self.ramp = None
+            self.axis.set_speed(self._speed_before_ramp)
+
+    def _start_ramp(self, ramp: MagnetRamp) -> None:
+        """Follow ``ramp``: the axis runs at full speed to keep up with its target."""
+        if self.ramp is None:
+            self._speed_before_ramp = self.axis.speed
+        self.ramp = ramp
+        self.axis.set_speed(self.axis.max_speed)
 
     @handles(RampForce)
     def ramp_force(self, cmd: RampForce) -> dict[str, float]:
@@ -303,8 +314,8 @@ class SimMagnetMotor(_MotorManager):
         start_mm = float(cal.position_for(start))  # ValueError outside the calibration
         cal.position_for(cmd.stop_pn)
         duration, force_at = force_profile(start, cmd.stop_pn, cmd.rate_pn_s, cmd.scale)
-        self.ramp = MagnetRamp("force", duration,
-                               lambda t: float(cal.position_for(force_at(t))), start_mm)
+        self._start_ramp(MagnetRamp("force", duration,
+                                    lambda t: float(cal.position_for(force_at(t))), start_mm))
         self.log.info("force ramp %.4g -> %.4g pN at %g pN/s (%s): %.1f s", start,
                       cmd.stop_pn, cmd.rate_pn_s, cmd.scale, duration)
         return {"duration_s": duration, "start_pn": start, "stop_pn": float(cmd.stop_pn)}
@@ -318,7 +329,7 @@ class SimMagnetMotor(_MotorManager):
                 raise ValueError(f"magnet ramp {what} {value:g} mm outside the travel "
                                  f"{self.axis.lower:g}..{self.axis.upper:g} mm")
         duration, position_at = position_profile(start, cmd.stop_mm, cmd.speed_mm_s)
-        self.ramp = MagnetRamp("position", duration, position_at, start)
+        self._start_ramp(MagnetRamp("position", duration, position_at, start))
         self.log.info("magnet ramp %.4g -> %.4g mm at %g mm/s: %.1f s", start, cmd.stop_mm,
                       cmd.speed_mm_s, duration)
         return {"duration_s": duration, "start_mm": start, "stop_mm": float(cmd.stop_mm)}
