@@ -182,6 +182,16 @@ class ScriptPanel(QWidget):
         """Whether a run is under way (paused included)."""
         return self.runner is not None and self.runner.state not in (*_ENDED, "ready")
 
+    def close_panel(self) -> None:
+        """The window closes: stop a running protocol (safe force) and the display ticks."""
+        if self.runner is not None and self.running:
+            self.runner.stop()
+            self.runner.wait(10.0)
+        try:
+            self.context.events.refresh.disconnect(self._on_refresh)
+        except (RuntimeError, TypeError):
+            pass
+
     # ------------------------------------------------------------------ display
     def _fill_plan(self, protocol: Protocol) -> None:
         rows = protocol.plan()

@@ -82,3 +82,14 @@ def test_stop_aborts_and_leaves_the_configured_safe_force(
     qtbot.waitUntil(lambda: not sim_hub.call(GetMagnet())["moving"], timeout=30000)
     assert sim_hub.call(GetMagnet())["force_pn"] == pytest.approx(0.4, rel=1e-3)
     assert panel.safe.text() == "Stop leaves the magnet at 0.4 pN"  # read when the run began
+
+
+def test_closing_the_panel_stops_a_run(qtbot, panel: ScriptPanel, tmp_path: Path,
+                                       context: PanelContext) -> None:
+    path = tmp_path / "wait.py"
+    path.write_text("steps = [sleep(60)]\n")
+    assert panel.load(path)
+    click(qtbot, panel.run_button)
+    wait_ticking(qtbot, context, lambda: panel.status.text().startswith("running"))
+    panel.close_panel()
+    assert panel.runner is not None and panel.runner.state == "stopped"
