@@ -297,6 +297,7 @@ class ProtocolRunner:
             self.hub.send(cmd)
         else:
             reply = self.hub.call(cmd, timeout=step.timeout_s)
+            log.info("step %d reply: %.200r", self._index + 1, reply, extra=_FILE_ONLY)
             if step.is_ramp:
                 planned = float(reply.get("duration_s", 0.0)) if isinstance(reply, dict) else 0.0
                 self._estimates[self._index] = planned
