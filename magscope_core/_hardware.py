@@ -25,6 +25,7 @@ __all__ = [
     "GetFocus",
     "GetMagnet",
     "HardwareManager",
+    "HoldRamp",
     "MoveFocus",
     "MoveMagnet",
     "RampForce",
@@ -120,6 +121,17 @@ class RampMagnet(Command):
         _positive(self, "speed_mm_s")
 
 
+@attrs.frozen
+class HoldRamp(Command):
+    """Hold a running ramp where it is (``hold=True``) or let it go on (``False``).
+
+    While held, the ramp's clock stops (the magnet stays put); released, it goes on from
+    there, so it ends later by the time it was held. Without a ramp it does nothing.
+    """
+
+    hold: bool
+
+
 HARDWARE_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(MoveFocus, Route.DIRECT, True, "move the focus motor (nm)"),
     CommandSpec(GetFocus, Route.DIRECT, True, "focus position, target, limits"),
@@ -128,6 +140,7 @@ HARDWARE_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(GetMagnet, Route.DIRECT, True, "magnet position and force"),
     CommandSpec(RampForce, Route.DIRECT, True, "ramp the force (pN/s, linear or log)"),
     CommandSpec(RampMagnet, Route.DIRECT, True, "ramp the magnet position (mm/s)"),
+    CommandSpec(HoldRamp, Route.DIRECT, True, "hold or release a running magnet ramp"),
 )
 
 

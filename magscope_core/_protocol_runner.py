@@ -6,9 +6,9 @@ through :meth:`Hub.send` / :meth:`Hub.call` (and reads the shared tracks table f
 in the caller's (:meth:`run`); :meth:`pause`, :meth:`resume`, :meth:`stop` and
 :meth:`progress` are safe from any thread (a GUI's, a signal handler's).
 
-* **Pause** takes effect before the next step, or at once inside a sleep or a wait
-  (paused time counts neither against a sleep nor against a timeout). A command or
-  ramp already sent runs on.
+* **Pause** takes effect before the next step, or at once inside a sleep, a wait or a
+  ramp (paused time counts neither against a sleep nor against a timeout; a ramp is
+  held where it is with :class:`~magscope_core.HoldRamp` and goes on when resumed).
 * **Stop** aborts now: the current step is left, a running Z-LUT sweep awaited by the
   step is cancelled, and the magnet is sent to the *safe force* (which also ends a
   ramp). A failing step does the same.
@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 
 from magscope_core._commands import Command, Route
-from magscope_core._hardware import GetFocus, GetMagnet, SetForce
+from magscope_core._hardware import GetFocus, GetMagnet, HoldRamp, SetForce
 from magscope_core._logging import CONSOLE_ATTR
 from magscope_core._protocol_load import Protocol
 from magscope_core._protocol_record import ProtocolEnded, ProtocolStarted, ProtocolStepStarted
@@ -302,7 +302,7 @@ class ProtocolRunner:
                 planned = float(reply.get("duration_s", 0.0)) if isinstance(reply, dict) else 0.0
                 self._estimates[self._index] = planned
                 self._until(lambda: self._motor_ready("magnet"), planned + step.timeout_s + 60.0,
-                            what=step)
+                            what=step, holds_ramp=True)
 
     # ------------------------------------------------------------------ waits
     def _wait_while_paused(self) -> None:
@@ -313,11 +313,19 @@ class ProtocolRunner:
             raise _Stopped
 
     def _until(self, done: Callable[[], bool], limit_s: float, *, what: Step | None = None,
-               timeout_ok: bool = False) -> None:
-        """Poll ``done`` until true; ``limit_s`` counts only time not paused."""
+               timeout_ok: bool = False, holds_ramp: bool = False) -> None:
+        """Poll ``done`` until true; ``limit_s`` counts only time not paused.
+
+        With ``holds_ramp`` a pause holds the magnet's ramp (:class:`HoldRamp`) and
+        resuming releases it.
+        """
+        held = False
         while True:
             if self._stop.is_set():
                 raise _Stopped
+            if holds_ramp and held != self._paused.is_set():
+                held = not held
+                self._quiet(HoldRamp(hold=held))
             if not self._paused.is_set():
                 if done():
                     return

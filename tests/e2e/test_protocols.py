@@ -129,6 +129,29 @@ def test_pause_freezes_a_sleep_and_resume_finishes_it(hub: Hub, tmp_path: Path) 
     assert hub.call(GetMagnet())["force_pn"] == pytest.approx(2.0, rel=1e-3)
 
 
+def test_pause_holds_a_ramp_and_resume_finishes_it(hub: Hub, tmp_path: Path) -> None:
+    path = tmp_path / "hold.py"
+    path.write_text("steps = [SetForce(force_pn=1.0), wait_motor('magnet'),\n"
+                    "         RampForce(stop_pn=3.0, rate_pn_s=1.0)]\n")
+    runner = ProtocolRunner(hub, load_protocol(path, hub.registry), poll_s=0.02)
+    runner.start()
+    assert wait_for(lambda: runner.progress().step == 3
+                    and hub.call(GetMagnet()).get("ramping", False), timeout=30)
+    runner.pause()
+    assert wait_for(lambda: hub.call(GetMagnet())["ramp_held"]
+                    and not hub.call(GetMagnet())["moving"], timeout=10)
+    held = hub.call(GetMagnet())["force_pn"]
+    assert 1.0 < held < 3.0
+    assert not runner.wait(1.0)
+    assert hub.call(GetMagnet())["force_pn"] == held  # the magnet did not move while held
+    runner.resume()
+    assert runner.wait(30) and runner.state == "done"
+    assert hub.call(GetMagnet())["force_pn"] == pytest.approx(3.0, rel=1e-3)
+    rows = _magnet_rows(hub, runner.step_times[2])
+    reached = rows[rows[:, 3] >= 3.0 * (1 - 1e-3), 0]
+    assert reached.size and reached[0] >= runner.step_times[2] + 2.0 + 1.0 - 0.1
+
+
 def test_stop_aborts_a_ramp_and_leaves_the_safe_force(hub: Hub, tmp_path: Path) -> None:
     path = tmp_path / "stop.py"
     path.write_text("steps = [SetForce(force_pn=4.0), wait_motor('magnet'),\n"

@@ -22,6 +22,7 @@ from magscope_core import (
     GetFocus,
     GetMagnet,
     HardwareManager,
+    HoldRamp,
     MoveFocus,
     MoveMagnet,
     RampForce,
@@ -320,6 +321,19 @@ class SimMagnetMotor(_MotorManager):
                       cmd.stop_pn, cmd.rate_pn_s, cmd.scale, duration)
         return {"duration_s": duration, "start_pn": start, "stop_pn": float(cmd.stop_pn)}
 
+    @handles(HoldRamp)
+    def hold_ramp(self, cmd: HoldRamp) -> bool:
+        """Hold or release the running ramp; returns whether a ramp is running."""
+        if self.ramp is None:
+            return False
+        now = time.monotonic()
+        if cmd.hold:
+            self.ramp.hold(now)
+        else:
+            self.ramp.release(now)
+        self.log.info("%s ramp %s", self.ramp.kind, "held" if cmd.hold else "released")
+        return True
+
     @handles(RampMagnet)
     def ramp_magnet(self, cmd: RampMagnet) -> dict[str, float]:
         """Start a position ramp (refused outside the travel); returns its plan."""
@@ -340,4 +354,5 @@ class SimMagnetMotor(_MotorManager):
         a = self.axis
         return {"position_mm": a.position, "target_mm": a.target, "force_pn": self.force(),
                 "moving": a.is_moving, "min_mm": a.lower, "max_mm": a.upper,
-                "ramping": self.ramp is not None}
+                "ramping": self.ramp is not None,
+                "ramp_held": self.ramp is not None and self.ramp.held_at is not None}

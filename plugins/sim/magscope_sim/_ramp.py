@@ -82,9 +82,27 @@ class MagnetRamp:
     start_mm: float
     started: float | None = None
     """Monotonic time the ramp's clock started (None while approaching)."""
+    held_at: float | None = None
+    """Monotonic time the ramp was held (None: running)."""
+
+    def hold(self, now: float) -> None:
+        """Stop the ramp's clock (the target stays where it is)."""
+        if self.held_at is None:
+            self.held_at = now
+
+    def release(self, now: float) -> None:
+        """Restart the clock: the ramp goes on from where it was held."""
+        if self.held_at is not None:
+            if self.started is not None:
+                self.started += now - self.held_at
+            self.held_at = None
 
     def target(self, now: float, position_mm: float, tolerance_mm: float) -> float:
         """Target position at monotonic time ``now`` (``position_mm``: where the axis is)."""
+        if self.held_at is not None:
+            now = self.held_at
+            if self.started is None:
+                return position_mm  # held during the approach: stay
         if self.started is None:
             if abs(position_mm - self.start_mm) > tolerance_mm:
                 return self.start_mm
@@ -93,4 +111,5 @@ class MagnetRamp:
 
     def finished(self, now: float) -> bool:
         """Whether the ramp's time is over (the axis may still be arriving)."""
-        return self.started is not None and now - self.started >= self.duration_s
+        return (self.held_at is None and self.started is not None
+                and now - self.started >= self.duration_s)

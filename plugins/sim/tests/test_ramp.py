@@ -69,3 +69,26 @@ def test_force_ramp_through_the_calibration_hits_each_force() -> None:
     for t in np.linspace(0, duration, 7):
         mm = float(cal.position_for(force(t)))
         assert cal.force_at(mm) == pytest.approx(0.5 + 1.5 * t, rel=1e-6)
+
+
+def test_a_held_ramp_stays_and_then_ends_later_by_the_hold() -> None:
+    duration, pos = position_profile(2.0, 6.0, 1.0)
+    ramp = MagnetRamp("position", duration, pos, 2.0)
+    assert ramp.target(10.0, 2.0, 0.001) == 2.0  # at its start: the clock starts at 10 s
+    assert ramp.target(11.0, 3.0, 0.001) == pytest.approx(3.0)
+    ramp.hold(11.0)
+    assert ramp.target(15.0, 3.0, 0.001) == pytest.approx(3.0)  # held: no progress
+    assert not ramp.finished(30.0)
+    ramp.release(15.0)  # held for 4 s
+    assert ramp.target(16.0, 3.0, 0.001) == pytest.approx(4.0)
+    assert not ramp.finished(17.9) and ramp.finished(18.0)  # 4 s + 4 s held
+
+
+def test_holding_during_the_approach_stays_put() -> None:
+    duration, pos = position_profile(2.0, 6.0, 1.0)
+    ramp = MagnetRamp("position", duration, pos, 2.0)
+    assert ramp.target(0.0, 9.0, 0.001) == 2.0  # approaching the start
+    ramp.hold(0.5)
+    assert ramp.target(1.0, 8.0, 0.001) == 8.0 and ramp.started is None
+    ramp.release(2.0)
+    assert ramp.target(2.0, 8.0, 0.001) == 2.0
