@@ -11,7 +11,7 @@ in the caller's (:meth:`run`); :meth:`pause`, :meth:`resume`, :meth:`stop` and
   held where it is with :class:`~magscope_core.HoldRamp` and goes on when resumed).
 * **Stop** aborts now: the current step is left, a running Z-LUT sweep awaited by the
   step is cancelled, and the magnet is sent to the *safe force* (which also ends a
-  ramp). A failing step does the same.
+  ramp); the run ends when the magnet is there. A failing step does the same.
 """
 
 from __future__ import annotations
@@ -115,18 +115,21 @@ class ProtocolRunner:
         Force the magnet is sent to when the run is stopped or fails (None: leave it).
     poll_s
         Interval of the waits' checks.
+    safe_timeout_s
+        How long a stop waits for the magnet to reach the safe force.
     on_change
         Called (from the runner's thread) with a :class:`RunProgress` at every change
         of step or state.
     """
 
     def __init__(self, hub: Any, protocol: Protocol, *, safe_force_pn: float | None = 0.1,
-                 poll_s: float = 0.05,
+                 poll_s: float = 0.05, safe_timeout_s: float = 60.0,
                  on_change: Callable[[RunProgress], None] | None = None) -> None:
         self.hub = hub
         self.protocol = protocol
         self.safe_force_pn = safe_force_pn
         self.poll_s = poll_s
+        self.safe_timeout_s = safe_timeout_s
         self.on_change = on_change
         self.run_id = uuid.uuid4().hex
         self.step_times: list[float] = []
@@ -143,6 +146,7 @@ class ProtocolRunner:
         self._step_t0 = 0.0
         self._paused_total = 0.0
         self._pause_began: float | None = None
+        self._stop_reason = "stopped by the user"
         state = PlanState()
         self._estimates = [s.estimate_s(state) for s in protocol.steps]
 
@@ -185,11 +189,12 @@ class ProtocolRunner:
                 self._state = "running"
         self._changed()
 
-    def stop(self) -> None:
-        """Abort now and leave the magnet at the safe force."""
+    def stop(self, reason: str = "stopped by the user") -> None:
+        """Abort now and leave the magnet at the safe force; ``reason`` is the run's error."""
         with self._lock:
             if self._state in ("ready", "running", "paused"):
                 self._state = "stopping"
+                self._stop_reason = reason
         self._stop.set()
         self._changed()
 
@@ -251,7 +256,7 @@ class ProtocolRunner:
                 self._changed()
                 self._execute(step)
         except _Stopped:
-            final, error = "stopped", "stopped by the user"
+            final, error = "stopped", self._stop_reason
         except Exception as exc:
             final = "failed"
             step_no = self._index + 1
@@ -372,6 +377,15 @@ class ProtocolRunner:
         try:
             self.hub.call(SetForce(force_pn=float(self.safe_force_pn)), timeout=5.0)
             log.info("magnet sent to the safe force %g pN", self.safe_force_pn)
+            # the run ends when the magnet is there (a session may end right after)
+            deadline = time.monotonic() + self.safe_timeout_s
+            idle = threading.Event()
+            while not self._motor_ready("magnet"):
+                if time.monotonic() > deadline:
+                    log.error("the magnet did not reach the safe force %g pN within %g s",
+                              self.safe_force_pn, self.safe_timeout_s)
+                    break
+                idle.wait(self.poll_s)
         except Exception as exc:
             log.error("could not send the magnet to the safe force %g pN: %s",
                       self.safe_force_pn, exc)

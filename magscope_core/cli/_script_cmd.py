@@ -174,14 +174,14 @@ def run(args: argparse.Namespace) -> int:
         started = time.monotonic()
         runner.start()
         while not runner.wait(0.2):
-            if hub.stop_requested:  # a fatal error or a signal: abort the protocol
-                runner.stop()
+            if hub.stop_requested:  # a fatal error: abort the protocol
+                runner.stop(f"the session is ending ({hub.stop_reason or 'stop requested'})")
         try:
             stats = hub.call(GetPipelineStats(), timeout=5.0)
         except Exception as exc:
             logging.getLogger("magscope").warning("no pipeline statistics: %s", exc)
     finally:
-        runner.stop()
+        runner.stop("the session is ending")
         if runner.started:
             runner.wait(10.0)
         elapsed = time.monotonic() - started
@@ -206,7 +206,7 @@ def _signals(runner: ProtocolRunner, hub: Hub) -> dict[int, Any]:
     previous: dict[int, Any] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        runner.stop()
+        runner.stop(f"stopped by {signal.Signals(signum).name}")
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, handler)

@@ -67,3 +67,38 @@ def test_a_failing_step_exits_1_with_its_line(testplugin_path, isolated_config,
     assert proc.returncode == 1, proc.stderr
     assert ("protocol failed: step 2 (line 3): timed out after 0.5 s: wait until bead 99: "
             "z > 0 nm") in proc.stderr
+
+
+def test_ctrl_c_stops_the_protocol_at_the_safe_force(testplugin_path, isolated_config,
+                                                     tmp_path: Path) -> None:
+    import signal
+
+    path = tmp_path / "long.py"
+    path.write_text("steps = [SetForce(force_pn=2.0), wait_motor('magnet'), sleep(120)]\n")
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=str(testplugin_path),
+               MAGSCOPE_CONFIG_DIR=str(isolated_config))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "magscope_core.cli", "script", "run", str(path), "--headless",
+         "--out", str(out), "--camera", "testcam", "--writers", "framelog,telemetry",
+         "--beads", "0", "--safe-force", "0.7"],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert proc.stderr is not None
+    seen = []
+    try:
+        for line in proc.stderr:  # ends if the process dies: the test then fails below
+            seen.append(line)
+            if "step 3/3" in line:
+                proc.send_signal(signal.SIGINT)
+                break
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = "".join(seen) + rest
+    assert proc.returncode == 1, text[-3000:]
+    assert "protocol stopped: stopped by SIGINT" in text
+    magnet = [row.split() for row in (out / "magnet.txt").read_text().splitlines()
+              if not row.startswith("#")]  # t, position_mm, target_mm, force_pn
+    assert float(magnet[-1][3]) == pytest.approx(0.7, rel=1e-3)
+    assert any(abs(float(r[3]) - 2.0) < 2e-3 for r in magnet)  # it was at 2 pN before
