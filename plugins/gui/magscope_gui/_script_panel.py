@@ -83,9 +83,11 @@ class ScriptPanel(QWidget):
         top.addWidget(browse)
         buttons = QHBoxLayout()
         for b in (self.check_button, self.run_button, self.pause_button, self.stop_button):
+            b.setMinimumWidth(56)  # narrower than their hint: the side dock is narrow
             buttons.addWidget(b)
         self.safe = QLabel(f"Stop leaves the magnet at {self._safe_text()}")
         self.safe.setProperty("role", "muted")
+        self.safe.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(buttons)
