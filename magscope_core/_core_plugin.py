@@ -10,6 +10,8 @@ from magscope_core._builtin import BUILTIN_COMMANDS
 from magscope_core._commands import CommandSpec
 from magscope_core._hardware import HARDWARE_COMMANDS
 from magscope_core._hookspecs import hookimpl
+from magscope_core._protocol_record import PROTOCOL_RECORD_COMMANDS
+from magscope_core._protocol_settings import PROTOCOL_NAMESPACE, ProtocolSettings
 from magscope_core._settings import CORE_NAMESPACE, CoreSettings
 from magscope_core._specs import SettingsSpec
 from magscope_core._zlut_sweep import SWEEP_COMMANDS
@@ -22,12 +24,13 @@ CORE_COMMANDS: tuple[CommandSpec, ...] = (
     *HARDWARE_COMMANDS,
     *ACQUISITION_COMMANDS,
     *SWEEP_COMMANDS,
+    *PROTOCOL_RECORD_COMMANDS,
 )
 """Every command the core defines."""
 
 
 class CorePlugin:
-    """Contributes the core's commands and the ``core`` settings namespace."""
+    """Contributes the core's commands and the ``core`` and ``protocol`` settings."""
 
     @hookimpl
     def magscope_commands(self) -> Sequence[CommandSpec]:
@@ -37,4 +40,5 @@ class CorePlugin:
     @hookimpl
     def magscope_settings(self) -> Sequence[SettingsSpec]:
         """The ``core`` settings namespace."""
-        return [SettingsSpec(namespace=CORE_NAMESPACE, schema=CoreSettings)]
+        return [SettingsSpec(namespace=CORE_NAMESPACE, schema=CoreSettings),
+                SettingsSpec(namespace=PROTOCOL_NAMESPACE, schema=ProtocolSettings)]

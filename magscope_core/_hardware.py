@@ -1,20 +1,23 @@
 """Hardware managers: the base class, telemetry, and the standard motor commands.
 
 A focus motor plugin handles :class:`MoveFocus` and :class:`GetFocus`; a magnet motor
-plugin handles :class:`MoveMagnet`, :class:`SetForce` and :class:`GetMagnet`. Because
+plugin handles :class:`MoveMagnet`, :class:`SetForce` and :class:`GetMagnet`, and
+(to run ramps itself, without a script sleeping) :class:`RampForce` and
+:class:`RampMagnet`. Because
 these commands are defined by the core, anything (a Z-LUT sweep, a GUI panel, a script)
 can drive whichever focus or magnet plugin is installed.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 
-from magscope_core._commands import Command, CommandSpec, Route
+from magscope_core._commands import Command, CommandSpec, CommandValidationError, Route
 from magscope_core._manager import ManagerProcess
 
 __all__ = [
@@ -22,8 +25,11 @@ __all__ = [
     "GetFocus",
     "GetMagnet",
     "HardwareManager",
+    "HoldRamp",
     "MoveFocus",
     "MoveMagnet",
+    "RampForce",
+    "RampMagnet",
     "SetForce",
 ]
 
@@ -59,7 +65,71 @@ class SetForce(Command):
 
 @attrs.frozen
 class GetMagnet(Command):
-    """Return the magnet state: ``position_mm``, ``target_mm``, ``force_pn``, ``moving``."""
+    """Return the magnet state: ``position_mm``, ``target_mm``, ``force_pn``, ``moving``.
+
+    A magnet that runs ramps adds ``ramping`` (a ramp is under way).
+    """
+
+
+def _positive(cmd: Command, name: str) -> None:
+    value = float(getattr(cmd, name))
+    if not (math.isfinite(value) and value > 0):
+        raise CommandValidationError(
+            f"{type(cmd).__name__}.{name}: expected a finite value > 0, got {value!r}")
+
+
+@attrs.frozen
+class RampForce(Command):
+    """Ramp the force to ``stop_pn`` at ``rate_pn_s``, run by the magnet manager.
+
+    The ramp starts from ``start_pn`` (the magnet first moves there at full speed) or,
+    when None, from the present force. It lasts ``|stop - start| / rate_pn_s`` seconds:
+    ``scale="linear"`` changes the force at the constant loading rate ``rate_pn_s``;
+    ``scale="log"`` spaces it geometrically over the same time (``F(t) = F0 (F1 /
+    F0)^(t / T)``, equal time per factor of force). Returns ``{"duration_s",
+    "start_pn", "stop_pn"}``. :class:`SetForce` or :class:`MoveMagnet` ends a ramp;
+    ``GetMagnet()["ramping"]`` is true until it ends.
+    """
+
+    stop_pn: float
+    rate_pn_s: float
+    scale: Literal["linear", "log"] = "linear"
+    start_pn: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        _positive(self, "rate_pn_s")
+        _positive(self, "stop_pn")
+        if self.start_pn is not None:
+            _positive(self, "start_pn")
+
+
+@attrs.frozen
+class RampMagnet(Command):
+    """Move the magnet to ``stop_mm`` at ``speed_mm_s`` (a position ramp), run by its manager.
+
+    The ramp starts from ``start_mm`` (reached first at full speed) or, when None, from
+    the present position. Returns ``{"duration_s", "start_mm", "stop_mm"}``.
+    """
+
+    stop_mm: float
+    speed_mm_s: float
+    start_mm: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        _positive(self, "speed_mm_s")
+
+
+@attrs.frozen
+class HoldRamp(Command):
+    """Hold a running ramp where it is (``hold=True``) or let it go on (``False``).
+
+    While held, the ramp's clock stops (the magnet stays put); released, it goes on from
+    there, so it ends later by the time it was held. Without a ramp it does nothing.
+    """
+
+    hold: bool
 
 
 HARDWARE_COMMANDS: tuple[CommandSpec, ...] = (
@@ -68,6 +138,9 @@ HARDWARE_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(MoveMagnet, Route.DIRECT, True, "move the magnet (mm)"),
     CommandSpec(SetForce, Route.DIRECT, True, "move the magnet to a force (pN)"),
     CommandSpec(GetMagnet, Route.DIRECT, True, "magnet position and force"),
+    CommandSpec(RampForce, Route.DIRECT, True, "ramp the force (pN/s, linear or log)"),
+    CommandSpec(RampMagnet, Route.DIRECT, True, "ramp the magnet position (mm/s)"),
+    CommandSpec(HoldRamp, Route.DIRECT, True, "hold or release a running magnet ramp"),
 )
 
 

@@ -35,6 +35,7 @@ from magscope_core._acquisition import (
 from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
 from magscope_core._config_errors import ConfigurationError
 from magscope_core._manager import ManagerProcess, handles
+from magscope_core._protocol_record import ProtocolRecordHandlers
 from magscope_core._recording import Recording
 from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois, warm_up_tracker
 from magscope_core._writer import RoiBatch, TracksBatch
@@ -43,7 +44,7 @@ from magscope_core._zlut_sweep import SweepHandlers
 __all__ = ["PipelineManager"]
 
 
-class PipelineManager(SweepHandlers, ManagerProcess):
+class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
     """Dispatch ring stacks to tracker workers and writers.
 
     Parameters

@@ -68,6 +68,9 @@ class Recording:
         self._kinds: dict[str, str] = {}
         self._rates: dict[str, WriterRate] = {}
         self._strikes: dict[str, int] = {}
+        self.provenance: dict[str, Any] = {}
+        """Added to the ``stats`` of every writer closed (e.g. ``"protocols"``, the
+        protocol runs: see :mod:`magscope_core._protocol_record`)."""
         self._streak: dict[str, int] = {}
         self._reported: dict[str, set[str]] = {}
         self._timing: dict[str, tuple[int, float]] = {}
@@ -290,7 +293,7 @@ class Recording:
 
     def _close_one(self, name: str, writer: Any, stats: dict[str, Any]) -> list[Path]:
         try:
-            paths = list(writer.close(stats))
+            paths = list(writer.close({**stats, **self.provenance}))
         except Exception as exc:
             if is_no_space(exc):
                 self.space_stops.setdefault(name, []).append(f"closing: {exc}")

@@ -31,6 +31,8 @@ PANELS: tuple[PanelSpec, ...] = (
     PanelSpec(id="profile", title="Radial Profile",
               factory=_M + "_profile_panel:ProfilePanel", area="Analysis", order=20,
               description="live radial profile of the selected bead"),
+    PanelSpec(id="script", title="Script", factory=_M + "_script_panel:ScriptPanel",
+              area="Run", order=40, description="load, check and run a protocol"),
 )
 """Every panel of the GUI plugin (the log is the bottom notification dock, not a panel)."""
 

@@ -22,14 +22,18 @@ from magscope_core import (
     GetFocus,
     GetMagnet,
     HardwareManager,
+    HoldRamp,
     MoveFocus,
     MoveMagnet,
+    RampForce,
+    RampMagnet,
     Route,
     SetForce,
     handles,
 )
 from magscope_sim._magnet import MagnetCalibration
 from magscope_sim._motor import MotorAxis
+from magscope_sim._ramp import MagnetRamp, force_profile, position_profile
 
 __all__ = [
     "SIM_COMMANDS",
@@ -248,6 +252,20 @@ class SimMagnetMotor(_MotorManager):
         self.axis.set_speed(speed_mm_s)
         self.calibration = (MagnetCalibration.from_file(calibration) if calibration
                             else MagnetCalibration.default())
+        self.ramp: MagnetRamp | None = None
+        self._speed_before_ramp = self.axis.speed
+
+    def tick(self) -> None:
+        """Advance a running ramp (its target moves with time), then the axis."""
+        if self.ramp is not None:
+            now = time.monotonic()
+            self.axis.move_to(self.ramp.target(now, self.axis.position, self.axis.tolerance),
+                              clip=True)
+            if self.ramp.finished(now):
+                self.log.info("%s ramp done", self.ramp.kind)
+                self._end_ramp("")
+            self._was_moving = True  # a telemetry row every tick while ramping
+        super().tick()
 
     def force(self) -> float:
         """Force at the current position."""
@@ -263,17 +281,78 @@ class SimMagnetMotor(_MotorManager):
 
     @handles(MoveMagnet)
     def move(self, cmd: MoveMagnet) -> float:
-        """Start a move (refused outside the travel); return the target."""
-        return self.axis.move_to(cmd.position_mm)
+        """Start a move (refused outside the travel; ends a ramp); return the target."""
+        target = self.axis.move_to(cmd.position_mm)
+        self._end_ramp("a magnet move")
+        return target
 
     @handles(SetForce)
     def set_force(self, cmd: SetForce) -> float:
-        """Move to the calibrated position for ``force_pn``; return that position."""
-        return self.axis.move_to(float(self.calibration.position_for(cmd.force_pn)))
+        """Move to the calibrated position for ``force_pn`` (ends a ramp); return it."""
+        target = self.axis.move_to(float(self.calibration.position_for(cmd.force_pn)))
+        self._end_ramp("a force change")
+        return target
+
+    def _end_ramp(self, why: str) -> None:
+        if self.ramp is not None:
+            if why:
+                self.log.info("%s ramp ended by %s", self.ramp.kind, why)
+            self.ramp = None
+            self.axis.set_speed(self._speed_before_ramp)
+
+    def _start_ramp(self, ramp: MagnetRamp) -> None:
+        """Follow ``ramp``: the axis runs at full speed to keep up with its target."""
+        if self.ramp is None:
+            self._speed_before_ramp = self.axis.speed
+        self.ramp = ramp
+        self.axis.set_speed(self.axis.max_speed)
+
+    @handles(RampForce)
+    def ramp_force(self, cmd: RampForce) -> dict[str, float]:
+        """Start a force ramp (refused outside the calibration); returns its plan."""
+        start = self.force() if cmd.start_pn is None else float(cmd.start_pn)
+        cal = self.calibration
+        start_mm = float(cal.position_for(start))  # ValueError outside the calibration
+        cal.position_for(cmd.stop_pn)
+        duration, force_at = force_profile(start, cmd.stop_pn, cmd.rate_pn_s, cmd.scale)
+        self._start_ramp(MagnetRamp("force", duration,
+                                    lambda t: float(cal.position_for(force_at(t))), start_mm))
+        self.log.info("force ramp %.4g -> %.4g pN at %g pN/s (%s): %.1f s", start,
+                      cmd.stop_pn, cmd.rate_pn_s, cmd.scale, duration)
+        return {"duration_s": duration, "start_pn": start, "stop_pn": float(cmd.stop_pn)}
+
+    @handles(HoldRamp)
+    def hold_ramp(self, cmd: HoldRamp) -> bool:
+        """Hold or release the running ramp; returns whether a ramp is running."""
+        if self.ramp is None:
+            return False
+        now = time.monotonic()
+        if cmd.hold:
+            self.ramp.hold(now)
+        else:
+            self.ramp.release(now)
+        self.log.info("%s ramp %s", self.ramp.kind, "held" if cmd.hold else "released")
+        return True
+
+    @handles(RampMagnet)
+    def ramp_magnet(self, cmd: RampMagnet) -> dict[str, float]:
+        """Start a position ramp (refused outside the travel); returns its plan."""
+        start = self.axis.position if cmd.start_mm is None else float(cmd.start_mm)
+        for what, value in (("start", start), ("stop", cmd.stop_mm)):
+            if not self.axis.lower <= value <= self.axis.upper:
+                raise ValueError(f"magnet ramp {what} {value:g} mm outside the travel "
+                                 f"{self.axis.lower:g}..{self.axis.upper:g} mm")
+        duration, position_at = position_profile(start, cmd.stop_mm, cmd.speed_mm_s)
+        self._start_ramp(MagnetRamp("position", duration, position_at, start))
+        self.log.info("magnet ramp %.4g -> %.4g mm at %g mm/s: %.1f s", start, cmd.stop_mm,
+                      cmd.speed_mm_s, duration)
+        return {"duration_s": duration, "start_mm": start, "stop_mm": float(cmd.stop_mm)}
 
     @handles(GetMagnet)
     def state(self, cmd: GetMagnet) -> dict[str, Any]:
         """Position, target, force and motion."""
         a = self.axis
         return {"position_mm": a.position, "target_mm": a.target, "force_pn": self.force(),
-                "moving": a.is_moving, "min_mm": a.lower, "max_mm": a.upper}
+                "moving": a.is_moving, "min_mm": a.lower, "max_mm": a.upper,
+                "ramping": self.ramp is not None,
+                "ramp_held": self.ramp is not None and self.ramp.held_at is not None}

@@ -11,7 +11,8 @@ Three writers, registered by :mod:`magscope_writers.plugin` (entry point ``write
 - `TelemetryWriter` (``telemetry``, ``write_telemetry``): ``<source>.txt``.
 
 Names use the local time of each file's first frame (``time.localtime`` of the frame's
-timestamp). Read tracking files back with `read_tracking`. The formats are described in
+timestamp). Read tracking files back with `read_tracking`, and the protocol runs recorded
+in them (``/magscope/protocol``) with `read_protocols`. The formats are described in
 ``docs/decisions/0008-file-formats.md``.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from magscope_writers._errors import WriterError
 from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter, records_from_batch
 from magscope_writers._naming import local_stamp, seconds_to_ns
+from magscope_writers._protocol_h5 import read_protocols
 from magscope_writers._settings import (
     Hdf5WriterSettings,
     TelemetryWriterSettings,
@@ -45,6 +47,7 @@ __all__ = [
     "WriterError",
     "__version__",
     "local_stamp",
+    "read_protocols",
     "read_tracking",
     "records_from_batch",
     "seconds_to_ns",

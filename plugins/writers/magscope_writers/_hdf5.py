@@ -20,6 +20,8 @@ options            JSON of this writer's options
 closed             ``"open"`` while writing, then ``"rotation"`` or ``"close"``
 stats              JSON of the run's ``stats`` (dropped frames, ...), added to every file
                    of the recording when the writer closes (unless the disk is full)
+protocol           group: the protocol run(s) of the recording, if any (text and each
+                   step's start time; see :mod:`magscope_writers._protocol_h5`)
 gap                JSON, only when frames are missing before this file's first frame
                    because the pipeline restarted (``metadata["resumed"]``, see
                    :class:`Hdf5TracksWriter`): ``last_frame_before``, ``first_frame``,
@@ -49,6 +51,7 @@ from magscope_writers._naming import (
     seconds_to_ns,
     utc_offset_s,
 )
+from magscope_writers._protocol_h5 import runs_for_recording, write_protocols
 from magscope_writers._tracking_file import (
     AppendError,
     TrackingFile,
@@ -229,7 +232,10 @@ class Hdf5TracksWriter(WriterBase):
                 self._finish_current("close")
             except WriterError as exc:
                 errors.append(str(exc))
-        need = 2 * len(to_json(stats)) + SPACE_MARGIN
+        stats = dict(stats)
+        start_s = None if self.recording_start_ns is None else self.recording_start_ns / 1e9
+        runs = runs_for_recording(stats.pop("protocols", None) or [], start_s)
+        need = 2 * (len(to_json(stats)) + len(to_json(runs))) + SPACE_MARGIN
         for path in self._paths:
             try:
                 if shutil.disk_usage(path.parent).free < need:
@@ -238,6 +244,8 @@ class Hdf5TracksWriter(WriterBase):
                     continue
                 with h5py.File(path, "r+") as h5:
                     put_json(h5["magscope"], "stats", stats)
+                    if runs:
+                        write_protocols(h5["magscope"], runs)
             except Exception as exc:
                 errors.append(f"adding stats to {path}: {type(exc).__name__}: {exc}")
         self._opened = False
