@@ -138,8 +138,10 @@ def test_pause_holds_a_ramp_and_resume_finishes_it(hub: Hub, tmp_path: Path) -> 
                     "         RampForce(stop_pn=3.0, rate_pn_s=1.0)]\n")
     runner = ProtocolRunner(hub, load_protocol(path, hub.registry), poll_s=0.02)
     runner.start()
+    # pause once the ramp has visibly left its start (1 pN), so a hold can be told apart
     assert wait_for(lambda: runner.progress().step == 3
-                    and hub.call(GetMagnet()).get("ramping", False), timeout=30)
+                    and hub.call(GetMagnet()).get("ramping", False)
+                    and hub.call(GetMagnet())["force_pn"] > 1.1, timeout=30)
     runner.pause()
     assert wait_for(lambda: hub.call(GetMagnet())["ramp_held"]
                     and not hub.call(GetMagnet())["moving"], timeout=10)
