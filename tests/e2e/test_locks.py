@@ -132,3 +132,74 @@ def test_z_lock_stops_beads_following_the_z_drift(
     assert np.all(z_rows[:, 2] == ref)
     assert np.allclose(z_rows[:, 9], np.clip(z_rows[:, 7] - z_rows[:, 8], -200, 200))
 
+
+
+def _offsets_px(rows: np.ndarray, bead: int, size: int = 64) -> np.ndarray:
+    """Each row's bead position minus the centre of the ROI it was tracked in (px)."""
+    r = rows[rows[:, 4] == bead]
+    return np.column_stack([r[:, 1] / NM_PER_PX - (r[:, 5] + size / 2),
+                            r[:, 2] / NM_PER_PX - (r[:, 6] + size / 2)])
+
+
+def test_xy_lock_keeps_drifting_beads_centred_continuous_and_once(
+        tmp_path: Path, isolated_config: Path, warm_tracker: None) -> None:
+    """0.5 px/s of stage drift: ROIs follow every bead (continuous), then centre once."""
+    from magscope_sim._managers import GetSimTruth
+
+    from magscope_core import GetBeads, GetLocks, GetMagnet, Hub, SetForce, SetXYLock
+
+    plan, config = _session(tmp_path, n_fixed=2, n_tethered=2, drift_x_nm_per_s=50.0,
+                            drift_y_nm_per_s=-30.0)
+    with Hub(plan.managers, plan.commands, config) as hub:
+        ring = hub.resources.ring()
+        tracks = hub.resources.tracks()
+        beads = _add_beads(hub, 4)
+        hub.call(SetForce(force_pn=3.0))  # tethered beads: about 0.3 px of Brownian motion
+        assert wait_for(lambda: not hub.call(GetMagnet())["moving"], timeout=30)
+        kinds = dict(zip(beads, hub.call(GetSimTruth())["tethered"], strict=True))
+        start = {b: (x0, y0) for b, x0, y0, _ in hub.call(GetBeads())}
+        hub.call(SetXYLock(window_s=0.5, interval_s=0.5, dead_band_px=0.3))
+        _hold(ring, 10.0)
+        t_check = ring.peek_latest().timestamp - 3.0
+        rows = tracks.rows_newer_than(t_check)
+        truth = hub.call(GetSimTruth())
+        rois = {b: (x0, y0) for b, x0, y0, _ in hub.call(GetBeads())}
+        state = hub.call(GetLocks())["xy"]
+        # then: lock off, drift on for 4 s (2 px), centre once
+        hub.call(SetXYLock(on=False))
+        _hold(ring, 4.0)
+        off_rows = tracks.rows_newer_than(ring.peek_latest().timestamp - 0.5)
+        hub.call(SetXYLock(once=True, window_s=0.5, dead_band_px=0.4, max_step_px=10))
+        assert wait_for(lambda: not hub.call(GetLocks())["xy"]["on"], timeout=20)
+        assert hub.call(GetLocks())["xy"]["status"].startswith("centred 4 beads once")
+        _hold(ring, 0.6)
+        once_rows = tracks.rows_newer_than(ring.peek_latest().timestamp - 0.5)
+        once_truth = hub.call(GetSimTruth())
+        once_rois = {b: (x0, y0) for b, x0, y0, _ in hub.call(GetBeads())}
+
+    for i, b in enumerate(beads):
+        moved = np.subtract(rois[b], start[b])
+        off = _offsets_px(rows, b)
+        mean_off = np.abs(off.mean(axis=0))
+        # the truth: where the bead is, against its ROI's centre (fixed beads sit still)
+        true_off = (truth["x_px"][i] - (rois[b][0] + 32), truth["y_px"][i] - (rois[b][1] + 32))
+        print(f"bead {b} ({'tethered' if kinds[b] else 'fixed'}): ROI moved {moved} px; last "
+              f"3 s mean offset {np.round(off.mean(axis=0), 2)} px, max "
+              f"{np.round(np.abs(off).max(axis=0), 2)} px; true offset "
+              f"{np.round(true_off, 2)} px")
+        assert moved[0] >= 4 and moved[1] <= -2, (b, moved)  # the ROIs followed the drift
+        assert np.all(mean_off < 1.0), (b, mean_off)
+        if not kinds[b]:
+            assert np.all(np.abs(off).max(axis=0) < 1.0), (b, off)
+            assert max(abs(true_off[0]), abs(true_off[1])) < 1.0, (b, true_off)
+        # once: before, 4 s of drift put every bead > 1.5 px off; after, within 1 px
+        assert np.abs(_offsets_px(off_rows, b).mean(axis=0))[0] > 1.5, b
+        assert np.all(np.abs(_offsets_px(once_rows, b).mean(axis=0)) < 1.0), b
+        if not kinds[b]:
+            x, y = once_truth["x_px"][i], once_truth["y_px"][i]
+            assert abs(x - once_rois[b][0] - 32) < 1.0 and abs(y - once_rois[b][1] - 32) < 1.0
+    assert state["on"] and state["corrections"] >= 4 * 4
+    tele = np.loadtxt(tmp_path / "run" / "locks.txt", ndmin=2)
+    xy_rows = tele[tele[:, 1] == 1]
+    assert len(xy_rows) >= state["corrections"]
+    assert set(xy_rows[:, 2].astype(int)) == set(beads)
