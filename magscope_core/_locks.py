@@ -199,12 +199,16 @@ class LockManager(HardwareManager):
             return
         now = time.time()
         self._read_rows(now)
-        if self._xy["on"] and now >= self._xy["next"]:
-            self._xy["next"] = now + self._xy["params"].interval_s
-            self._run_xy(now)
-        if self._z["on"] and now >= self._z["next"]:
-            self._z["next"] = now + min(self._z["params"].interval_s, 0.2)
-            self._run_z(now)
+        for lock, run, every in ((self._xy, self._run_xy, self._xy["params"].interval_s),
+                                 (self._z, self._run_z, min(self._z["params"].interval_s, 0.2))):
+            if lock["on"] and now >= lock["next"]:
+                lock["next"] = now + every
+                try:
+                    run(now)
+                except Exception as exc:  # a bug or a buffer problem: the lock says so, stops
+                    lock.update(on=False, status=f"stopped by an error: {exc}")
+                    self.log.exception("%s-lock stopped by an error",
+                                       "XY" if lock is self._xy else "Z")
 
     def _read_rows(self, now: float) -> None:
         tracks = self.resources.tracks()
@@ -253,7 +257,7 @@ class LockManager(HardwareManager):
     def _run_z(self, now: float) -> None:
         z = self._z
         try:
-            sweep = self.call(GetZLutSweep(), timeout=1.0)
+            sweep = self.call(GetZLutSweep(), timeout=1.0) or {}  # None: no sweep yet
             if sweep.get("state") in _SWEEPING:
                 z.update(status="paused: a Z-LUT sweep is running", commanded=None,
                          settled_at=None)
