@@ -111,7 +111,8 @@ class LockManager(HardwareManager):
     telemetry_capacity: ClassVar[int] = 20_000
 
     def setup(self) -> None:
-        """Start with both locks off."""
+        """Start with both locks off (no ticks until one is turned on)."""
+        self.tick_interval = None
         self._cursor = int(self.resources.tracks().total_written)
         self._rows = np.empty((0, 7))
         self._xy: dict[str, Any] = {"on": False, "once": False, "params": XYLockParams(),
@@ -135,6 +136,7 @@ class LockManager(HardwareManager):
         xy = self._xy
         xy.update(on=bool(cmd.on), once=bool(cmd.once), params=params, next=0.0)
         xy["status"] = ("centring every bead once" if cmd.once else "on") if cmd.on else "off"
+        self._ticking()
         self.log.info("XY-lock %s (window %g s, dead band %g px, max step %d px, every %g s)",
                       "once" if cmd.once and cmd.on else "on" if cmd.on else "off",
                       params.window_s, params.dead_band_px, params.max_step_px,
@@ -147,6 +149,7 @@ class LockManager(HardwareManager):
         z = self._z
         if not cmd.on:
             z.update(on=False, status="off")
+            self._ticking()
             self.log.info("Z-lock off")
             return dict(self._state()["z"])
         if not self._focus_installed():
@@ -167,12 +170,17 @@ class LockManager(HardwareManager):
         z.update(on=True, bead=int(cmd.bead_id), target=cmd.target_nm,
                  adopted=cmd.target_nm is None, params=params, next=0.0, commanded=None,
                  settled_at=None, next_correction=0.0, status="waiting for the focus")
+        self._ticking()
         self.log.info("Z-lock on bead %d, target %s (window %g s, max %g nm, gain %g, "
                       "every %g s)", cmd.bead_id,
                       "the current Z" if cmd.target_nm is None else f"{cmd.target_nm:g} nm",
                       params.window_s, params.max_correction_nm, params.gain,
                       params.interval_s)
         return dict(self._state()["z"])
+
+    def _ticking(self) -> None:
+        """Tick every 0.1 s while a lock is on; sleep (heartbeats only) while both are off."""
+        self.tick_interval = 0.1 if self._xy["on"] or self._z["on"] else None
 
     @handles(GetLocks)
     def get_locks(self, cmd: GetLocks) -> dict[str, Any]:
@@ -196,6 +204,7 @@ class LockManager(HardwareManager):
     def tick(self) -> None:
         """Read new tracks rows; run whichever lock is due."""
         if not (self._xy["on"] or self._z["on"]):
+            self._ticking()  # "once" finished or a lock stopped itself
             return
         now = time.time()
         self._read_rows(now)
