@@ -75,6 +75,7 @@ def main() -> None:
     ap.add_argument("--drift-xy", type=float, nargs=2, default=(30.0, -20.0), help="nm/s")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("magscope").setLevel(logging.WARNING)
     last = min(40.0, args.seconds - 5.0)
     tmp = Path(tempfile.mkdtemp(prefix="bench-locks-"))
     truth_file = tmp / "truth.npz"

@@ -49,7 +49,8 @@ class XYLockPanel(QWidget):
         self.context = context
         self.state: dict[str, Any] = {}
         self._last = 0.0
-        self.enable = QCheckBox("XY-lock on (ROIs follow their beads)")
+        self.enable = QCheckBox("Lock on")
+        self.enable.setToolTip("Keep every bead centred: its ROI follows it")
         self.enable.toggled.connect(self.set_locked)
         self.once = QPushButton("Centre once")
         self.once.setToolTip("Centre every bead in its ROI one time, then stop")

@@ -50,7 +50,8 @@ class ZLockPanel(QWidget):
         self.context = context
         self.state: dict[str, Any] = {}
         self._last = 0.0
-        self.enable = QCheckBox("Z-lock on (the focus follows the reference bead)")
+        self.enable = QCheckBox("Lock on")
+        self.enable.setToolTip("Hold the reference bead's Z: the focus follows it")
         self.enable.toggled.connect(self.set_locked)
         self.bead = QSpinBox()
         self.bead.setRange(0, 1_000_000)
@@ -77,7 +78,7 @@ class ZLockPanel(QWidget):
         form.addRow("Bead", self.bead)
         form.addRow("Target", self.target)
         form.addRow("Window", self.window_s)
-        form.addRow("Max correction", self.max_corr)
+        form.addRow("Max step", self.max_corr)
         form.addRow("Gain", self.gain)
         form.addRow("Every", self.every)
         layout = QVBoxLayout(self)
