@@ -85,3 +85,43 @@ def test_z_panel_says_why_it_cannot_hold_without_a_zlut(qtbot, context: PanelCon
     assert sim_hub.call(GetLocks())["z"]["corrections"] == 0
     panel.enable.setChecked(False)
     assert not sim_hub.call(GetLocks())["z"]["on"] and panel.status.text() == "off"
+
+
+def test_locking_tab_picture(qtbot, context: PanelContext, sim_hub: Hub, locks_off: None,
+                             tmp_path) -> None:
+    """Both panels at work, drawn offscreen; ``MAGSCOPE_UPDATE_SCREENSHOT=1`` saves the
+    picture as ``docs/locks.png``."""
+    import os
+    from pathlib import Path
+
+    import numpy as np
+    from magscope_gui._theme import apply_theme, theme_for
+    from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+
+    host = QWidget()
+    row = QHBoxLayout(host)
+    xy, zp = XYLockPanel(context), ZLockPanel(context)
+    row.addWidget(xy)
+    row.addWidget(zp)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    palette, sheet = app.palette(), app.styleSheet()
+    apply_theme(app, theme_for(True))
+    show_widget(qtbot, host, 760, 460)
+    xy.every.setValue(0.3)
+    xy.enable.setChecked(True)
+    zp.bead.setValue(min(_rois(sim_hub)))
+    zp.enable.setChecked(True)
+    wait_ticking(qtbot, context, lambda: "beads judged" in xy.status.text()
+                 and "Z-LUT" in zp.status.text(), timeout=15000)
+    image = host.grab().toImage()
+    app.setPalette(palette)  # the other tests get the application as it was
+    app.setStyleSheet(sheet)
+    path = tmp_path / "locks.png"
+    assert image.save(str(path))
+    gray = np.array([[image.pixelColor(x, y).value() for x in range(0, image.width(), 8)]
+                     for y in range(0, image.height(), 8)])
+    assert gray.std() > 5  # text and widgets, not a blank picture
+    if os.environ.get("MAGSCOPE_UPDATE_SCREENSHOT") == "1":
+        docs = Path(__file__).resolve().parents[3] / "docs" / "locks.png"
+        docs.write_bytes(path.read_bytes())
