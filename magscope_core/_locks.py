@@ -268,8 +268,9 @@ class LockManager(HardwareManager):
         try:
             sweep = self.call(GetZLutSweep(), timeout=1.0) or {}  # None: no sweep yet
             if sweep.get("state") in _SWEEPING:
+                # afterwards it starts over: a new Z-LUT may give Z another reference
                 z.update(status="paused: a Z-LUT sweep is running", commanded=None,
-                         settled_at=None)
+                         settled_at=None, target=None, adopted=True)
                 return
             focus = self.call(GetFocus(), timeout=1.0)
         except CommandError as exc:
