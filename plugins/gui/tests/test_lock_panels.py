@@ -9,7 +9,16 @@ from magscope_gui._z_lock_panel import ZLockPanel
 from magscope_gui_testkit import show_widget, wait_ticking
 from PySide6.QtCore import Qt
 
-from magscope_core import GetBeads, GetLocks, Hub, MoveBead, SetXYLock, SetZLock
+from magscope_core import (
+    GetBeads,
+    GetLocks,
+    GetZLutSweep,
+    Hub,
+    MoveBead,
+    SetXYLock,
+    SetZLock,
+    StartZLutSweep,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +75,8 @@ def test_xy_panel_turns_the_continuous_lock_on_and_off(qtbot, context: PanelCont
 
 
 def test_z_panel_says_why_it_cannot_hold_without_a_zlut(qtbot, context: PanelContext,
-                                                       sim_hub: Hub, locks_off: None) -> None:
+                                                       sim_hub: Hub, locks_off: None,
+                                                       tmp_path) -> None:
     panel = show_widget(qtbot, ZLockPanel(context), 420, 480)
     assert panel.enable.isEnabled()  # the simulator has a focus motor
     bead = min(_rois(sim_hub))
@@ -79,6 +89,18 @@ def test_z_panel_says_why_it_cannot_hold_without_a_zlut(qtbot, context: PanelCon
     z = sim_hub.call(GetLocks())["z"]
     assert z["on"] and z["bead_id"] == bead and z["target_nm"] is None
     # the shared session has no Z-LUT: tracked Z is NaN, the lock waits and says so
+    wait_ticking(qtbot, context,
+                 lambda: panel.status.text() == "no Z for the bead: is a Z-LUT loaded?",
+                 timeout=15000)
+    assert sim_hub.call(GetLocks())["z"]["corrections"] == 0
+    # a Z-LUT sweep pauses the lock (it never moves the focus under the sweep's feet)
+    sim_hub.call(StartZLutSweep(start_nm=-200, stop_nm=200, step_nm=200, images_per_step=2,
+                                bead_id=bead, path=str(tmp_path / "zlut.txt"), load=False))
+    wait_ticking(qtbot, context,
+                 lambda: panel.status.text() == "paused: a Z-LUT sweep is running",
+                 timeout=10000)
+    wait_ticking(qtbot, context, lambda: sim_hub.call(GetZLutSweep())["state"] == "done",
+                 timeout=30000)
     wait_ticking(qtbot, context,
                  lambda: panel.status.text() == "no Z for the bead: is a Z-LUT loaded?",
                  timeout=15000)
