@@ -224,7 +224,16 @@ class LockManager(HardwareManager):
         got = tracks.read_since(self._cursor)
         self._cursor = got.cursor
         rows = np.concatenate([self._rows, got.rows]) if len(got.rows) else self._rows
-        self._rows = rows[rows[:, 0] >= now - _KEEP_S - 1.0]
+        newest = float(rows[:, 0].max()) if len(rows) else now
+        self._rows = rows[rows[:, 0] >= newest - _KEEP_S - 1.0]
+
+    def _data_time(self, now: float) -> float:
+        """Time of the newest row read.
+
+        Windows end there, not at the wall clock, so a tracker running late (a busy
+        machine) delays the locks but never starves them.
+        """
+        return float(self._rows[:, 0].max()) if len(self._rows) else now
 
     def _nm_per_px(self) -> float:
         info = self.resources.camera_info
@@ -236,7 +245,7 @@ class LockManager(HardwareManager):
         rois = [(int(i), int(r[0]), int(r[1]), int(r[2]))
                 for i, r in zip(snap.ids, snap.rois, strict=True)]
         moves, waiting = xy_corrections(self._rows, rois, self._nm_per_px(), xy["params"],
-                                        now=now, moved_at=xy["moved_at"])
+                                        now=self._data_time(now), moved_at=xy["moved_at"])
         for m in moves:
             try:
                 self.call(MoveBead(bead_id=m.bead, x=m.x, y=m.y), timeout=2.0)
@@ -288,8 +297,9 @@ class LockManager(HardwareManager):
         if z["settled_at"] is None:
             z["settled_at"] = time.time()
         params: ZLockParams = z["params"]
-        since = max(z["settled_at"], now - params.window_s)
-        rows = self._rows[(self._rows[:, 4] == z["bead"]) & (self._rows[:, 0] > since)]
+        mine = self._rows[self._rows[:, 4] == z["bead"]]
+        newest = float(mine[:, 0].max()) if len(mine) else now
+        rows = mine[mine[:, 0] > max(z["settled_at"], newest - params.window_s)]
         finite = rows[np.isfinite(rows[:, 3])]
         if len(finite) < params.min_rows:
             z["status"] = ("no Z for the bead: is a Z-LUT loaded?" if len(rows) >= params.min_rows

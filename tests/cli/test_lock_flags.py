@@ -37,7 +37,8 @@ def test_flags_turn_both_locks_on_and_the_xy_lock_follows_drift(
     moves = [line for line in log.splitlines() if "XY-lock: bead" in line]
     assert {line.split("XY-lock: bead ")[1].split()[0] for line in moves} == {"0", "1"}
     tele = np.loadtxt(out / "locks.txt", ndmin=2)
-    assert len(tele[tele[:, 1] == 1]) == len(moves)
+    # the lock runs to the end: a move in the last instant may miss the last telemetry read
+    assert len(moves) - 1 <= len(tele[tele[:, 1] == 1]) <= len(moves)
     assert np.all(tele[tele[:, 1] == 1, 5] > 0)  # every step along +x, like the drift
     # no Z-LUT: the Z-lock waits and says why, it never moves the focus
     assert "Z-lock: bead" not in log

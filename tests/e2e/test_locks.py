@@ -113,7 +113,7 @@ def test_z_lock_stops_beads_following_the_z_drift(
         assert hub.call(GetLocks())["z"]["target_nm"] == pytest.approx(
             locks["target_nm"] - 300, abs=40)
         assert hub.call(GetFocus())["target_nm"] == pytest.approx(focus_end + 300, abs=60)
-        hub.call(SetZLock(on=False))
+        final = hub.call(SetZLock(on=False))  # its corrections up to the end
 
     truth = np.load(truth_file)
     t = truth["timestamp"]
@@ -138,7 +138,7 @@ def test_z_lock_stops_beads_following_the_z_drift(
           [round(float(np.std(truth["z_nm"][held, b])), 1) for b in np.flatnonzero(kinds)])
     tele = np.loadtxt(tmp_path / "run" / "locks.txt", ndmin=2)
     z_rows = tele[tele[:, 1] == 2]  # t, lock, bead, dx, dy, sx, sy, z, target, corr, focus
-    assert len(z_rows) == locks["corrections"]
+    assert len(z_rows) == final["corrections"] >= locks["corrections"]
     assert np.all(z_rows[:, 2] == ref)
     assert np.allclose(z_rows[:, 9], np.clip(z_rows[:, 7] - z_rows[:, 8], -200, 200))
 
