@@ -179,7 +179,11 @@ class LockManager(HardwareManager):
         return dict(self._state()["z"])
 
     def _ticking(self) -> None:
-        """Tick every 0.1 s while a lock is on; sleep (heartbeats only) while both are off."""
+        """Tick every 0.1 s while a lock is on; sleep (heartbeats only) while both are off.
+
+        Called from command handlers only: the loop reads ``tick_interval`` right after
+        :meth:`tick`, so a tick must never set it to None.
+        """
         self.tick_interval = 0.1 if self._xy["on"] or self._z["on"] else None
 
     @handles(GetLocks)
@@ -204,8 +208,7 @@ class LockManager(HardwareManager):
     def tick(self) -> None:
         """Read new tracks rows; run whichever lock is due."""
         if not (self._xy["on"] or self._z["on"]):
-            self._ticking()  # "once" finished or a lock stopped itself
-            return
+            return  # "once" finished or a lock stopped itself: idle until the next command
         now = time.time()
         self._read_rows(now)
         for lock, run, every in ((self._xy, self._run_xy, self._xy["params"].interval_s),
