@@ -90,6 +90,8 @@ from magscope_core._hardware import (
 from magscope_core._hookspecs import hookimpl, hookspec
 from magscope_core._hub import Hub, HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._lock_control import XYLockParams, ZLockParams
+from magscope_core._locks import GetLocks, LockManager, SetXYLock, SetZLock
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._messages import CommandError, RemoteError
 from magscope_core._options import check_option, check_options
@@ -183,6 +185,7 @@ __all__ = [
     "GetCameraSettings",
     "GetCapture",
     "GetFocus",
+    "GetLocks",
     "GetMagnet",
     "GetPipelineStats",
     "GetStatus",
@@ -196,6 +199,7 @@ __all__ = [
     "HubConfig",
     "LiveProfile",
     "LoadZLut",
+    "LockManager",
     "ManagerEntry",
     "ManagerProcess",
     "ManagerSpec",
@@ -237,6 +241,8 @@ __all__ = [
     "SetForce",
     "SetOutputFolder",
     "SetSaving",
+    "SetXYLock",
+    "SetZLock",
     "SettingInfo",
     "SettingsError",
     "SettingsProblem",
@@ -267,6 +273,8 @@ __all__ = [
     "Writer",
     "WriterBase",
     "WriterSpec",
+    "XYLockParams",
+    "ZLockParams",
     "__version__",
     "check_option",
     "check_options",

@@ -10,10 +10,11 @@ from magscope_core._builtin import BUILTIN_COMMANDS
 from magscope_core._commands import CommandSpec
 from magscope_core._hardware import HARDWARE_COMMANDS
 from magscope_core._hookspecs import hookimpl
+from magscope_core._locks import LOCK_COMMANDS, LOCKS_MANAGER, LockManager
 from magscope_core._protocol_record import PROTOCOL_RECORD_COMMANDS
 from magscope_core._protocol_settings import PROTOCOL_NAMESPACE, ProtocolSettings
 from magscope_core._settings import CORE_NAMESPACE, CoreSettings
-from magscope_core._specs import SettingsSpec
+from magscope_core._specs import ManagerSpec, RestartPolicy, SettingsSpec
 from magscope_core._zlut_sweep import SWEEP_COMMANDS
 
 __all__ = ["CORE_COMMANDS", "CorePlugin"]
@@ -25,17 +26,25 @@ CORE_COMMANDS: tuple[CommandSpec, ...] = (
     *ACQUISITION_COMMANDS,
     *SWEEP_COMMANDS,
     *PROTOCOL_RECORD_COMMANDS,
+    *LOCK_COMMANDS,
 )
 """Every command the core defines."""
 
 
 class CorePlugin:
-    """Contributes the core's commands and the ``core`` and ``protocol`` settings."""
+    """The core's commands, the lock manager, the ``core`` and ``protocol`` settings."""
 
     @hookimpl
     def magscope_commands(self) -> Sequence[CommandSpec]:
         """The core's built-in commands."""
         return list(CORE_COMMANDS)
+
+    @hookimpl
+    def magscope_managers(self) -> Sequence[ManagerSpec]:
+        """The XY- and Z-lock manager (``locks``), started in every session."""
+        return [ManagerSpec(name=LOCKS_MANAGER, factory=LockManager,
+                            restart=RestartPolicy("restart"),
+                            description="XY-lock (ROIs follow beads) and Z-lock (focus)")]
 
     @hookimpl
     def magscope_settings(self) -> Sequence[SettingsSpec]:

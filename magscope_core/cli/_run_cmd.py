@@ -26,6 +26,7 @@ from magscope_core._proctitle import set_process_title
 from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core._startup import StartupStep
 from magscope_core.cli._common import console, load_everything
+from magscope_core.cli._lock_flags import add_lock_arguments, start_locks
 from magscope_core.cli._run_report import (
     CONFIG_ERROR,
     RUN_FAILED,
@@ -76,6 +77,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--panels", default=None,
                    help="GUI: comma-separated panel ids to load (default: the gui.panels "
                    "setting, else every installed panel)")
+    add_lock_arguments(p)
     p.add_argument("--json-summary", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
 
@@ -109,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     previous = _install_signal_handlers(hub)
     started = time.monotonic()
     stats: dict[str, Any] = {}
+    lock_error: str | None = None
     try:
         err.print(
             f"session starting: camera [bold]{plan.camera}[/bold], tracker "
@@ -123,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
                 hub.request_stop("configuration error")
             else:
                 _add_beads(hub, args.beads, store.get("core").roi_size, err)
+                if (lock_error := start_locks(hub, args, err)) is not None:
+                    hub.request_stop("a lock could not start")
         started = time.monotonic()  # the --duration clock: every consumer is ready now
         if frontend is not None and not hub.config_errors:
             started = _run_frontend(frontend, hub, plan, args, err, (plugins, store))
@@ -149,8 +154,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
     elif summary["frames"] or not configuration:  # nothing ran: the error line says it all
         _print_summary(summary)
-    if configuration:
-        return config_error_line(err, configuration[0], log_file)
+    if configuration or lock_error:
+        return config_error_line(err, configuration[0] if configuration else str(lock_error),
+                                 log_file)
     for problem in problems:
         err.print(f"[red]run failed:[/red] {problem}", soft_wrap=True, highlight=False)
     return code
@@ -203,6 +209,8 @@ def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
             hub.request_stop("configuration error")
             return
         _add_beads(hub, args.beads, plugins_and_store[1].get("core").roi_size, err)
+        if (lock_error := start_locks(hub, args, err)) is not None:
+            err.print(f"[yellow]warning:[/yellow] {lock_error}", soft_wrap=True)
         ready_at[0] = time.monotonic()
 
     module, _, attr = contrib.spec.run.partition(":")

@@ -33,6 +33,10 @@ PANELS: tuple[PanelSpec, ...] = (
               description="live radial profile of the selected bead"),
     PanelSpec(id="script", title="Script", factory=_M + "_script_panel:ScriptPanel",
               area="Run", order=40, description="load, check and run a protocol"),
+    PanelSpec(id="xy_lock", title="XY-Lock", factory=_M + "_xy_lock_panel:XYLockPanel",
+              area="Locking", order=10, description="keep every bead centred in its ROI"),
+    PanelSpec(id="z_lock", title="Z-Lock", factory=_M + "_z_lock_panel:ZLockPanel",
+              area="Locking", order=20, description="hold a reference bead's Z with the focus"),
 )
 """Every panel of the GUI plugin (the log is the bottom notification dock, not a panel)."""
 

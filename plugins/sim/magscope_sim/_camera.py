@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from magscope_core import ConfigurationError
 from magscope_core._camera import CameraError, CameraInfo
 from magscope_sim._beads import BeadField, TetherParams
+from magscope_sim._drift import StageDrift
 from magscope_sim._layout import blit, box_clusters, random_layout
 from magscope_sim._noise import NoiseBank, adu_dtype, photon_noise_adu
 from magscope_sim._optics import OpticsParams, profile_table
@@ -30,6 +31,9 @@ from magscope_sim._settings import EFFECTS, SETTINGS, Effect, coerce
 __all__ = ["BeadSite", "FrameTruth", "SimulatedCamera"]
 
 F64 = NDArray[np.float64]
+#: Settings of the stage drift (applied by :class:`~magscope_sim._drift.StageDrift`).
+DRIFT_SETTINGS = frozenset(("drift_x_nm_per_s", "drift_y_nm_per_s", "drift_z_nm_per_s",
+                            "drift_walk_nm_per_sqrt_s"))
 #: Auto gain puts the mean background at this fraction of full scale.
 AUTO_GAIN_LEVEL = 0.2
 #: Fraction of the noise bank redrawn per frame when the camera has idle time (~0.4 ms at
@@ -154,6 +158,8 @@ class SimulatedCamera:
         self._truth: FrameTruth | None = None
         self._frame = 0
         self._sim_time = 0.0
+        self._sim_time_drift = 0.0
+        self._stage = StageDrift(0)
         self._t0_mono = 0.0
         self._t0_epoch = time.time()
         self._next_due: float | None = None
@@ -233,7 +239,7 @@ class SimulatedCamera:
             elif name in ("n_fixed", "n_tethered"):
                 self._given = None  # explicit positions give way to a random layout
             self._s[name] = v
-            if name == "focus_nm":
+            if name == "focus_nm" or name in DRIFT_SETTINGS:
                 return
             if name == "force_pn":
                 if self._field is not None:
@@ -277,6 +283,7 @@ class SimulatedCamera:
                                     drift_nm_per_s=self._drift,
                                     seed=np.random.default_rng(seeds[1]))
             self._noise_rng = np.random.default_rng(seeds[2])
+            self._stage = StageDrift(np.random.default_rng([s["seed"], 0xD71F7]))
             self._dirty.discard(Effect.LAYOUT)
             self._dirty.add(Effect.NOISE)
         if Effect.NOISE in self._dirty:
@@ -372,8 +379,9 @@ class SimulatedCamera:
         field.step(max(sim_time - self._sim_time, 0.0) if self._truth is not None else 0.0)
         self._sim_time = sim_time
         x_nm, y_nm, z_nm = field.positions()
-        cx, cy = x_nm / s["nm_per_px"], y_nm / s["nm_per_px"]
-        dz = z_nm + field.stage_z_nm - s["focus_nm"]
+        ox, oy, oz = self._advance_drift(sim_time)
+        cx, cy = (x_nm + ox) / s["nm_per_px"], (y_nm + oy) / s["nm_per_px"]
+        dz = z_nm + field.stage_z_nm + oz - s["focus_nm"]
         self._bank.fill(out)
         if field.n:
             self._draw_beads(out, cx, cy, dz)
@@ -383,6 +391,14 @@ class SimulatedCamera:
                                  x_px=cx, y_px=cy, z_nm=z_nm, dz_nm=dz)
         self._frame += 1
         return stamp
+
+    def _advance_drift(self, sim_time: float) -> NDArray[np.float64]:
+        """Stage drift from the drift settings, advanced to ``sim_time``."""
+        s = self._s
+        dt = max(sim_time - self._sim_time_drift, 0.0) if self._truth is not None else 0.0
+        self._sim_time_drift = sim_time
+        rate = (s["drift_x_nm_per_s"], s["drift_y_nm_per_s"], s["drift_z_nm_per_s"])
+        return self._stage.advance(dt, rate, s["drift_walk_nm_per_sqrt_s"])
 
     def _draw_beads(self, out: NDArray[Any], cx: F64, cy: F64, dz: F64) -> None:
         assert self._renderer is not None
@@ -429,8 +445,9 @@ class SimulatedCamera:
             assert self._field is not None
             f = self._field
             px = self._s["nm_per_px"]
-            x = (f.anchors_nm[:, 0] + f.drift_nm_per_s[0] * f.time_s) / px
-            y = (f.anchors_nm[:, 1] + f.drift_nm_per_s[1] * f.time_s) / px
+            ox, oy, _ = self._stage.offset_nm
+            x = (f.anchors_nm[:, 0] + f.drift_nm_per_s[0] * f.time_s + ox) / px
+            y = (f.anchors_nm[:, 1] + f.drift_nm_per_s[1] * f.time_s + oy) / px
             return [BeadSite(i, bool(f.tethered[i]), float(x[i]), float(y[i]))
                     for i in range(f.n)]
 

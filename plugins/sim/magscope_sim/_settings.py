@@ -72,6 +72,17 @@ class SimCameraSettings:
                               doc="Focal-plane height above the surface.")
     force_pn: float = setting(1.0, minimum=0.0, maximum=1000.0, unit="pN",
                               doc="Magnetic force on each tethered bead.")
+    drift_x_nm_per_s: float = setting(0.0, minimum=-10_000.0, maximum=10_000.0, unit="nm/s",
+                                      doc="Stage drift along x (every bead slides sideways).")
+    drift_y_nm_per_s: float = setting(0.0, minimum=-10_000.0, maximum=10_000.0, unit="nm/s",
+                                      doc="Stage drift along y.")
+    drift_z_nm_per_s: float = setting(0.0, minimum=-10_000.0, maximum=10_000.0, unit="nm/s",
+                                      doc="Sample drift relative to the focal plane (adds to "
+                                      "every bead's defocus; a focus move compensates it).")
+    drift_walk_nm_per_sqrt_s: float = setting(0.0, minimum=0.0, maximum=10_000.0,
+                                              unit="nm/sqrt(s)",
+                                              doc="Slow random walk on top of the drift, per "
+                                              "axis: its spread after 1 s (0: none).")
 
 
 @attrs.frozen
@@ -93,6 +104,8 @@ EFFECTS: dict[str, str] = {
     "seed": Effect.LAYOUT, "min_separation_px": Effect.LAYOUT,
     "contour_length_nm": Effect.LAYOUT, "render_px": Effect.RENDER,
     "focus_nm": Effect.PHYSICS, "force_pn": Effect.PHYSICS,
+    "drift_x_nm_per_s": Effect.PHYSICS, "drift_y_nm_per_s": Effect.PHYSICS,
+    "drift_z_nm_per_s": Effect.PHYSICS, "drift_walk_nm_per_sqrt_s": Effect.PHYSICS,
 }
 """What each setting rebuilds when it changes."""
 
