@@ -40,9 +40,16 @@ from magscope_core._app import (
     choose_tracker,
     plan_session,
 )
+from magscope_core._bead_search import (
+    CancelBeadSearch,
+    FindSimilarBeads,
+    GetBeadSearch,
+    find_similar_beads,
+)
 from magscope_core._beadfind import find_beads
 from magscope_core._beads import (
     AddBead,
+    AddRandomBeads,
     ClearBeads,
     GetBeads,
     MoveBead,
@@ -139,6 +146,7 @@ __all__ = [
     "CORE_COMMANDS",
     "MODES",
     "AddBead",
+    "AddRandomBeads",
     "BeadRoiTable",
     "Camera",
     "CameraConnected",
@@ -146,6 +154,7 @@ __all__ = [
     "CameraInfo",
     "CameraManager",
     "CameraSpec",
+    "CancelBeadSearch",
     "CancelZLutSweep",
     "ClearBeads",
     "Command",
@@ -160,8 +169,10 @@ __all__ = [
     "CoreSettings",
     "FilesWritten",
     "FindBeads",
+    "FindSimilarBeads",
     "FrontendSpec",
     "GetAcquisition",
+    "GetBeadSearch",
     "GetBeads",
     "GetCameraSettings",
     "GetCapture",
@@ -241,6 +252,7 @@ __all__ = [
     "default_settings_path",
     "describe",
     "find_beads",
+    "find_similar_beads",
     "handles",
     "hookimpl",
     "hookspec",

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from magscope_core._bead_search import BeadSearchHandlers
 from magscope_core._beadfind import find_beads
 from magscope_core._builtin import (
     CameraConnected,
@@ -22,7 +23,7 @@ from magscope_core._manager import ManagerProcess, handles
 __all__ = ["CameraManager"]
 
 
-class CameraManager(ManagerProcess):
+class CameraManager(BeadSearchHandlers, ManagerProcess):
     """Owns the camera: connect, grab frames straight into ring slots, apply settings.
 
     The loop blocks inside :meth:`Camera.grab_into` (the camera paces itself), checking
@@ -81,9 +82,16 @@ class CameraManager(ManagerProcess):
                       info.width, info.height, info.dtype)
 
     def tick(self) -> None:
-        """Grab one frame into the next ring slot (or the scratch buffer)."""
+        """Grab one frame into the next ring slot (or the scratch buffer).
+
+        With acquisition off, frames still go to the ring, marked live-only: the live
+        view keeps running while the pipeline neither tracks nor saves them. A full ring
+        then costs nothing (the frame goes to the scratch buffer, no drop is counted).
+        """
         assert self.camera is not None
-        slot = self.ring.slot() if self.acquiring else None
+        self.search_tick()
+        acquiring = self.acquiring
+        slot = self.ring.slot()
         target = slot if slot is not None else self._scratch
         t = self.camera.grab_into(target, self._grab_timeout)
         if t is None:
@@ -92,12 +100,13 @@ class CameraManager(ManagerProcess):
         self.counters.add("camera_frames", 1)
         self.counters.set("camera_last_frame_t", float(t))
         if slot is None:
-            if self.acquiring:
+            if acquiring:
                 self.ring.drop()
                 self.counters.add("frames_dropped", 1)
             return
-        number = self.ring.commit(float(t))
-        self.on_frame(number, float(t))
+        number = self.ring.commit(float(t), live_only=not acquiring)
+        if acquiring:
+            self.on_frame(number, float(t))
         if self.ring.frames_written % self._stack_size == 0:
             self._poke()
 

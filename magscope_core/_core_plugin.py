@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from magscope_core._acquisition import ACQUISITION_COMMANDS
+from magscope_core._bead_search import BEAD_SEARCH_COMMANDS
 from magscope_core._beads import BEAD_COMMANDS
 from magscope_core._builtin import BUILTIN_COMMANDS
 from magscope_core._commands import CommandSpec
@@ -19,6 +20,7 @@ __all__ = ["CORE_COMMANDS", "CorePlugin"]
 CORE_COMMANDS: tuple[CommandSpec, ...] = (
     *BUILTIN_COMMANDS,
     *BEAD_COMMANDS,
+    *BEAD_SEARCH_COMMANDS,
     *HARDWARE_COMMANDS,
     *ACQUISITION_COMMANDS,
     *SWEEP_COMMANDS,
