@@ -55,6 +55,7 @@ from magscope_core._beads import (
     MoveBead,
     ReassignBead,
     RemoveBead,
+    SetDefaultRoiSize,
 )
 from magscope_core._buffers import (
     BeadRoiTable,
@@ -94,6 +95,7 @@ from magscope_core._hardware import (
 from magscope_core._hookspecs import hookimpl, hookspec
 from magscope_core._hub import Hub, HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._live_settings import SetTrackerOptions, apply_live
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._messages import CommandError, RemoteError
 from magscope_core._options import check_option, check_options
@@ -216,9 +218,11 @@ __all__ = [
     "SetAcquisition",
     "SetAcquisitionMode",
     "SetCameraSetting",
+    "SetDefaultRoiSize",
     "SetForce",
     "SetOutputFolder",
     "SetSaving",
+    "SetTrackerOptions",
     "SettingInfo",
     "SettingsError",
     "SettingsProblem",
@@ -243,6 +247,7 @@ __all__ = [
     "WriterBase",
     "WriterSpec",
     "__version__",
+    "apply_live",
     "check_option",
     "check_options",
     "choose_camera",

@@ -28,6 +28,7 @@ __all__ = [
     "MoveBead",
     "ReassignBead",
     "RemoveBead",
+    "SetDefaultRoiSize",
 ]
 
 
@@ -88,6 +89,13 @@ class AddRandomBeads(Command):
 
 
 @attrs.frozen
+class SetDefaultRoiSize(Command):
+    """Side (px) of new bead ROIs added with ``size`` 0 (existing ROIs keep theirs)."""
+
+    size: int
+
+
+@attrs.frozen
 class GetBeads(Command):
     """Return ``[(bead_id, x0, y0, size), ...]`` (top-left corners)."""
 
@@ -101,6 +109,7 @@ BEAD_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(AddRandomBeads, Route.HUB, True,
                 "add ROIs at random non-overlapping places; returns their ids"),
     CommandSpec(GetBeads, Route.HUB, True, "list bead ROIs (id, x0, y0, size)"),
+    CommandSpec(SetDefaultRoiSize, Route.HUB, True, "size of new bead ROIs (px)"),
 )
 
 
@@ -170,6 +179,12 @@ class BeadHandlers:
                                  cmd.seed)
         return [int(table.add(x0, y0, size, None)) for x0, y0 in corners]
 
+    def _on_set_default_roi_size(self, cmd: SetDefaultRoiSize) -> None:
+        if cmd.size < 4:
+            raise ValueError(f"SetDefaultRoiSize.size: ROI size must be at least 4 px, "
+                             f"got {cmd.size}")
+        self.roi_size = int(cmd.size)
+
     def _on_get_beads(self, cmd: GetBeads) -> list[tuple[int, int, int, int]]:
         snap = self._bead_table().snapshot()
         return [(int(i), int(r[0]), int(r[1]), int(r[2])) for i, r in zip(snap.ids, snap.rois,
@@ -184,6 +199,7 @@ BEAD_HANDLERS: dict[type[Command], str] = {
     ClearBeads: "_on_clear_beads",
     GetBeads: "_on_get_beads",
     AddRandomBeads: "_on_add_random_beads",
+    SetDefaultRoiSize: "_on_set_default_roi_size",
 }
 
 

@@ -11,6 +11,7 @@ from magscope_core._builtin import BUILTIN_COMMANDS
 from magscope_core._commands import CommandSpec
 from magscope_core._hardware import HARDWARE_COMMANDS
 from magscope_core._hookspecs import hookimpl
+from magscope_core._live_settings import LIVE_COMMANDS
 from magscope_core._settings import CORE_NAMESPACE, CoreSettings
 from magscope_core._specs import SettingsSpec
 from magscope_core._zlut_sweep import SWEEP_COMMANDS
@@ -21,6 +22,7 @@ CORE_COMMANDS: tuple[CommandSpec, ...] = (
     *BUILTIN_COMMANDS,
     *BEAD_COMMANDS,
     *BEAD_SEARCH_COMMANDS,
+    *LIVE_COMMANDS,
     *HARDWARE_COMMANDS,
     *ACQUISITION_COMMANDS,
     *SWEEP_COMMANDS,

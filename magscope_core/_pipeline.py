@@ -35,6 +35,7 @@ from magscope_core._acquisition import (
 )
 from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
 from magscope_core._config_errors import ConfigurationError
+from magscope_core._live_settings import SetTrackerOptions
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._recording import Recording
 from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois, warm_up_tracker
@@ -430,7 +431,10 @@ class PipelineManager(SweepHandlers, ManagerProcess):
                 "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),
                 "workers": self.pool.size if self.pool else 0,
                 "workers_busy": self.pool.busy if self.pool else 0,
-                "stacks_in_flight": len(self._inflight)}
+                "stacks_in_flight": len(self._inflight),
+                "tracker_options": dict(self._tracker_spec[2]) if self._tracker_spec else {},
+                "worker_tracker_options": (dict(self.pool.applied_options) if self.pool
+                                           else {})}
 
     @handles(GetAcquisition)
     def acquisition(self, cmd: GetAcquisition) -> dict[str, Any]:
@@ -483,6 +487,25 @@ class PipelineManager(SweepHandlers, ManagerProcess):
         self.zlut, self.zlut_meta = None, None
         if self.pool is not None:
             self.pool.set_zlut(None)
+
+    @handles(SetTrackerOptions)
+    def set_tracker_options(self, cmd: SetTrackerOptions) -> bool:
+        """Rebuild the tracker with new options, here (checked) and in every worker.
+
+        Returns False (nothing done) when the session runs another tracker.
+        """
+        if self._tracker_spec is None or self.pool is None:
+            return False
+        name, factory, options = self._tracker_spec
+        if cmd.tracker != name:
+            return False
+        merged = {**options, **cmd.options}
+        tracker = factory(**merged)  # a rejected option raises here: nothing changes
+        self.tracker = tracker
+        self._tracker_spec = (name, factory, merged)
+        self.pool.set_options(merged)
+        self.log.info("tracker %r options applied live: %s", name, cmd.options)
+        return True
 
     @handles(GetZLut)
     def get_zlut(self, cmd: GetZLut) -> dict[str, Any] | None:

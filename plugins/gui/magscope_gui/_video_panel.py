@@ -159,6 +159,11 @@ class VideoPanel(QtWidgets.QWidget):
     def _settings_changed(self, namespace: str) -> None:
         if namespace == "gui":
             self._apply_colors()
+        elif namespace == "core":  # core.roi_size: the size of new beads, not existing ones
+            size = int(self.context.settings.get("core").roi_size)
+            if size != self.roi_size.value():
+                with QtCore.QSignalBlocker(self.roi_size):
+                    self.roi_size.setValue(size)
 
     # -- display -------------------------------------------------------------------
     def _ring(self) -> Any:
