@@ -3,13 +3,14 @@
 The simulated microscope renders fixed beads (stuck on the surface) and tethered beads
 (higher up, so their rings differ): a seed of one kind must find the beads of that kind
 and not the others. Recall and precision are computed bead by bead against the
-camera's ``bead_positions()``.
+camera's ground truth of the searched frame (``truth()``, ``bead_positions()`` for the kind).
 """
 
 from __future__ import annotations
 
 import threading
 
+import attrs
 import numpy as np
 import pytest
 
@@ -34,8 +35,11 @@ def _frame(seed: int, n_tethered: int, n_fixed: int) -> tuple[np.ndarray, list]:
     try:
         frame = np.zeros(info.shape, info.dtype)
         assert cam.grab_into(frame, 5.0) is not None
+        now = cam.truth()  # where each bead is in this frame (tethered beads move)
         half = SIZE / 2
-        sites = [s for s in cam.bead_positions()
+        sites = [attrs.evolve(s, x_px=float(now.x_px[s.bead_id]), y_px=float(now.y_px[s.bead_id]))
+                 for s in cam.bead_positions()]
+        sites = [s for s in sites
                  if half <= s.x_px <= info.width - half and half <= s.y_px <= info.height - half]
     finally:
         cam.disconnect()
