@@ -67,6 +67,8 @@ _H_WRITTEN, _H_DROPPED, _H_NEXT_FRAME, _H_FILL_STACK = 8, 9, 10, 11
 _H_FILL_POS, _H_NEXT_FILL, _H_LATEST, _H_PENDING = 12, 13, 14, 15
 # line 2: dispatcher
 _H_NEXT_CLAIM, _H_CLAIMED = 16, 17
+# line 2, producer-written: frames committed live-only (acquisition off)
+_H_LIVE_ONLY = 18
 _PEEK_RETRIES = 16
 _FREE, _FILLING, _READY, _CLAIMED = (int(state) for state in StackState)
 
@@ -236,6 +238,8 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         self._ts[gs] = timestamp
         self._live_only[gs] = 1 if live_only else 0
         self._frame_no[gs] = number
+        if live_only:
+            h[_H_LIVE_ONLY] += 1
         h[_H_LATEST] = gs
         h[_H_PENDING] = 0
         h[_H_WRITTEN] += 1
@@ -403,6 +407,12 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         return int(self._hdr[_H_WRITTEN])
 
     @property
+    def frames_live_only(self) -> int:
+        """Frames committed with acquisition off (included in :attr:`frames_written`)."""
+        self._check_open()
+        return int(self._hdr[_H_LIVE_ONLY])
+
+    @property
     def frames_dropped(self) -> int:
         """Frames dropped since creation."""
         self._check_open()
@@ -417,6 +427,7 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         used = int(counts[_READY] + counts[_CLAIMED]) * self._ss + pos
         return VideoRingStats(
             frames_written=int(self._hdr[_H_WRITTEN]),
+            frames_live_only=int(self._hdr[_H_LIVE_ONLY]),
             frames_dropped=int(self._hdr[_H_DROPPED]),
             stacks_free=int(counts[_FREE]),
             stacks_filling=int(counts[_FILLING]),

@@ -108,6 +108,8 @@ class VideoRingStats:
     """Counters and stack states of a :class:`VideoRing` at one moment."""
 
     frames_written: int
+    frames_live_only: int
+    """Of ``frames_written``, those taken with acquisition off (live view only)."""
     frames_dropped: int
     stacks_free: int
     stacks_filling: int
