@@ -55,6 +55,7 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         self.camera: Camera | None = None
         self.info: CameraInfo | None = None
         self.acquiring = False
+        self._stack_live = True  # the stack being filled is live-only (acquisition off)
         self._last_stack = -1
 
     def setup(self) -> None:
@@ -85,12 +86,16 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         """Grab one frame into the next ring slot (or the scratch buffer).
 
         With acquisition off, frames still go to the ring, marked live-only: the live
-        view keeps running while the pipeline neither tracks nor saves them. A full ring
-        then costs nothing (the frame goes to the scratch buffer, no drop is counted).
+        view keeps running while the pipeline neither tracks nor saves them. A switch
+        takes effect at the next stack, so every stack is wholly acquired or wholly
+        live-only (a stack stays the unit of tracking and saving). A full ring with
+        acquisition off costs nothing (the frame goes to the scratch buffer, no drop).
         """
         assert self.camera is not None
         self.search_tick()
-        acquiring = self.acquiring
+        if self.ring.fill_position == 0:
+            self._stack_live = not self.acquiring
+        live = self._stack_live
         slot = self.ring.slot()
         target = slot if slot is not None else self._scratch
         t = self.camera.grab_into(target, self._grab_timeout)
@@ -100,12 +105,12 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         self.counters.add("camera_frames", 1)
         self.counters.set("camera_last_frame_t", float(t))
         if slot is None:
-            if acquiring:
+            if not live:
                 self.ring.drop()
                 self.counters.add("frames_dropped", 1)
             return
-        number = self.ring.commit(float(t), live_only=not acquiring)
-        if acquiring:
+        number = self.ring.commit(float(t), live_only=live)
+        if not live:
             self.on_frame(number, float(t))
         if self.ring.frames_written % self._stack_size == 0:
             self._poke()

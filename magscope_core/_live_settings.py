@@ -54,7 +54,7 @@ class SetTrackerOptions(Command):
     """
 
     tracker: str
-    options: dict[str, Any]
+    options: dict[str, bool | int | float | str]
 
 
 LIVE_COMMANDS: tuple[CommandSpec, ...] = (

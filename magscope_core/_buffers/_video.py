@@ -213,6 +213,15 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         result: np.ndarray = self._frames[s, pos]
         return result
 
+    @property
+    def fill_position(self) -> int:
+        """Position in its stack of the slot :meth:`slot` gives next (0: a new stack).
+
+        Producer only.
+        """
+        self._check_open()
+        return int(self._hdr[_H_FILL_POS]) if int(self._hdr[_H_FILL_STACK]) >= 0 else 0
+
     def commit(self, timestamp: float, live_only: bool = False) -> int:
         """Publish the slot from :meth:`slot` with ``timestamp``; return its frame number.
 
