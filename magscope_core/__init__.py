@@ -40,14 +40,22 @@ from magscope_core._app import (
     choose_tracker,
     plan_session,
 )
+from magscope_core._bead_search import (
+    CancelBeadSearch,
+    FindSimilarBeads,
+    GetBeadSearch,
+    find_similar_beads,
+)
 from magscope_core._beadfind import find_beads
 from magscope_core._beads import (
     AddBead,
+    AddRandomBeads,
     ClearBeads,
     GetBeads,
     MoveBead,
     ReassignBead,
     RemoveBead,
+    SetDefaultRoiSize,
 )
 from magscope_core._buffers import (
     BeadRoiTable,
@@ -90,6 +98,7 @@ from magscope_core._hardware import (
 from magscope_core._hookspecs import hookimpl, hookspec
 from magscope_core._hub import Hub, HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._live_settings import SetTrackerOptions, apply_live
 from magscope_core._lock_control import XYLockParams, ZLockParams
 from magscope_core._locks import GetLocks, LockManager, SetXYLock, SetZLock
 from magscope_core._manager import ManagerProcess, handles
@@ -157,6 +166,7 @@ __all__ = [
     "CORE_COMMANDS",
     "MODES",
     "AddBead",
+    "AddRandomBeads",
     "BeadRoiTable",
     "Camera",
     "CameraConnected",
@@ -164,6 +174,7 @@ __all__ = [
     "CameraInfo",
     "CameraManager",
     "CameraSpec",
+    "CancelBeadSearch",
     "CancelZLutSweep",
     "ClearBeads",
     "Command",
@@ -179,8 +190,10 @@ __all__ = [
     "CoreSettings",
     "FilesWritten",
     "FindBeads",
+    "FindSimilarBeads",
     "FrontendSpec",
     "GetAcquisition",
+    "GetBeadSearch",
     "GetBeads",
     "GetCameraSettings",
     "GetCapture",
@@ -238,9 +251,11 @@ __all__ = [
     "SetAcquisition",
     "SetAcquisitionMode",
     "SetCameraSetting",
+    "SetDefaultRoiSize",
     "SetForce",
     "SetOutputFolder",
     "SetSaving",
+    "SetTrackerOptions",
     "SetXYLock",
     "SetZLock",
     "SettingInfo",
@@ -276,6 +291,7 @@ __all__ = [
     "XYLockParams",
     "ZLockParams",
     "__version__",
+    "apply_live",
     "check_option",
     "check_options",
     "choose_camera",
@@ -285,6 +301,7 @@ __all__ = [
     "default_settings_path",
     "describe",
     "find_beads",
+    "find_similar_beads",
     "handles",
     "hookimpl",
     "hookspec",

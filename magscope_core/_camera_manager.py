@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from magscope_core._bead_search import BeadSearchHandlers
 from magscope_core._beadfind import find_beads
 from magscope_core._builtin import (
     CameraConnected,
@@ -22,7 +23,7 @@ from magscope_core._manager import ManagerProcess, handles
 __all__ = ["CameraManager"]
 
 
-class CameraManager(ManagerProcess):
+class CameraManager(BeadSearchHandlers, ManagerProcess):
     """Owns the camera: connect, grab frames straight into ring slots, apply settings.
 
     The loop blocks inside :meth:`Camera.grab_into` (the camera paces itself), checking
@@ -54,6 +55,7 @@ class CameraManager(ManagerProcess):
         self.camera: Camera | None = None
         self.info: CameraInfo | None = None
         self.acquiring = False
+        self._stack_live = True  # the stack being filled is live-only (acquisition off)
         self._last_stack = -1
 
     def setup(self) -> None:
@@ -81,9 +83,20 @@ class CameraManager(ManagerProcess):
                       info.width, info.height, info.dtype)
 
     def tick(self) -> None:
-        """Grab one frame into the next ring slot (or the scratch buffer)."""
+        """Grab one frame into the next ring slot (or the scratch buffer).
+
+        With acquisition off, frames still go to the ring, marked live-only: the live
+        view keeps running while the pipeline neither tracks nor saves them. A switch
+        takes effect at the next stack, so every stack is wholly acquired or wholly
+        live-only (a stack stays the unit of tracking and saving). A full ring with
+        acquisition off costs nothing (the frame goes to the scratch buffer, no drop).
+        """
         assert self.camera is not None
-        slot = self.ring.slot() if self.acquiring else None
+        self.search_tick()
+        if self.ring.fill_position == 0:
+            self._stack_live = not self.acquiring
+        live = self._stack_live
+        slot = self.ring.slot()
         target = slot if slot is not None else self._scratch
         t = self.camera.grab_into(target, self._grab_timeout)
         if t is None:
@@ -92,12 +105,13 @@ class CameraManager(ManagerProcess):
         self.counters.add("camera_frames", 1)
         self.counters.set("camera_last_frame_t", float(t))
         if slot is None:
-            if self.acquiring:
+            if not live:
                 self.ring.drop()
                 self.counters.add("frames_dropped", 1)
             return
-        number = self.ring.commit(float(t))
-        self.on_frame(number, float(t))
+        number = self.ring.commit(float(t), live_only=live)
+        if not live:
+            self.on_frame(number, float(t))
         if self.ring.frames_written % self._stack_size == 0:
             self._poke()
 

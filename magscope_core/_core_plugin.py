@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from magscope_core._acquisition import ACQUISITION_COMMANDS
+from magscope_core._bead_search import BEAD_SEARCH_COMMANDS
 from magscope_core._beads import BEAD_COMMANDS
 from magscope_core._builtin import BUILTIN_COMMANDS
 from magscope_core._commands import CommandSpec
 from magscope_core._hardware import HARDWARE_COMMANDS
 from magscope_core._hookspecs import hookimpl
+from magscope_core._live_settings import LIVE_COMMANDS
 from magscope_core._locks import LOCK_COMMANDS, LOCKS_MANAGER, LockManager
 from magscope_core._protocol_record import PROTOCOL_RECORD_COMMANDS
 from magscope_core._protocol_settings import PROTOCOL_NAMESPACE, ProtocolSettings
@@ -22,6 +24,8 @@ __all__ = ["CORE_COMMANDS", "CorePlugin"]
 CORE_COMMANDS: tuple[CommandSpec, ...] = (
     *BUILTIN_COMMANDS,
     *BEAD_COMMANDS,
+    *BEAD_SEARCH_COMMANDS,
+    *LIVE_COMMANDS,
     *HARDWARE_COMMANDS,
     *ACQUISITION_COMMANDS,
     *SWEEP_COMMANDS,

@@ -17,6 +17,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 
 from magscope_core._acquisition import (
@@ -34,6 +35,7 @@ from magscope_core._acquisition import (
 )
 from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
 from magscope_core._config_errors import ConfigurationError
+from magscope_core._live_settings import SetTrackerOptions
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._protocol_record import ProtocolRecordHandlers
 from magscope_core._recording import Recording
@@ -98,7 +100,8 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
         self.zlut_meta: dict[str, Any] | None = None
         self.pool: WorkerPool | None = None
         self._seq = 0
-        self._inflight: dict[int, tuple[int, Any, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._inflight: dict[int, tuple[int, Any, np.ndarray, np.ndarray, np.ndarray,
+                                        np.ndarray | None]] = {}
         self._done: dict[int, tuple[TaskResult, tuple[Any, ...]]] = {}
         self._roi_version = -1
         self._rois = (np.zeros(0, np.int64), np.zeros((0, 3), np.int64))
@@ -107,6 +110,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
         self._telemetry_cursors: dict[str, int] = {}
         self.stacks = 0
         self.frames = 0
+        self.live_frames = 0  # taken with acquisition off: shown, not tracked nor saved
         self.tracked = 0
         self.stacks_failed = 0
         self.failed_stacks: list[tuple[int, int, int]] = []  # (seq, first, last frame)
@@ -268,28 +272,40 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
             self.counters.set("reserved_stacks", len(self.ring.claimed()))
             track, video = mode_parts(self.mode)
             ids, rois = self._current_rois()
-            seq = self._seq
-            self._seq += 1
-            self.stacks += 1
-            self.frames += len(view)
+            # frames taken with acquisition off are for the live view only
+            keep = (np.ones(len(view), bool) if view.live_only is None
+                    else np.asarray(view.live_only) == 0)
+            n_keep = int(keep.sum())
+            self.live_frames += len(view) - n_keep
             crops = None
-            if ids.size and (video == "rois" or self._captures):
+            if ids.size and ((video == "rois" and n_keep) or self._captures):
                 try:
                     crops = crop_rois(view.frames, rois)
                 except ValueError as exc:
                     self.log.error("cannot crop bead ROIs: %s", exc)
-            self._feed_captures(ids, crops)
+            self._feed_captures(ids, crops)  # a Z-LUT sweep works with acquisition off
+            if n_keep == 0:
+                self.ring.release(view.index)
+                self.counters.add("completed_stacks", 1)
+                continue
+            seq = self._seq
+            self._seq += 1
+            self.stacks += 1
+            self.frames += n_keep
+            whole = n_keep == len(view)
             if self.saving:
+                numbers = view.frame_numbers if whole else view.frame_numbers[keep]
+                stamps = view.timestamps if whole else view.timestamps[keep]
                 if video == "full":
-                    self.recording.write("write_stack", view.frames, view.timestamps,
-                                         view.first_frame)
+                    frames = view.frames if whole else view.frames[keep]
+                    self.recording.write("write_stack", frames, stamps, int(numbers[0]))
                 elif video == "rois" and crops is not None:
                     self.recording.write("write_rois", RoiBatch(
-                        seq, view.frame_numbers.copy(), view.timestamps.copy(), ids,
-                        crops, rois[:, 0], rois[:, 1]))
+                        seq, numbers.copy(), stamps.copy(), ids,
+                        crops if whole else crops[keep], rois[:, 0], rois[:, 1]))
             if track and ids.size and self.pool is not None:
                 self._inflight[seq] = (view.index, ids, rois, view.frame_numbers.copy(),
-                                       view.timestamps.copy())
+                                       view.timestamps.copy(), None if whole else keep)
                 self.pool.submit(Task(seq, view.index, rois, self._profile_column(ids)))
                 self.counters.set("video_busy_count", self.pool.busy)
             else:
@@ -318,10 +334,15 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
             self._emit(*self._done.pop(seq))
 
     def _emit(self, result: TaskResult, entry: tuple[Any, ...]) -> None:
-        _, ids, rois, numbers, stamps = entry
+        _, ids, rois, numbers, stamps, keep = entry
         if result.error is not None:
             self._stack_failed(result, numbers)
             return
+        assert result.x is not None and result.y is not None and result.z is not None
+        if keep is not None:  # acquisition changed within the stack: acquired frames only
+            numbers, stamps = numbers[keep], stamps[keep]
+            result = attrs.evolve(result, x=result.x[keep], y=result.y[keep],
+                                  z=result.z[keep])
         assert result.x is not None and result.y is not None and result.z is not None
         self._track_seconds += result.seconds
         self.tracked += 1
@@ -390,6 +411,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
         return {
             "stacks": self.stacks,
             "frames": self.frames,
+            "live_only_frames": self.live_frames,
             "stacks_tracked": self.tracked,
             "frames_dropped": self.ring.frames_dropped if hasattr(self, "ring") else 0,
             "frames_written_to_ring": self.ring.frames_written if hasattr(self, "ring") else 0,
@@ -409,7 +431,11 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
                 "writer_ms_per_call": self.recording.timing_ms(),
                 "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),
                 "workers": self.pool.size if self.pool else 0,
-                "workers_busy": self.pool.busy if self.pool else 0}
+                "workers_busy": self.pool.busy if self.pool else 0,
+                "stacks_in_flight": len(self._inflight),
+                "tracker_options": dict(self._tracker_spec[2]) if self._tracker_spec else {},
+                "worker_tracker_options": (dict(self.pool.applied_options) if self.pool
+                                           else {})}
 
     @handles(GetAcquisition)
     def acquisition(self, cmd: GetAcquisition) -> dict[str, Any]:
@@ -462,6 +488,25 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
         self.zlut, self.zlut_meta = None, None
         if self.pool is not None:
             self.pool.set_zlut(None)
+
+    @handles(SetTrackerOptions)
+    def set_tracker_options(self, cmd: SetTrackerOptions) -> bool:
+        """Rebuild the tracker with new options, here (checked) and in every worker.
+
+        Returns False (nothing done) when the session runs another tracker.
+        """
+        if self._tracker_spec is None or self.pool is None:
+            return False
+        name, factory, options = self._tracker_spec
+        if cmd.tracker != name:
+            return False
+        merged = {**options, **cmd.options}
+        tracker = factory(**merged)  # a rejected option raises here: nothing changes
+        self.tracker = tracker
+        self._tracker_spec = (name, factory, merged)
+        self.pool.set_options(merged)
+        self.log.info("tracker %r options applied live: %s", name, cmd.options)
+        return True
 
     @handles(GetZLut)
     def get_zlut(self, cmd: GetZLut) -> dict[str, Any] | None:

@@ -171,6 +171,15 @@ def _worker_main(conn: Any, ring_handle: Any, factory: Callable[..., Any],
             if isinstance(msg, tuple) and msg[0] == "zlut":
                 zlut = msg[1]
                 continue
+            if isinstance(msg, tuple) and msg[0] == "options":  # settings applied live
+                try:
+                    tracker = factory(**msg[1])
+                    gives_profiles = _gives_profiles(tracker)
+                    conn.send(("options", index, dict(msg[1])))
+                except Exception:
+                    log.error("tracker options %r rejected, keeping the previous ones:\n%s",
+                              msg[1], traceback.format_exc())
+                continue
             task: Task = msg
             t0 = time.perf_counter()
             try:
@@ -236,6 +245,7 @@ class WorkerPool:
         self._lost: set[int] = set()  # seqs already lost once with a dead worker
         self.queue: deque[Task] = deque()
         self.zlut: Any = None
+        self.applied_options: dict[int, dict[str, Any]] = {}  # worker -> its tracker's options
         self.restarts = 0
         self.timeouts = 0
         for i in range(n):
@@ -272,6 +282,7 @@ class WorkerPool:
         proc.start()
         child.close()
         self._procs[i], self._conns[i] = proc, parent
+        self.applied_options[i] = dict(self._options)
         self._ready.discard(i)
         self._stacks_done[i] = 0
         if self.zlut is not None:
@@ -294,6 +305,8 @@ class WorkerPool:
             logging.getLogger(msg.name).handle(msg)
         elif isinstance(msg, tuple) and msg[0] == "ready":
             self._ready.add(i)
+        elif isinstance(msg, tuple) and msg[0] == "options":
+            self.applied_options[i] = msg[2]
         elif isinstance(msg, TaskResult):
             self._busy.pop(i, None)
             self._lost.discard(msg.seq)
@@ -316,6 +329,16 @@ class WorkerPool:
     def wait_objects(self) -> list[Any]:
         """Pipes and process sentinels for the pipeline's ``wait``."""
         return [*self._conns, *(p.sentinel for p in self._procs)]
+
+    def set_options(self, options: dict[str, Any]) -> None:
+        """Rebuild every worker's tracker with ``options`` (workers started later too).
+
+        Each worker rebuilds between two stacks and acknowledges
+        (:attr:`applied_options`); the Z-LUT stays loaded.
+        """
+        self._options = dict(options)
+        for conn in self._conns:
+            conn.send(("options", dict(options)))
 
     def set_zlut(self, zlut: Any) -> None:
         """Give every worker the Z-LUT (None to unload)."""

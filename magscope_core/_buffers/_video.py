@@ -7,6 +7,7 @@ creation)::
     int64 state[n_stacks]  FREE / FILLING / READY / CLAIMED per stack
     int64 frame_no[n]      frame number per slot, -1 while the slot is being (re)written
     f64   timestamp[n]     per slot (n = n_stacks * stack_size)
+    u8    live_only[n]     1: the frame was taken with acquisition off (view only)
     dtype frames[n_stacks, stack_size, height, width]   page aligned, C order
 
 Protocol (no locks): every word has one writer at a time.
@@ -66,6 +67,8 @@ _H_WRITTEN, _H_DROPPED, _H_NEXT_FRAME, _H_FILL_STACK = 8, 9, 10, 11
 _H_FILL_POS, _H_NEXT_FILL, _H_LATEST, _H_PENDING = 12, 13, 14, 15
 # line 2: dispatcher
 _H_NEXT_CLAIM, _H_CLAIMED = 16, 17
+# line 2, producer-written: frames committed live-only (acquisition off)
+_H_LIVE_ONLY = 18
 _PEEK_RETRIES = 16
 _FREE, _FILLING, _READY, _CLAIMED = (int(state) for state in StackState)
 
@@ -91,6 +94,7 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
             ("state", (handle.n_stacks,), np.int64, CACHE_LINE),
             ("frame_no", (n,), np.int64, CACHE_LINE),
             ("ts", (n,), np.float64, CACHE_LINE),
+            ("live_only", (n,), np.uint8, CACHE_LINE),
             ("frames", (handle.n_stacks, handle.stack_size, *shape), np.dtype(handle.dtype), PAGE),
         ]
 
@@ -109,6 +113,7 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         self._state = views["state"]
         self._frame_no = views["frame_no"]
         self._ts = views["ts"]
+        self._live_only = views["live_only"]
         self._frames = views["frames"]
         self._flat = self._frames.reshape(h.capacity, h.height, h.width)
         self._n = h.n_stacks
@@ -208,8 +213,20 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         result: np.ndarray = self._frames[s, pos]
         return result
 
-    def commit(self, timestamp: float) -> int:
+    @property
+    def fill_position(self) -> int:
+        """Position in its stack of the slot :meth:`slot` gives next (0: a new stack).
+
+        Producer only.
+        """
+        self._check_open()
+        return int(self._hdr[_H_FILL_POS]) if int(self._hdr[_H_FILL_STACK]) >= 0 else 0
+
+    def commit(self, timestamp: float, live_only: bool = False) -> int:
         """Publish the slot from :meth:`slot` with ``timestamp``; return its frame number.
+
+        ``live_only`` marks a frame taken with acquisition off: it is there for the live
+        view (:meth:`peek_latest`); the dispatcher neither tracks nor saves it.
 
         Raises
         ------
@@ -228,7 +245,10 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         gs = s * self._ss + pos
         number = int(h[_H_NEXT_FRAME])
         self._ts[gs] = timestamp
+        self._live_only[gs] = 1 if live_only else 0
         self._frame_no[gs] = number
+        if live_only:
+            h[_H_LIVE_ONLY] += 1
         h[_H_LATEST] = gs
         h[_H_PENDING] = 0
         h[_H_WRITTEN] += 1
@@ -294,7 +314,7 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
     # -- readers -----------------------------------------------------------------------
     def _stack_view(self, s: int) -> StackView:
         a, b = s * self._ss, (s + 1) * self._ss
-        views = (self._frames[s], self._ts[a:b], self._frame_no[a:b])
+        views = (self._frames[s], self._ts[a:b], self._frame_no[a:b], self._live_only[a:b])
         for v in views:
             v.flags.writeable = False  # readers must not change frames they share
         return StackView(s, *views)
@@ -396,6 +416,12 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         return int(self._hdr[_H_WRITTEN])
 
     @property
+    def frames_live_only(self) -> int:
+        """Frames committed with acquisition off (included in :attr:`frames_written`)."""
+        self._check_open()
+        return int(self._hdr[_H_LIVE_ONLY])
+
+    @property
     def frames_dropped(self) -> int:
         """Frames dropped since creation."""
         self._check_open()
@@ -410,6 +436,7 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         used = int(counts[_READY] + counts[_CLAIMED]) * self._ss + pos
         return VideoRingStats(
             frames_written=int(self._hdr[_H_WRITTEN]),
+            frames_live_only=int(self._hdr[_H_LIVE_ONLY]),
             frames_dropped=int(self._hdr[_H_DROPPED]),
             stacks_free=int(counts[_FREE]),
             stacks_filling=int(counts[_FILLING]),

@@ -70,12 +70,16 @@ class StackView:
         ``(stack_size,)`` float64 view.
     frame_numbers
         ``(stack_size,)`` int64 view of the frames' numbers.
+    live_only
+        ``(stack_size,)`` uint8 view: 1 for a frame taken with acquisition off (for the
+        live view only: not tracked, not saved); None means all were acquired.
     """
 
     index: int
     frames: np.ndarray
     timestamps: np.ndarray
     frame_numbers: np.ndarray
+    live_only: np.ndarray | None = None
 
     @property
     def first_frame(self) -> int:
@@ -104,6 +108,8 @@ class VideoRingStats:
     """Counters and stack states of a :class:`VideoRing` at one moment."""
 
     frames_written: int
+    frames_live_only: int
+    """Of ``frames_written``, those taken with acquisition off (live view only)."""
     frames_dropped: int
     stacks_free: int
     stacks_filling: int

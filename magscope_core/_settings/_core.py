@@ -140,7 +140,7 @@ class CoreSettings:
         minimum=8,
         maximum=512,
         unit="px",
-        doc="Side of new bead ROIs.",
+        doc="Side of new bead ROIs (applies at once to beads added afterwards).",
     )
     acquisition_mode: str = setting(
         "track",

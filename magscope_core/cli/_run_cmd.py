@@ -325,7 +325,8 @@ def _progress_loop(hub: Hub, duration: float | None, out: Console, started: floa
         if tty or now - last_print >= 5.0:
             last_print = now
             ring = hub.status()["ring"]
-            frames = int(ring.get("frames_written", 0))
+            # acquired frames (live-only ones, taken with acquisition off, are not)
+            frames = int(ring.get("frames_written", 0)) - int(ring.get("frames_live_only", 0))
             dropped = int(ring.get("frames_dropped", 0))
             total = f"/{duration:.0f}" if duration else ""
             line = (f"{elapsed:6.1f}{total} s  frames {frames}  "
@@ -342,7 +343,7 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
              stats: dict[str, Any]) -> dict[str, Any]:
     ring = status.get("ring", {})
     counters = status.get("counters", {})
-    frames = int(ring.get("frames_written", 0))
+    frames = int(ring.get("frames_written", 0)) - int(ring.get("frames_live_only", 0))
     files = sorted({p for paths in hub.files.values() for p in paths})
     failed = sorted(n for n, m in status.get("managers", {}).items() if m.get("state") == "failed")
     return {
@@ -351,6 +352,7 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
         "frames": frames,
         "fps": round(frames / elapsed, 2) if elapsed > 0 else 0.0,
         "dropped": int(ring.get("frames_dropped", 0)),
+        "live_only_frames": int(ring.get("frames_live_only", 0)),
         "camera_frames": int(counters.get("camera_frames", 0)),
         "camera_timeouts": int(counters.get("camera_timeouts", 0)),
         "frames_processed": int(stats.get("frames", 0)),

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from magscope_core import SettingInfo, SettingsError, describe
+from magscope_core import SettingInfo, SettingsError, apply_live, describe
 from magscope_gui._context import PanelContext
 from magscope_gui._theme import valid_color
 
@@ -263,7 +263,8 @@ class PreferencesDialog(QDialog):
     # ------------------------------------------------------------------ actions
     def apply(self) -> bool:
         """Store every changed value; return True when none was rejected."""
-        ok, notes, changed = True, [], set()
+        ok, notes = True, []
+        changed: dict[str, list[str]] = {}
         for ns, editors in self.editors.items():
             for key, ed in editors.items():
                 if not ed.dirty:
@@ -281,15 +282,34 @@ class PreferencesDialog(QDialog):
                     continue
                 ed.set_value(result.new)
                 if result.changed:
-                    changed.add(ns)
+                    changed.setdefault(ns, []).append(key)
                     notes.append(result.message)
         for ns in sorted(changed):
-            self.context.events.settings_changed.emit(ns)
+            if self._changed(ns, changed[ns]):
+                notes.append(f"{_TITLES.get(ns, ns)}: applied to the running session")
         if notes:
             self.context.notify("info", "; ".join(notes))
         self._say(("; ".join(notes) or "nothing changed") if ok else
                   "some values were rejected: see the messages under the fields", not ok)
         return ok
+
+    def _values(self, namespace: str) -> dict[str, Any]:
+        current = self.store.get(namespace)
+        return {i.key: getattr(current, i.key) for i in describe(self.store.schema(namespace))}
+
+    def _changed(self, namespace: str, keys: list[str] | None) -> bool:
+        """Tell the panels, and apply the live settings to the session (True if any).
+
+        Start-up-only settings are only stored: their editors carry the "restart
+        required" badge and the store's message says so.
+        """
+        self.context.events.settings_changed.emit(namespace)
+        try:
+            return bool(apply_live(self.context, self.store, namespace, keys))
+        except Exception as exc:  # a session that stopped, a refused command
+            self.context.notify("error", f"{namespace}: could not apply the settings to "
+                                f"the running session: {exc}")
+            return False
 
     def save(self) -> bool:
         """Apply, then write the settings file; return success."""
@@ -314,7 +334,7 @@ class PreferencesDialog(QDialog):
         results = self.store.reset(ns, running=True)
         self._reload(ns)
         if results:
-            self.context.events.settings_changed.emit(ns)
+            self._changed(ns, [r.key for r in results if r.changed])
         self._say(f"{_TITLES.get(ns, ns)}: {len(results)} setting(s) back to defaults")
 
     def _reset_current_section(self) -> None:
@@ -328,18 +348,22 @@ class PreferencesDialog(QDialog):
             n += len(results)
             self._reload(ns)
             if results:
-                self.context.events.settings_changed.emit(ns)
+                self._changed(ns, [r.key for r in results if r.changed])
         self._say(f"{n} setting(s) back to defaults")
 
     def import_file(self, path: str | Path) -> list[str]:
         """Apply the settings of a file; return the problems (also shown)."""
+        before = {ns: self._values(ns) for ns in self.editors}
         try:
             problems = [str(p) for p in self.store.import_(path, running=True)]
         except SettingsError as exc:
             problems = [str(exc)]
         for ns in self.editors:
             self._reload(ns)
-            self.context.events.settings_changed.emit(ns)
+            after = self._values(ns)
+            keys = [k for k, v in after.items() if before[ns].get(k) != v]
+            if keys:
+                self._changed(ns, keys)
         self._say("imported " + str(path) + ("" if not problems else
                   ", with problems:\n" + "\n".join(problems)), bool(problems))
         return problems

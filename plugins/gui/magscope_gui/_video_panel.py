@@ -18,9 +18,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from magscope_core import AddBead, ClearBeads, MoveBead, ReassignBead, RemoveBead
+from magscope_core import AddBead, AddRandomBeads, ClearBeads, MoveBead, ReassignBead, RemoveBead
 from magscope_gui._reassign_dialog import ReassignDialog
 from magscope_gui._roi_overlay import RoiOverlay
+from magscope_gui._similar_dialog import SimilarBeadsDialog
 from magscope_gui._toolbar import compact_spin, control_row, menu_action, panel_toolbar
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class VideoPanel(QtWidgets.QWidget):
         self._tracks_cursor = -1
         self._centres: dict[int, tuple[float, float]] = {}
         self.reassign_dialog: ReassignDialog | None = None
+        self.similar_dialog: SimilarBeadsDialog | None = None
+        self.random_dialog: QtWidgets.QInputDialog | None = None
 
         self.view = pg.GraphicsView()
         self.view_box = _ImageViewBox(self)
@@ -131,12 +134,20 @@ class VideoPanel(QtWidgets.QWidget):
         self.show_centres.setToolTip("Mark the tracked bead centres")
         self.show_centres.toggled.connect(self._centres_toggled)
         self.more_menu = QtWidgets.QMenu("More", self)
+        self.more_menu.setToolTipsVisible(True)
+        similar = self.more_menu.addAction("Find similar beads…")
+        similar.setToolTip("Select a bead first: beads that look like it are proposed")
+        similar.triggered.connect(self.find_similar)
+        random_beads = self.more_menu.addAction("Add random beads…")
+        random_beads.triggered.connect(self.open_random_beads)
+        self.more_menu.addSeparator()
         reassign = self.more_menu.addAction("Reassign bead ids…")
         reassign.triggered.connect(self.open_reassign)
         self.more_menu.addSeparator()
         remove_all = self.more_menu.addAction("Remove all beads")
         remove_all.triggered.connect(self.clear_beads)
-        menu_action(self.toolbar, "More", self.more_menu, "Reassign bead ids, remove all beads")
+        menu_action(self.toolbar, "More", self.more_menu,
+                    "Find similar beads, random beads, reassign ids, remove all beads")
         bar = control_row("ROI", self.roi_size, self.bead_count, bar=self.toolbar)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -159,6 +170,11 @@ class VideoPanel(QtWidgets.QWidget):
     def _settings_changed(self, namespace: str) -> None:
         if namespace == "gui":
             self._apply_colors()
+        elif namespace == "core":  # core.roi_size: the size of new beads, not existing ones
+            size = int(self.context.settings.get("core").roi_size)
+            if size != self.roi_size.value():
+                with QtCore.QSignalBlocker(self.roi_size):
+                    self.roi_size.setValue(size)
 
     # -- display -------------------------------------------------------------------
     def _ring(self) -> Any:
@@ -326,6 +342,50 @@ class VideoPanel(QtWidgets.QWidget):
             if ctx.reference_bead == old:
                 ctx.reference_bead = new
         self._changed()
+
+    def find_similar(self, *_: Any) -> SimilarBeadsDialog | None:
+        """Open the similar-bead search seeded on the selected bead (non-blocking)."""
+        corner = self.overlay.corner_of(self.context.selected_bead)
+        if corner is None:
+            self.context.notify("info", "select a seed bead first (click its ROI), then "
+                                "Find similar beads")
+            return None
+        x0, y0, size = corner
+        if self.similar_dialog is not None:
+            self.similar_dialog.close()
+        dialog = SimilarBeadsDialog(self.context, x0 + size / 2, y0 + size / 2, size,
+                                    self.view_box, self)
+        dialog.finished.connect(self._similar_closed)
+        self.similar_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _similar_closed(self) -> None:
+        if self.similar_dialog is not None:
+            self.similar_dialog.deleteLater()
+            self.similar_dialog = None
+        self._changed()
+
+    def open_random_beads(self) -> QtWidgets.QInputDialog:
+        """Ask how many random beads to add (non-blocking)."""
+        dialog = QtWidgets.QInputDialog(self)
+        dialog.setWindowTitle("Add random beads")
+        dialog.setLabelText("Bead ROIs to add at random places:")
+        dialog.setInputMode(QtWidgets.QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(1, 10_000)
+        dialog.setIntValue(10)
+        dialog.intValueSelected.connect(self.add_random_beads)
+        dialog.finished.connect(dialog.deleteLater)
+        self.random_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def add_random_beads(self, count: int, seed: int | None = None) -> list[int]:
+        """Add ``count`` ROIs of the current size at random free places; their ids."""
+        ids = self.context.call(AddRandomBeads(count=int(count), seed=seed,
+                                               size=self.roi_size.value()))
+        self._changed()
+        return list(ids or [])
 
     def _current_ids(self) -> set[int]:
         snap = self.context.resources.rois().snapshot()

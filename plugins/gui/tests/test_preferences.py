@@ -126,3 +126,37 @@ def test_preferences_from_the_file_menu_retheme_the_window(
     prefs.reset_all()
     assert window.palette().window().color().lightness() < 60
     window.close()
+
+
+def test_live_settings_reach_the_session_and_the_others_say_restart(
+        qtbot, dialog: PreferencesDialog, context: PanelContext) -> None:
+    from magscope_core import GetPipelineStats
+
+    hub, store = context.hub, context.settings
+    rows = dialog.editor("writer.hdf5", "rotation_minutes").findChildren(type(dialog.message))
+    assert any(b.text() == "restart required" for b in rows)  # read when files open
+    for key in ("n_xy_iterations", "z_fit", "min_quality"):
+        assert not any(b.text() == "restart required" for b in
+                       dialog.editor("tracker.cpu", key).findChildren(type(dialog.message)))
+    assert not any(b.text() == "restart required" for b in
+                   dialog.editor("core", "roi_size").findChildren(type(dialog.message)))
+    try:
+        dialog.editor("tracker.cpu", "n_xy_iterations").input.setValue(5)
+        dialog.editor("core", "roi_size").input.setValue(40)
+        dialog.editor("writer.hdf5", "rotation_minutes").input.setValue(5.0)
+        assert dialog.apply()
+        text = dialog.message.text()
+        assert "tracker.cpu: applied to the running session" in text
+        assert "MagScope: applied to the running session" in text
+        assert "writer.hdf5.rotation_minutes" in store.pending_restart
+
+        def workers_rebuilt() -> bool:
+            applied = hub.call(GetPipelineStats())["worker_tracker_options"]
+            return bool(applied) and all(o.get("n_xy_iterations") == 5
+                                         for o in applied.values())
+
+        qtbot.waitUntil(workers_rebuilt, timeout=20_000)
+        qtbot.waitUntil(lambda: hub.roi_size == 40, timeout=5_000)
+    finally:  # the session is shared with the other tests
+        dialog.reset_all()
+        qtbot.waitUntil(lambda: hub.roi_size == 64, timeout=5_000)

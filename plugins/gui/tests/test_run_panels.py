@@ -74,13 +74,22 @@ def test_mode_and_acquisition(qtbot, context: PanelContext, sim_hub: Hub) -> Non
     qtbot.waitUntil(lambda: not sim_hub.acquiring, timeout=3000)
     # the camera answers a request sent after the broadcast: it has had the broadcast
     assert sim_hub.call(GetCameraSettings(), timeout=5.0)
-    frames = sim_hub.status()["ring"]["frames_written"]
+    # the live view goes on: frames still reach the ring, marked live-only from the next
+    # stack on; acquired frames (tracked, saved) stop
+    def acquired() -> int:
+        ring = sim_hub.status()["ring"]
+        return int(ring["frames_written"] - ring["frames_live_only"])
+
+    live = sim_hub.status()["ring"]["frames_live_only"]
+    qtbot.waitUntil(lambda: sim_hub.status()["ring"]["frames_live_only"] > live, timeout=5000)
+    frames = acquired()
     grabbed = sim_hub.status()["counters"]["camera_frames"]
     qtbot.waitUntil(lambda: sim_hub.status()["counters"]["camera_frames"] >= grabbed + 10,
                     timeout=5000)  # the camera goes on grabbing ...
-    assert sim_hub.status()["ring"]["frames_written"] == frames  # ... but nothing goes in
+    assert acquired() == frames  # ... into the live view only
+    assert sim_hub.status()["ring"]["frames_live_only"] > live + 5
     panel.acquire.setChecked(True)
     qtbot.waitUntil(lambda: sim_hub.acquiring, timeout=3000)
-    qtbot.waitUntil(lambda: sim_hub.status()["ring"]["frames_written"] > frames, timeout=3000)
+    qtbot.waitUntil(lambda: acquired() > frames, timeout=3000)
     panel.refresh()
     assert panel.acquire.isChecked()

@@ -1,7 +1,8 @@
 """User settings of the writers: namespaces ``writer.hdf5``, ``writer.tiff``, ``writer.telemetry``.
 
 Each field has the name of the writer's keyword option, so a writer is built with
-``factory(**attrs.asdict(settings))``.
+``factory(**attrs.asdict(settings))``. Writers are built when a session starts, so every
+writer setting is start-up only ("restart required" when changed while MagScope runs).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class Hdf5WriterSettings:
 
     rotation_minutes: float = setting(
         60.0,
+        startup_only=True,
         minimum=0.0,
         maximum=7 * 24 * 60.0,
         unit="min",
@@ -27,6 +29,7 @@ class Hdf5WriterSettings:
     )
     save_roi_positions: bool = setting(
         False,
+        startup_only=True,
         doc="Also store the top-left corner of each bead's ROI for every record "
         "(dataset roi_positions_px, uint16 pixels).",
     )
@@ -38,6 +41,7 @@ class TiffWriterSettings:
 
     frames_per_file: int = setting(
         1000,
+        startup_only=True,
         minimum=1,
         maximum=1_000_000,
         unit="frames",
@@ -46,6 +50,7 @@ class TiffWriterSettings:
     )
     unit: str = setting(
         "um",
+        startup_only=True,
         choices=("um", "nm"),
         doc="Length unit of the ImageJ spatial calibration: resolution is stored in pixels "
         "per this unit.",
@@ -58,6 +63,7 @@ class TelemetryWriterSettings:
 
     fsync: bool = setting(
         False,
+        startup_only=True,
         doc="Force every appended block of rows to the disk (survives a power cut; slower). "
         "Rows are always flushed to the operating system after each call.",
     )
