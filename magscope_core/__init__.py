@@ -82,6 +82,7 @@ from magscope_core._hardware import (
     HardwareManager,
     MoveFocus,
     MoveMagnet,
+    RotateMagnet,
     SetForce,
 )
 from magscope_core._hookspecs import hookimpl, hookspec
@@ -199,6 +200,7 @@ __all__ = [
     "RemoveBead",
     "RestartPolicy",
     "RoiBatch",
+    "RotateMagnet",
     "Route",
     "SessionMemory",
     "SessionPlan",

@@ -17,7 +17,7 @@ from magscope_sim._beads import (
     wlc_stiffness,
 )
 from magscope_sim._camera import BeadSite, FrameTruth, SimulatedCamera
-from magscope_sim._magnet import MagnetCalibration
+from magscope_sim._magnet import MagnetCalibration, SimMagnetSettings
 from magscope_sim._motor import MotorAxis
 from magscope_sim._noise import GAUSSIAN_MIN_PHOTONS, NoiseBank, photon_noise_adu
 from magscope_sim._optics import OpticsParams, ProfileTable, compute_profile_table, profile_table
@@ -41,6 +41,7 @@ __all__ = [
     "RoiStack",
     "SimCameraOptions",
     "SimCameraSettings",
+    "SimMagnetSettings",
     "SimulatedCamera",
     "TetherParams",
     "compute_profile_table",

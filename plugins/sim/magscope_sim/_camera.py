@@ -254,6 +254,11 @@ class SimulatedCamera:
         """Set the magnetic force on the tethered beads (pN); their extension follows."""
         self.set_setting("force_pn", force_pn)
 
+    @property
+    def turns(self) -> float:
+        """Magnet turns last applied to the tethers."""
+        return self._turns
+
     def set_turns(self, turns: float) -> None:
         """Twist the tethers by ``turns`` magnet turns (the extension follows the hat curve)."""
         t = float(turns)
