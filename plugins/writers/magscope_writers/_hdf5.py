@@ -201,12 +201,22 @@ class Hdf5TracksWriter(WriterBase):
                               no_space=is_no_space(exc.cause)) from exc.cause
         self._with_data = True
         if self._plateaus is not None:
-            self._store_forces(self._plateaus.add_tracks(batch))
+            try:
+                rows = self._plateaus.add_tracks(batch)
+            except Exception:  # never let the analysis stop the tracks being written
+                log.exception("force plateaus failed; forces are off for this recording")
+                self._plateaus, rows = None, []
+            self._store_forces(rows)
 
     def write_telemetry(self, source: str, columns: tuple[str, ...], rows: np.ndarray) -> None:
         """Follow the magnet's telemetry (plateaus for the force estimate); nothing written."""
         if self._plateaus is not None and self._opened:
-            self._plateaus.add_telemetry(source, columns, rows)
+            try:
+                self._plateaus.add_telemetry(source, columns, rows)
+            except Exception:  # never let the analysis stop the tracks being written
+                log.exception("force plateaus: telemetry of %r not understood; forces are "
+                              "off for this recording", source)
+                self._plateaus = None
 
     def _store_forces(self, rows: list[PlateauRow]) -> None:
         """Append force rows to ``/magscope/forces`` of the current file (kept if none)."""
@@ -267,7 +277,10 @@ class Hdf5TracksWriter(WriterBase):
             return []
         errors: list[str] = []
         if self._plateaus is not None:
-            self._store_forces(self._plateaus.finish())
+            try:
+                self._store_forces(self._plateaus.finish())
+            except Exception:
+                log.exception("force plateaus failed at the end of the recording")
             self._plateaus = None
         if self._file is not None:
             try:

@@ -129,9 +129,11 @@ class PlateauForces:
         """Follow the magnet (any source with a ``force_pn`` column); marks plateau ends."""
         if "force_pn" not in columns or rows.size == 0:
             return []
-        names = ("t", *columns)
+        rows = np.atleast_2d(rows)
+        # the time column may be named in ``columns`` or not (then it comes first)
+        names = tuple(columns) if len(columns) == rows.shape[1] else ("t", *columns)
         idx = [names.index(c) for c in _KEY_COLUMNS if c in names]
-        for row in np.atleast_2d(rows):
+        for row in rows:
             key = tuple(float(row[i]) for i in idx)
             t = float(row[0])
             state = dict(zip(names, (float(v) for v in row), strict=False))

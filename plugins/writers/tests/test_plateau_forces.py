@@ -58,7 +58,7 @@ def _batches(xyz: np.ndarray, size: int = 50):
                           z_nm=part[:, :, 2], roi_x0=ids, roi_y0=ids)
 
 
-def _record(out: Path, **options) -> Path:
+def _record(out: Path, columns: tuple[str, ...] = COLUMNS, **options) -> Path:
     xyz, tel = _session()
     info = CameraInfo(width=64, height=64, dtype="uint8", bits=8, nm_per_px=100.0, fps=FPS,
                       model="sim", serial="1")
@@ -70,7 +70,7 @@ def _record(out: Path, **options) -> Path:
         t_now = batch.timestamps[-1] + 1.0
         new = tel[(tel[:, 0] <= t_now)][sent:]
         if new.size:
-            w.write_telemetry("magnet", COLUMNS, new)
+            w.write_telemetry("magnet", columns, new)
             sent += new.shape[0]
         w.write_tracks(batch)
     (path,) = w.close({})
@@ -78,7 +78,7 @@ def _record(out: Path, **options) -> Path:
 
 
 def test_forces_per_plateau_are_written_and_match_the_truth(tmp_path: Path):
-    path = _record(tmp_path)
+    path = _record(tmp_path, ("t", *COLUMNS))  # as the telemetry ring names them
     f = read_forces(path)
     assert set(f) == set(FORCE_COLUMNS)
     assert read_tracking(path).n_frames == int((sum(s for _, s in PLATEAUS) + MOVE_S) * FPS)
