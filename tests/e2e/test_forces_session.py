@@ -60,8 +60,8 @@ def test_forces_written_per_plateau_come_from_the_tracks(
             hub.call(SetForce(force_pn=force))
             assert wait_for(lambda: not hub.call(GetMagnet())["moving"], timeout=30)
             start = ring.peek_latest().frame_number
-            assert wait_for(lambda: ring.peek_latest().frame_number >= start + PLATEAU_FRAMES,
-                            timeout=40, step=0.2)
+            assert wait_for(lambda s=start: ring.peek_latest().frame_number
+                            >= s + PLATEAU_FRAMES, timeout=40, step=0.2)
     (h5,) = sorted(out.glob("*.h5"))
     forces = writers.read_forces(h5)
     data = writers.read_tracking(h5)
