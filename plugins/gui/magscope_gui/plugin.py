@@ -31,6 +31,10 @@ PANELS: tuple[PanelSpec, ...] = (
     PanelSpec(id="profile", title="Radial Profile",
               factory=_M + "_profile_panel:ProfilePanel", area="Analysis", order=20,
               description="live radial profile of the selected bead"),
+    PanelSpec(id="analysis", title="Force and Allan Deviation",
+              factory=_M + "_analysis_panel:AnalysisPanel", area="Analysis", order=30,
+              description="force from Brownian motion and Allan deviation of the selected "
+              "bead (minus the reference)"),
 )
 """Every panel of the GUI plugin (the log is the bottom notification dock, not a panel)."""
 
