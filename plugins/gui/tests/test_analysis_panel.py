@@ -3,6 +3,9 @@ live tracks, and the force from Brownian motion against the simulator's true for
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from magscope_analysis import allan_deviation
@@ -89,6 +92,9 @@ def test_force_shown_matches_the_true_force(qtbot, panel: AnalysisPanel,
             assert f.along_field == (axis == "x")
         text = panel.force_label.text()
         assert "F_x = " in text and "along field" in text and "F_y = " in text
+    if os.environ.get("MAGSCOPE_UPDATE_SCREENSHOT") and force == 8.0:
+        docs = Path(__file__).resolve().parents[3] / "docs" / "forces-panel.png"
+        panel.grab().save(str(docs))
 
 
 def test_analyse_without_enough_data_says_so() -> None:
