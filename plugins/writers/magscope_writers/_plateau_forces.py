@@ -219,6 +219,7 @@ class PlateauForces:
             if ok.mean() < 0.9:
                 continue
             trace = rel[ok, b, :]
+            trace[:, 2] = np.abs(trace[:, 2])  # whatever the Z-LUT's sign convention
             ext = float(np.mean(trace[:, 2]))
             sd = math.sqrt(float(np.var(trace[:, 0]) + np.var(trace[:, 1])))
             if ext < 50.0 or sd < max(10.0, 3.0 * float(lateral_sd[ref])):
