@@ -286,7 +286,8 @@ class SimMagnetMotor(_MotorManager):
                                 if calibration_file else MagnetCalibration.default())
         except ValueError as exc:
             raise ConfigurationError(
-                f"magnet setting calibration_file = {calibration_file!r} rejected: {exc}. Allowed: "
+                f"magnet setting calibration_file = {calibration_file!r} rejected: "
+                f"{str(exc).rstrip('.')}. Allowed: "
                 "a text file of two columns (position_mm force_pn), or '' for the built-in "
                 "curve.") from None
         lo, hi = self.calibration.position_range
