@@ -149,12 +149,18 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.info = shrinkable_label()
         self.info.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
                                | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        bar = control_row("Window", self.window_s, "R", self.radius, "Field", self.axis,
-                          self.method, bar=self.toolbar)
+        # two short rows: the panel fits the side dock
+        bar = control_row("Window", self.window_s, "R", self.radius, bar=self.toolbar)
+        bar2 = control_row("Field", self.axis, self.method)
         self.force_label = QtWidgets.QLabel("select a bead in the video")
+        self.force_label.setWordWrap(True)
+        self.force_label.setMinimumWidth(10)
+        self.force_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                       QtWidgets.QSizePolicy.Policy.Preferred)
         self.force_label.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(200, 160)
         self.plot = self.graphics.addPlot()
         self.plot.setLogMode(x=True, y=True)
         self.plot.setLabel("bottom", "averaging time (s)")
@@ -167,6 +173,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
+        layout.addLayout(bar2)
         layout.addWidget(self.force_label)
         layout.addWidget(self.info)
         layout.addWidget(self.graphics, 1)
@@ -264,4 +271,4 @@ class AnalysisPanel(QtWidgets.QWidget):
             parts.append(f"F_{axis} = {f.force_pn:.3g} ± {f.sigma_pn:.2g} pN ({where}, "
                          f"f_c {f.corner_hz:.3g} Hz)")
         first = next(iter(r.forces.values()))
-        self.force_label.setText("   ".join(parts) + f"   l = {first.extension_nm:.0f} nm")
+        self.force_label.setText("\n".join(parts) + f"\nl = {first.extension_nm:.0f} nm")
