@@ -2,8 +2,8 @@
 of the simulator's exposure averaging.
 
 Trajectories come from the simulator's bead motion model (:class:`magscope_sim.BeadField`:
-exact OU, long pendulum ``l + R`` along x, position averaged over the 10 ms exposure by
-sub-steps) for 60 s plateaus at 100 fps; no rendering, no tracking. Each row gives, per
+exact OU, long pendulum ``l + R`` along x, position averaged exactly over the 10 ms
+exposure) for 60 s plateaus at 100 fps; no rendering, no tracking. Each row gives, per
 method, the mean estimated force over ``--beads`` beads x 2 axes and the worst relative
 error of a single estimate (not pooled). Methods: ``psd`` and ``allan`` (blur + aliasing in
 the model, Faxen drag), ``psd-fit`` (the same with the drag fitted), ``variance`` (plain
@@ -76,9 +76,7 @@ def _render_cost(frames: int) -> None:
         for _ in range(frames):
             cam.render_into(out)
         dt = (time.perf_counter() - t0) / frames
-        sub = cam._field.exposure_substeps(exposure / 1000) if cam._field else 0
-        print(f"render_into 1024x1024, 20 beads, {label}: {dt * 1e3:.2f} ms/frame "
-              f"({sub} sub-steps)")
+        print(f"render_into 1024x1024, 20 beads, {label}: {dt * 1e3:.2f} ms/frame")
 
 
 def main() -> None:

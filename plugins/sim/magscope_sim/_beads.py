@@ -16,9 +16,9 @@ Fixed beads sit on the surface and do not move.
 
 A camera integrates over its exposure: :meth:`BeadField.step` with ``exposure_s > 0``
 reports (:meth:`BeadField.positions`) the position averaged over the last ``exposure_s`` of
-the step, from sub-steps of the exact OU process (midpoint rule, at least
-:data:`SUBSTEPS_PER_TAU` sub-steps per relaxation time, at most :data:`MAX_SUBSTEPS`): motion
-blur, which makes plain variances underestimate ``<dx^2>`` at high force.
+the step, drawn exactly with the end point from their joint Gaussian (:func:`ou_exposure`,
+the limit of infinitely many exact OU sub-steps): motion blur, which makes plain variances
+underestimate ``<dx^2>`` at high force.
 """
 
 from __future__ import annotations
@@ -35,11 +35,10 @@ from magscope_sim._twist import hat_extension
 
 __all__ = [
     "KT_PN_NM",
-    "MAX_SUBSTEPS",
-    "SUBSTEPS_PER_TAU",
     "WATER_VISCOSITY_PN_S_PER_NM2",
     "BeadField",
     "TetherParams",
+    "ou_exposure",
     "ou_step",
     "stokes_drag",
     "wlc_extension",
@@ -51,11 +50,6 @@ __all__ = [
 KT_PN_NM = 4.1
 #: Viscosity of water at ~20 C (1.0 mPa s), pN s / nm^2.
 WATER_VISCOSITY_PN_S_PER_NM2 = 1.0e-9
-
-#: Exposure sub-steps per shortest relaxation time (midpoint rule: < 0.5 % variance error).
-SUBSTEPS_PER_TAU = 8
-#: Upper bound on the exposure sub-steps per frame (cost: ~10 us each for 100 beads).
-MAX_SUBSTEPS = 64
 
 F64 = NDArray[np.float64]
 
@@ -173,6 +167,44 @@ def ou_step(
     noise = rng.standard_normal(np.shape(x))
     out: F64 = mean + (x - mean) * a + np.sqrt(variance * (1.0 - a * a)) * noise
     return out
+
+
+def ou_exposure(
+    x: F64,
+    mean: F64 | float,
+    tau_s: F64 | float,
+    variance: F64 | float,
+    exposure_s: float,
+    rng: np.random.Generator,
+) -> tuple[F64, F64]:
+    """Exact OU update across an exposure: ``(position at its end, average over it)``.
+
+    The end point and the time average of an OU process started at ``x`` are jointly
+    Gaussian; with ``u = W / tau``, ``a = exp(-u)`` and unit variance: means
+    ``a (x - m)`` and ``(1 - a) / u (x - m)``, variances ``1 - a^2`` and
+    ``(2u - 3 + 4a - a^2) / u^2``, covariance ``(1 - a)^2 / u``. This is the limit of
+    infinitely many exact sub-steps (what a camera integrating photons records) at the cost
+    of two normal draws per axis.
+    """
+    s2 = np.asarray(variance, dtype=np.float64)
+    u = exposure_s / np.asarray(tau_s, dtype=np.float64)
+    a = np.exp(-u)
+    one_minus_a = -np.expm1(-u)
+    q = one_minus_a / u
+    v_end = -np.expm1(-2.0 * u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v_avg = np.where(u < 1e-3, (2.0 / 3.0) * u - 0.5 * u * u,
+                         (2.0 * u - 3.0 + 4.0 * a - a * a) / (u * u))
+    cov = one_minus_a * one_minus_a / u
+    d = x - mean
+    z1 = rng.standard_normal(np.shape(x))
+    z2 = rng.standard_normal(np.shape(x))
+    end_dev = np.sqrt(s2 * v_end) * z1
+    resid = np.maximum(v_avg - cov * cov / v_end, 0.0)
+    avg = mean + d * q + (cov / v_end) * end_dev + np.sqrt(s2 * resid) * z2
+    end: F64 = mean + d * a + end_dev
+    out_avg: F64 = np.asarray(avg, dtype=np.float64)
+    return end, out_avg
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -346,35 +378,19 @@ class BeadField:
             return
         mean = np.array([0.0, 0.0, self.mean_extension_nm])
         w = min(exposure_s, dt_s)
-        n_sub = self.exposure_substeps(w)
-        if n_sub == 0:
+        if w <= 0:
             self._offset = ou_step(self._offset, mean, self.tau_s, self.variance_nm2, dt_s,
                                    self._rng)
             self._constrain()
             self._seen = self._offset.copy()
             return
-        h = w / n_sub
-        # up to the middle of the first sub-interval, then sub-interval by sub-interval
-        x = ou_step(self._offset, mean, self.tau_s, self.variance_nm2, dt_s - w + h / 2,
-                    self._rng)
-        acc = x.copy()
-        a = np.exp(-h / self.tau_s)
-        sd = np.sqrt(self.variance_nm2 * (1.0 - a * a))
-        noise = self._rng.standard_normal((n_sub - 1, *x.shape))
-        for k in range(n_sub - 1):
-            x = mean + (x - mean) * a + sd * noise[k]
-            acc += x
-        self._offset = ou_step(x, mean, self.tau_s, self.variance_nm2, h / 2, self._rng)
+        # up to the start of the exposure, then across it with its exact average
+        x0 = ou_step(self._offset, mean, self.tau_s, self.variance_nm2, dt_s - w, self._rng)
+        end, avg = ou_exposure(x0, mean, self.tau_s, self.variance_nm2, w, self._rng)
+        self._offset = end
         self._constrain()
-        self._seen = acc / n_sub
+        self._seen = avg
         self._seen[:, 2] = np.abs(self._seen[:, 2])
-
-    def exposure_substeps(self, exposure_s: float) -> int:
-        """Sub-steps used to average over ``exposure_s`` (0 for no exposure averaging)."""
-        if exposure_s <= 0 or self._offset.size == 0:
-            return 0
-        n = math.ceil(SUBSTEPS_PER_TAU * exposure_s / float(self.tau_s.min()))
-        return int(min(max(n, 2), MAX_SUBSTEPS))
 
     def trajectory(self, n_frames: int, dt_s: float, exposure_s: float = 0.0) -> F64:
         """Step ``n_frames`` times and return the positions seen, ``(n_frames, n, 3)`` nm.

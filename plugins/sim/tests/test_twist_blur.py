@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from magscope_sim import KT_PN_NM, BeadField, TetherParams, wlc_extension
+from magscope_sim import KT_PN_NM, BeadField, TetherParams, ou_exposure, ou_step, wlc_extension
 from magscope_sim._twist import (
     MELTING_FORCE_PN,
     buckling_turns,
@@ -48,8 +48,6 @@ def test_exposure_averages_the_position_like_a_camera(force: float):
     blurred = field.variance_nm2[0] * 2.0 * (u - 1.0 + math.exp(-u)) / u**2
     assert np.var(x) == pytest.approx(blurred, rel=0.08)
     assert np.var(x) < instant_var
-    assert field.exposure_substeps(dt) >= 2
-    assert field.exposure_substeps(0.0) == 0
 
 
 def test_exposure_keeps_successive_frames_correlated_as_the_exact_process():
@@ -65,6 +63,26 @@ def test_exposure_keeps_successive_frames_correlated_as_the_exact_process():
     c0 = 2.0 * (u - 1.0 + math.exp(-u)) / u**2
     c1 = ((1.0 - math.exp(-u)) / u) ** 2  # W = dt: exp(-(dt - W)/tau) = 1
     assert np.corrcoef(x0, x1)[0, 1] == pytest.approx(c1 / c0, abs=0.04)
+
+
+@pytest.mark.parametrize("u", [1e-4, 0.3, 4.0])
+def test_exact_exposure_average_equals_many_exact_substeps(u: float):
+    """The joint (end, average) draw against 400 exact sub-steps, from the same start."""
+    rng = np.random.default_rng(7)
+    n, tau, s2, x0 = 20_000, 1.0, 4.0, 1.5
+    start = np.full(n, x0)
+    end, avg = ou_exposure(start, 0.0, tau, s2, u * tau, rng)
+    x, acc, k = start.copy(), np.zeros(n), 400
+    for _ in range(k):  # midpoint rule on exact sub-steps
+        half = ou_step(x, 0.0, tau, s2, u * tau / (2 * k), rng)
+        acc += half
+        x = ou_step(half, 0.0, tau, s2, u * tau / (2 * k), rng)
+    ref_avg = acc / k
+    for a, b in ((end, x), (avg, ref_avg)):
+        assert np.mean(a) == pytest.approx(np.mean(b), abs=0.03 * math.sqrt(s2))
+        assert np.var(a) == pytest.approx(np.var(b), rel=0.05, abs=1e-6)
+    assert np.cov(end, avg)[0, 1] == pytest.approx(np.cov(x, ref_avg)[0, 1], rel=0.06,
+                                                   abs=1e-6)
 
 
 def test_bad_exposure_is_refused():
