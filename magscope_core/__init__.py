@@ -93,6 +93,7 @@ from magscope_core._hardware import (
     MoveMagnet,
     RampForce,
     RampMagnet,
+    RotateMagnet,
     SetForce,
 )
 from magscope_core._hookspecs import hookimpl, hookspec
@@ -244,6 +245,7 @@ __all__ = [
     "RemoveBead",
     "RestartPolicy",
     "RoiBatch",
+    "RotateMagnet",
     "Route",
     "RunProgress",
     "SessionMemory",

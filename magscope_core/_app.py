@@ -340,7 +340,12 @@ def plan_session(
                     "with MAGSCOPE_DISABLE_PLUGINS"
                 )
             if contrib.spec.autostart:
-                entries.append(ManagerEntry(contrib.spec, contrib.plugin, contrib.distribution))
+                # a settings namespace named like the manager supplies its options
+                spec = contrib.spec
+                configured = _settings_for(store, spec)
+                if configured:
+                    spec = attrs.evolve(spec, options={**spec.options, **configured})
+                entries.append(ManagerEntry(spec, contrib.plugin, contrib.distribution))
     commands = tuple(
         (c.spec, c.plugin, c.distribution)
         for c in plugins.commands.values()

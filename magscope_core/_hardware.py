@@ -1,9 +1,9 @@
 """Hardware managers: the base class, telemetry, and the standard motor commands.
 
 A focus motor plugin handles :class:`MoveFocus` and :class:`GetFocus`; a magnet motor
-plugin handles :class:`MoveMagnet`, :class:`SetForce` and :class:`GetMagnet`, and
-(to run ramps itself, without a script sleeping) :class:`RampForce` and
-:class:`RampMagnet`. Because
+plugin handles :class:`MoveMagnet`, :class:`SetForce`, :class:`RotateMagnet` (if it can
+rotate) and :class:`GetMagnet`, and (to run ramps itself, without a script sleeping)
+:class:`RampForce` and :class:`RampMagnet`. Because
 these commands are defined by the core, anything (a Z-LUT sweep, a GUI panel, a script)
 can drive whichever focus or magnet plugin is installed.
 """
@@ -30,6 +30,7 @@ __all__ = [
     "MoveMagnet",
     "RampForce",
     "RampMagnet",
+    "RotateMagnet",
     "SetForce",
 ]
 
@@ -64,10 +65,22 @@ class SetForce(Command):
 
 
 @attrs.frozen
+class RotateMagnet(Command):
+    """Rotate the magnet to ``turns`` (absolute, from the session's start); returns the target.
+
+    Positive turns overwind a torsionally constrained tether; a magnet without a rotation
+    axis does not handle it.
+    """
+
+    turns: float
+
+
+@attrs.frozen
 class GetMagnet(Command):
     """Return the magnet state: ``position_mm``, ``target_mm``, ``force_pn``, ``moving``.
 
-    A magnet that runs ramps adds ``ramping`` (a ramp is under way).
+    A magnet that runs ramps adds ``ramping`` (a ramp is under way); a rotating magnet
+    adds ``turns`` and ``target_turns``.
     """
 
 
@@ -137,6 +150,7 @@ HARDWARE_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(GetFocus, Route.DIRECT, True, "focus position, target, limits"),
     CommandSpec(MoveMagnet, Route.DIRECT, True, "move the magnet (mm)"),
     CommandSpec(SetForce, Route.DIRECT, True, "move the magnet to a force (pN)"),
+    CommandSpec(RotateMagnet, Route.DIRECT, True, "rotate the magnet to a number of turns"),
     CommandSpec(GetMagnet, Route.DIRECT, True, "magnet position and force"),
     CommandSpec(RampForce, Route.DIRECT, True, "ramp the force (pN/s, linear or log)"),
     CommandSpec(RampMagnet, Route.DIRECT, True, "ramp the magnet position (mm/s)"),

@@ -37,6 +37,10 @@ PANELS: tuple[PanelSpec, ...] = (
               area="Locking", order=10, description="keep every bead centred in its ROI"),
     PanelSpec(id="z_lock", title="Z-Lock", factory=_M + "_z_lock_panel:ZLockPanel",
               area="Locking", order=20, description="hold a reference bead's Z with the focus"),
+    PanelSpec(id="analysis", title="Force and Allan Deviation",
+              factory=_M + "_analysis_panel:AnalysisPanel", area="Analysis", order=30,
+              description="force from Brownian motion and Allan deviation of the selected "
+              "bead (minus the reference)"),
 )
 """Every panel of the GUI plugin (the log is the bottom notification dock, not a panel)."""
 

@@ -10,6 +10,7 @@ from magscope_sim._beads import (
     WATER_VISCOSITY_PN_S_PER_NM2,
     BeadField,
     TetherParams,
+    ou_exposure,
     ou_step,
     stokes_drag,
     wlc_extension,
@@ -17,7 +18,7 @@ from magscope_sim._beads import (
     wlc_stiffness,
 )
 from magscope_sim._camera import BeadSite, FrameTruth, SimulatedCamera
-from magscope_sim._magnet import MagnetCalibration
+from magscope_sim._magnet import MagnetCalibration, SimMagnetSettings
 from magscope_sim._motor import MotorAxis
 from magscope_sim._noise import GAUSSIAN_MIN_PHOTONS, NoiseBank, photon_noise_adu
 from magscope_sim._optics import OpticsParams, ProfileTable, compute_profile_table, profile_table
@@ -41,9 +42,11 @@ __all__ = [
     "RoiStack",
     "SimCameraOptions",
     "SimCameraSettings",
+    "SimMagnetSettings",
     "SimulatedCamera",
     "TetherParams",
     "compute_profile_table",
+    "ou_exposure",
     "ou_step",
     "photon_noise_adu",
     "profile_table",

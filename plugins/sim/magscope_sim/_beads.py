@@ -4,12 +4,21 @@ Units are nm, pN and s throughout (so ``kT = 4.1 pN nm`` at room temperature and
 viscosity is ``1e-9 pN s / nm^2``).
 
 A tethered bead hangs on a DNA molecule anchored to the surface. At force ``F`` its mean
-extension ``l`` solves the Marko-Siggia interpolation formula; fluctuations are harmonic
-around it with stiffness ``k_z = dF/dl`` (axial) and ``k_xy = F / l`` (lateral, the
-inverted pendulum). Each axis is an exact Ornstein-Uhlenbeck process with relaxation time
-``gamma / k`` and variance ``kT / k``; the Stokes drag ``6 pi eta R`` is increased near the
-surface with Faxen's (lateral) and Brenner's (axial) wall corrections. Fixed beads sit on
-the surface and do not move.
+extension ``l`` solves the Marko-Siggia interpolation formula (then the rotation-extension
+"hat" curve of :mod:`magscope_sim._twist` when the magnet has turned); fluctuations are
+harmonic around it with stiffness ``k_z = dF/dl`` (axial) and lateral inverted-pendulum
+stiffnesses ``k_x = F / (l + R)`` along the magnetic field (the x axis: the bead cannot
+rotate freely about it, so the pendulum is longer by the radius, Daldrop et al., Biophys. J.
+2015) and ``k_y = F / l`` across it. Each axis is an exact Ornstein-Uhlenbeck process with
+relaxation time ``gamma / k`` and variance ``kT / k``; the Stokes drag ``6 pi eta R`` is
+increased near the surface with Faxen's (lateral) and Brenner's (axial) wall corrections.
+Fixed beads sit on the surface and do not move.
+
+A camera integrates over its exposure: :meth:`BeadField.step` with ``exposure_s > 0``
+reports (:meth:`BeadField.positions`) the position averaged over the last ``exposure_s`` of
+the step, drawn exactly with the end point from their joint Gaussian (:func:`ou_exposure`,
+the limit of infinitely many exact OU sub-steps): motion blur, which makes plain variances
+underestimate ``<dx^2>`` at high force.
 """
 
 from __future__ import annotations
@@ -22,11 +31,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
+from magscope_sim._twist import hat_extension
+
 __all__ = [
     "KT_PN_NM",
     "WATER_VISCOSITY_PN_S_PER_NM2",
     "BeadField",
     "TetherParams",
+    "ou_exposure",
     "ou_step",
     "stokes_drag",
     "wlc_extension",
@@ -157,6 +169,44 @@ def ou_step(
     return out
 
 
+def ou_exposure(
+    x: F64,
+    mean: F64 | float,
+    tau_s: F64 | float,
+    variance: F64 | float,
+    exposure_s: float,
+    rng: np.random.Generator,
+) -> tuple[F64, F64]:
+    """Exact OU update across an exposure: ``(position at its end, average over it)``.
+
+    The end point and the time average of an OU process started at ``x`` are jointly
+    Gaussian; with ``u = W / tau``, ``a = exp(-u)`` and unit variance: means
+    ``a (x - m)`` and ``(1 - a) / u (x - m)``, variances ``1 - a^2`` and
+    ``(2u - 3 + 4a - a^2) / u^2``, covariance ``(1 - a)^2 / u``. This is the limit of
+    infinitely many exact sub-steps (what a camera integrating photons records) at the cost
+    of two normal draws per axis.
+    """
+    s2 = np.asarray(variance, dtype=np.float64)
+    u = exposure_s / np.asarray(tau_s, dtype=np.float64)
+    a = np.exp(-u)
+    one_minus_a = -np.expm1(-u)
+    q = one_minus_a / u
+    v_end = -np.expm1(-2.0 * u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v_avg = np.where(u < 1e-3, (2.0 / 3.0) * u - 0.5 * u * u,
+                         (2.0 * u - 3.0 + 4.0 * a - a * a) / (u * u))
+    cov = one_minus_a * one_minus_a / u
+    d = x - mean
+    z1 = rng.standard_normal(np.shape(x))
+    z2 = rng.standard_normal(np.shape(x))
+    end_dev = np.sqrt(s2 * v_end) * z1
+    resid = np.maximum(v_avg - cov * cov / v_end, 0.0)
+    avg = mean + d * q + (cov / v_end) * end_dev + np.sqrt(s2 * resid) * z2
+    end: F64 = mean + d * a + end_dev
+    out_avg: F64 = np.asarray(avg, dtype=np.float64)
+    return end, out_avg
+
+
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if not value > 0:
         raise ValueError(f"TetherParams.{attribute.name} must be > 0, got {value!r}")
@@ -242,12 +292,15 @@ class BeadField:
         self.time_s = 0.0
         n_t = int(self.tethered.sum())
         self._offset: F64 = np.zeros((n_t, 3))  # (dx, dy, extension) of tethered beads
+        self._turns = 0.0
         self.set_force(force_pn)
         # Start in thermal equilibrium so there is no start-up transient.
         sd = np.sqrt(self.variance_nm2)
         self._offset = self._rng.standard_normal((n_t, 3)) * sd
         self._offset[:, 2] += self.mean_extension_nm
         self._constrain()
+        #: What the camera saw in the last step: the offsets averaged over the exposure.
+        self._seen: F64 = self._offset.copy()
 
     @property
     def n(self) -> int:
@@ -259,6 +312,19 @@ class BeadField:
         """Force last set (before the :attr:`TetherParams.min_force_pn` floor)."""
         return self._force
 
+    @property
+    def turns(self) -> float:
+        """Magnet turns last set (twist applied to every tether)."""
+        return self._turns
+
+    def set_turns(self, turns: float) -> None:
+        """Twist every tether by ``turns`` magnet turns; the extension follows the hat curve."""
+        t = float(turns)
+        if not math.isfinite(t):
+            raise ValueError(f"BeadField.set_turns: turns must be finite, got {turns!r}")
+        self._turns = t
+        self.set_force(self._force)
+
     def set_force(self, force_pn: float) -> None:
         """Set the magnetic force (pN, >= 0); the beads relax towards the new extension."""
         f = float(force_pn)
@@ -267,16 +333,19 @@ class BeadField:
         self._force = f
         p = self.params
         f_eff = max(f, p.min_force_pn)
-        ext = float(wlc_extension(f_eff, p.contour_length_nm, p.persistence_length_nm,
+        ext_wlc = float(wlc_extension(f_eff, p.contour_length_nm, p.persistence_length_nm,
+                                      p.kt_pn_nm))
+        k_z = float(wlc_stiffness(ext_wlc, p.contour_length_nm, p.persistence_length_nm,
                                   p.kt_pn_nm))
-        k_z = float(wlc_stiffness(ext, p.contour_length_nm, p.persistence_length_nm,
-                                  p.kt_pn_nm))
-        k_xy = f_eff / ext
+        ext = float(hat_extension(ext_wlc, self._turns, f_eff, p.contour_length_nm))
+        # inverted pendulum: long (l + R) along the field (x), short (l) across it (y)
+        k_x = f_eff / (ext + p.bead_radius_nm)
+        k_y = f_eff / ext
         height = p.bead_radius_nm + ext if p.wall_correction else None
         g_xy, g_z = stokes_drag(p.bead_radius_nm, height, p.viscosity)
         self.mean_extension_nm = ext
-        #: Stiffness (pN/nm) per axis x, y, z.
-        self.stiffness_pn_per_nm: F64 = np.array([k_xy, k_xy, k_z])
+        #: Stiffness (pN/nm) per axis x (along the field), y, z.
+        self.stiffness_pn_per_nm: F64 = np.array([k_x, k_y, k_z])
         #: Relaxation time (s) per axis.
         drag = np.array([float(g_xy), float(g_xy), float(g_z)])
         self.tau_s: F64 = drag / self.stiffness_pn_per_nm
@@ -288,16 +357,52 @@ class BeadField:
         ext = np.abs(self._offset[:, 2])
         self._offset[:, 2] = np.minimum(ext, 0.999 * self.params.contour_length_nm)
 
-    def step(self, dt_s: float) -> None:
-        """Advance the beads by ``dt_s`` seconds (exact OU update, any step size)."""
+    def step(self, dt_s: float, exposure_s: float = 0.0) -> None:
+        """Advance the beads by ``dt_s`` seconds (exact OU update, any step size).
+
+        Parameters
+        ----------
+        dt_s
+            Time step (the frame interval).
+        exposure_s
+            Camera exposure ending with the step (``0 <= exposure_s``, clipped to
+            ``dt_s``): :meth:`positions` then reports the position averaged over it
+            (motion blur). ``0``: the position at the end of the step.
+        """
         if not dt_s >= 0:
             raise ValueError(f"BeadField.step: dt must be >= 0 s, got {dt_s!r}")
+        if not exposure_s >= 0:
+            raise ValueError(f"BeadField.step: exposure must be >= 0 s, got {exposure_s!r}")
         self.time_s += dt_s
         if dt_s == 0 or self._offset.size == 0:
             return
         mean = np.array([0.0, 0.0, self.mean_extension_nm])
-        self._offset = ou_step(self._offset, mean, self.tau_s, self.variance_nm2, dt_s, self._rng)
+        w = min(exposure_s, dt_s)
+        if w <= 0:
+            self._offset = ou_step(self._offset, mean, self.tau_s, self.variance_nm2, dt_s,
+                                   self._rng)
+            self._constrain()
+            self._seen = self._offset.copy()
+            return
+        # up to the start of the exposure, then across it with its exact average
+        x0 = ou_step(self._offset, mean, self.tau_s, self.variance_nm2, dt_s - w, self._rng)
+        end, avg = ou_exposure(x0, mean, self.tau_s, self.variance_nm2, w, self._rng)
+        self._offset = end
         self._constrain()
+        self._seen = avg
+        self._seen[:, 2] = np.abs(self._seen[:, 2])
+
+    def trajectory(self, n_frames: int, dt_s: float, exposure_s: float = 0.0) -> F64:
+        """Step ``n_frames`` times and return the positions seen, ``(n_frames, n, 3)`` nm.
+
+        Columns ``x, y, z`` as :meth:`positions` returns them (no rendering: the bead
+        motion model alone, e.g. to test force estimators against the true force).
+        """
+        out = np.empty((int(n_frames), self.n, 3))
+        for i in range(int(n_frames)):
+            self.step(dt_s, exposure_s)
+            out[i, :, 0], out[i, :, 1], out[i, :, 2] = self.positions()
+        return out
 
     @property
     def stage_z_nm(self) -> float:
@@ -305,15 +410,17 @@ class BeadField:
         return float(self.drift_nm_per_s[2] * self.time_s)
 
     def positions(self) -> tuple[F64, F64, F64]:
-        """Current bead centres ``(x_nm, y_nm, z_nm)``.
+        """Bead centres ``(x_nm, y_nm, z_nm)`` as the camera saw them in the last step.
 
-        ``x`` and ``y`` include the lateral stage drift; ``z`` is the centre's height above
-        the surface (a fixed bead: its radius; a tethered bead: radius + extension).
+        With an exposure (see :meth:`step`) tethered beads are at their position averaged
+        over it. ``x`` and ``y`` include the lateral stage drift; ``z`` is the centre's
+        height above the surface (a fixed bead: its radius; a tethered bead: radius +
+        extension).
         """
         x = self.anchors_nm[:, 0] + self.drift_nm_per_s[0] * self.time_s
         y = self.anchors_nm[:, 1] + self.drift_nm_per_s[1] * self.time_s
         z = np.full(self.n, self.params.bead_radius_nm)
-        x[self.tethered] += self._offset[:, 0]
-        y[self.tethered] += self._offset[:, 1]
-        z[self.tethered] += self._offset[:, 2]
+        x[self.tethered] += self._seen[:, 0]
+        y[self.tethered] += self._seen[:, 1]
+        z[self.tethered] += self._seen[:, 2]
         return x, y, z

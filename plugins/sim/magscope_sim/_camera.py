@@ -1,6 +1,7 @@
 """The simulated magnetic-tweezers camera: beads, optics and noise behind the camera contract.
 
-Per frame: the bead field advances by the frame interval (exact OU), the background comes
+Per frame: the bead field advances by the frame interval (exact OU; the beads are drawn at
+their position averaged over the exposure, i.e. with motion blur), the background comes
 from the :class:`~magscope_sim._noise.NoiseBank` in one copy, and only each bead's
 ``render_px`` box is rendered (profile-table interpolation + shot/read noise) and written
 over it. Overlapping boxes are merged: their deviations from the background add (the
@@ -142,6 +143,7 @@ class SimulatedCamera:
         self._optics = optics or OpticsParams()
         self._tether = tether or TetherParams()
         self._drift = drift_nm_per_s
+        self._turns = 0.0
         self._cache_dir = cache_dir
         self._given: tuple[F64, F64] | None = None
         if fixed_xy_px is not None or tethered_xy_px is not None:
@@ -258,6 +260,19 @@ class SimulatedCamera:
         """Set the magnetic force on the tethered beads (pN); their extension follows."""
         self.set_setting("force_pn", force_pn)
 
+    @property
+    def turns(self) -> float:
+        """Magnet turns last applied to the tethers."""
+        return self._turns
+
+    def set_turns(self, turns: float) -> None:
+        """Twist the tethers by ``turns`` magnet turns (the extension follows the hat curve)."""
+        t = float(turns)
+        with self._lock:
+            self._turns = t
+            if self._field is not None:
+                self._field.set_turns(t)
+
     # ------------------------------------------------------------------ building
     def _ensure_ready(self) -> None:
         s = self._s
@@ -282,6 +297,8 @@ class SimulatedCamera:
             self._field = BeadField(anchors, kinds, tether, force_pn=s["force_pn"],
                                     drift_nm_per_s=self._drift,
                                     seed=np.random.default_rng(seeds[1]))
+            if self._turns:
+                self._field.set_turns(self._turns)
             self._noise_rng = np.random.default_rng(seeds[2])
             self._stage = StageDrift(np.random.default_rng([s["seed"], 0xD71F7]))
             self._dirty.discard(Effect.LAYOUT)
@@ -376,7 +393,9 @@ class SimulatedCamera:
             )
         assert self._field is not None and self._bank is not None and self._renderer is not None
         field = self._field
-        field.step(max(sim_time - self._sim_time, 0.0) if self._truth is not None else 0.0)
+        # the camera integrates over its exposure: beads are drawn where they were on average
+        field.step(max(sim_time - self._sim_time, 0.0) if self._truth is not None else 0.0,
+                   exposure_s=s["exposure_ms"] / 1000.0)
         self._sim_time = sim_time
         x_nm, y_nm, z_nm = field.positions()
         ox, oy, oz = self._advance_drift(sim_time)

@@ -19,6 +19,7 @@ from magscope_core import (
     Command,
     CommandError,
     CommandSpec,
+    ConfigurationError,
     GetFocus,
     GetMagnet,
     HardwareManager,
@@ -27,6 +28,7 @@ from magscope_core import (
     MoveMagnet,
     RampForce,
     RampMagnet,
+    RotateMagnet,
     Route,
     SetForce,
     handles,
@@ -43,6 +45,7 @@ __all__ = [
     "SimFocusMotor",
     "SimForceChanged",
     "SimMagnetMotor",
+    "SimTwistChanged",
 ]
 
 
@@ -61,6 +64,13 @@ class SimForceChanged(Command):
 
 
 @attrs.frozen
+class SimTwistChanged(Command):
+    """The simulated magnet now stands at ``turns`` turns (magnet motor -> camera)."""
+
+    turns: float
+
+
+@attrs.frozen
 class GetSimTruth(Command):
     """Return the ground truth of the newest simulated frame as a dict of lists."""
 
@@ -68,6 +78,7 @@ class GetSimTruth(Command):
 SIM_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(SimFocusChanged, Route.DIRECT, False, "simulated focal plane moved"),
     CommandSpec(SimForceChanged, Route.DIRECT, False, "simulated magnet force changed"),
+    CommandSpec(SimTwistChanged, Route.DIRECT, False, "simulated magnet rotated"),
     CommandSpec(GetSimTruth, Route.DIRECT, True, "ground truth of the newest simulated frame"),
 )
 
@@ -99,6 +110,8 @@ class SimCameraManager(CameraManager):
                 self.camera.set_focus(float(state["z_nm"]))  # type: ignore[union-attr]
             else:
                 self.camera.set_force(float(state["force_pn"]))  # type: ignore[union-attr]
+                if "turns" in state:
+                    self.camera.set_turns(float(state["turns"]))  # type: ignore[union-attr]
 
     def on_frame(self, frame_number: int, timestamp: float) -> None:
         """Record the frame's ground truth when asked to."""
@@ -142,12 +155,18 @@ class SimCameraManager(CameraManager):
         """Apply a new magnet force to the tethered beads."""
         self.camera.set_force(cmd.force_pn)  # type: ignore[union-attr]
 
+    @handles(SimTwistChanged)
+    def twist_changed(self, cmd: SimTwistChanged) -> None:
+        """Twist the tethers (the magnet rotated)."""
+        self.camera.set_turns(cmd.turns)  # type: ignore[union-attr]
+
     @handles(GetSimTruth)
     def get_truth(self, cmd: GetSimTruth) -> dict[str, Any]:
         """Ground truth of the newest frame."""
         t = self.camera.truth()  # type: ignore[union-attr]
         return {"frame": t.frame, "timestamp": t.timestamp, "focus_nm": t.focus_nm,
-                "force_pn": t.force_pn, "tethered": t.tethered.tolist(),
+                "force_pn": t.force_pn, "turns": self.camera.turns,  # type: ignore[union-attr]
+                "tethered": t.tethered.tolist(),
                 "x_px": t.x_px.tolist(), "y_px": t.y_px.tolist(), "z_nm": t.z_nm.tolist()}
 
 
@@ -169,9 +188,9 @@ class _MotorManager(HardwareManager):
     def tick(self) -> None:
         """Move the axis, record telemetry, tell the camera when the position changed."""
         now = time.monotonic()
-        self.axis.update(now - self._last)
+        self.update_axes(now - self._last)
         self._last = now
-        moving = self.axis.is_moving
+        moving = self.is_moving()
         if moving or self._was_moving or now - self._last_row >= self.idle_telemetry_s:
             self._last_row = now
             self.record(*self.telemetry_values())  # incl. the tick on which it arrived
@@ -182,6 +201,14 @@ class _MotorManager(HardwareManager):
                 self._published = self.axis.position
             except CommandError:
                 pass  # the camera is (re)starting; it asks for our state when it is up
+
+    def update_axes(self, dt_s: float) -> None:
+        """Advance every axis by ``dt_s`` seconds."""
+        self.axis.update(dt_s)
+
+    def is_moving(self) -> bool:
+        """Whether any axis is still moving."""
+        return self.axis.is_moving
 
     def telemetry_values(self) -> tuple[float, ...]:
         """One telemetry row (without the time)."""
@@ -233,25 +260,46 @@ class SimFocusMotor(_MotorManager):
 
 
 class SimMagnetMotor(_MotorManager):
-    """Simulated magnet linear motor with a force calibration (mm <-> pN).
+    """Simulated magnet: a linear motor with a force calibration (mm <-> pN) and a rotation.
 
     Parameters
     ----------
     position_mm, speed_mm_s
         Start position (0 = closest to the sample, largest force) and speed.
-    calibration
-        A calibration file (two columns: mm, pN); the built-in curve by default.
+    calibration_file
+        A force calibration file (two columns: mm, pN; the ``magnet.calibration_file``
+        setting); the built-in curve by default (``None`` or ``""``). A file that cannot be
+        used is a configuration error (one line).
+    rotation_speed_turns_s
+        Speed of the rotation axis (turns per second).
     """
 
-    telemetry_columns = ("position_mm", "target_mm", "force_pn")
+    telemetry_columns = ("position_mm", "target_mm", "force_pn", "turns")
 
     def __init__(self, position_mm: float = 10.0, speed_mm_s: float = 2.0,
-                 calibration: str | None = None) -> None:
+                 calibration_file: str | None = None,
+                 rotation_speed_turns_s: float = 5.0) -> None:
         super().__init__()
         self.axis = MotorAxis.magnet(position_mm)
         self.axis.set_speed(speed_mm_s)
-        self.calibration = (MagnetCalibration.from_file(calibration) if calibration
-                            else MagnetCalibration.default())
+        self.rotation = MotorAxis("rotation", "turns", -1000.0, 1000.0, 0.0,
+                                  rotation_speed_turns_s, 50.0, 0.001)
+        self._published_turns = 0.0
+        try:
+            self.calibration = (MagnetCalibration.from_file(calibration_file)
+                                if calibration_file else MagnetCalibration.default())
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"magnet setting calibration_file = {calibration_file!r} rejected: "
+                f"{str(exc).rstrip('.')}. Allowed: "
+                "a text file of two columns (position_mm force_pn), or '' for the built-in "
+                "curve.") from None
+        lo, hi = self.calibration.position_range
+        if lo > self.axis.lower or hi < self.axis.upper:
+            raise ConfigurationError(
+                f"magnet setting calibration_file = {calibration_file!r} rejected: it covers "
+                f"{lo:g}..{hi:g} mm. Allowed: a table covering the whole travel "
+                f"{self.axis.lower:g}..{self.axis.upper:g} mm.")
         self.ramp: MagnetRamp | None = None
         self._speed_before_ramp = self.axis.speed
 
@@ -271,9 +319,24 @@ class SimMagnetMotor(_MotorManager):
         """Force at the current position."""
         return float(self.calibration.force_at(self.axis.position))
 
+    def update_axes(self, dt_s: float) -> None:
+        """Advance the linear and the rotation axes."""
+        self.axis.update(dt_s)
+        self.rotation.update(dt_s)
+        if self._published_turns != self.rotation.position:
+            try:
+                self.send(SimTwistChanged(turns=self.rotation.position))
+                self._published_turns = self.rotation.position
+            except CommandError:
+                pass  # the camera is (re)starting; it asks for our state when it is up
+
+    def is_moving(self) -> bool:
+        """Whether the magnet moves or turns."""
+        return self.axis.is_moving or self.rotation.is_moving
+
     def telemetry_values(self) -> tuple[float, ...]:
-        """``position_mm, target_mm, force_pn``."""
-        return (self.axis.position, self.axis.target, self.force())
+        """``position_mm, target_mm, force_pn, turns``."""
+        return (self.axis.position, self.axis.target, self.force(), self.rotation.position)
 
     def publish(self) -> None:
         """Apply the force to the simulated tethers."""
@@ -348,11 +411,17 @@ class SimMagnetMotor(_MotorManager):
                       cmd.speed_mm_s, duration)
         return {"duration_s": duration, "start_mm": start, "stop_mm": float(cmd.stop_mm)}
 
+    @handles(RotateMagnet)
+    def rotate(self, cmd: RotateMagnet) -> float:
+        """Start turning to ``turns`` (refused beyond +/-1000 turns); return the target."""
+        return self.rotation.move_to(cmd.turns)
+
     @handles(GetMagnet)
     def state(self, cmd: GetMagnet) -> dict[str, Any]:
-        """Position, target, force and motion."""
-        a = self.axis
+        """Position, target, force, turns and motion."""
+        a, r = self.axis, self.rotation
         return {"position_mm": a.position, "target_mm": a.target, "force_pn": self.force(),
-                "moving": a.is_moving, "min_mm": a.lower, "max_mm": a.upper,
+                "moving": a.is_moving or r.is_moving, "min_mm": a.lower, "max_mm": a.upper,
+                "turns": r.position, "target_turns": r.target,
                 "ramping": self.ramp is not None,
                 "ramp_held": self.ramp is not None and self.ramp.held_at is not None}

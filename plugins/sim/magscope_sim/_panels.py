@@ -2,8 +2,8 @@
 
 Both panels show the motor state from the manager's shared telemetry ring (no command per
 display tick) and move it with the standard hardware commands (``MoveFocus``,
-``MoveMagnet``, ``SetForce``), so they work with any plugin that records the same
-telemetry columns and handles those commands.
+``MoveMagnet``, ``SetForce``, ``RotateMagnet``), so they work with any plugin that records
+the same telemetry columns and handles those commands.
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from typing import Any, ClassVar
 import numpy as np
 from PySide6 import QtWidgets
 
-from magscope_core import Command, GetFocus, GetMagnet, MoveFocus, MoveMagnet, SetForce
+from magscope_core import (
+    Command,
+    GetFocus,
+    GetMagnet,
+    MoveFocus,
+    MoveMagnet,
+    RotateMagnet,
+    SetForce,
+)
 
 __all__ = ["FocusPanel", "MagnetPanel"]
 
@@ -230,7 +238,7 @@ class FocusPanel(_MotorPanel):
 
 
 class MagnetPanel(_MotorPanel):
-    """The magnet stage: position (mm), force (pN), move to a position or a force, jog."""
+    """The magnet: position (mm), force (pN), turns; move to a position, a force, jog, rotate."""
 
     manager = "magnet"
     unit = "mm"
@@ -242,7 +250,8 @@ class MagnetPanel(_MotorPanel):
     tolerance = 0.001
 
     def _rows(self) -> list[tuple[str, str]]:
-        return [*super()._rows()[:2], ("force", "Force (pN)"), *super()._rows()[2:]]
+        return [*super()._rows()[:2], ("force", "Force (pN)"), ("turns", "Turns"),
+                *super()._rows()[2:]]
 
     def _extra_rows(self, form: QtWidgets.QFormLayout) -> None:
         self.force = _spin(0.0, 1000.0, 1.0, 2, "pN")
@@ -252,9 +261,25 @@ class MagnetPanel(_MotorPanel):
         row.addWidget(self.force, 1)
         row.addWidget(button)
         form.addRow("Set force", row)
+        self.turns = _spin(-1000.0, 1000.0, 0.0, 2, "turns")
+        rotate = QtWidgets.QPushButton("Rotate")
+        rotate.clicked.connect(self._rotate_clicked)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.turns, 1)
+        row.addWidget(rotate)
+        form.addRow("Rotate to", row)
 
     def _set_force_clicked(self) -> None:
         self.set_force(self.force.value())
+
+    def _rotate_clicked(self) -> None:
+        self.rotate(self.turns.value())
+
+    def rotate(self, turns: float) -> float | None:
+        """Rotate the magnet to ``turns`` (absolute); return the target or None."""
+        self._last_update = 0.0
+        result = self.context.call(RotateMagnet(turns=turns))
+        return None if result is None else float(result)
 
     def move_command(self, value: float) -> Command:
         """``MoveMagnet(position_mm=value)``."""
@@ -266,3 +291,5 @@ class MagnetPanel(_MotorPanel):
 
     def _show_extra(self, row: np.ndarray, ring: Any) -> None:
         self.labels["force"].setText(f"{float(row[ring.column('force_pn')]):.2f}")
+        if "turns" in ring.columns:
+            self.labels["turns"].setText(f"{float(row[ring.column('turns')]):.2f}")

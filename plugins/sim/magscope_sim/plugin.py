@@ -11,13 +11,21 @@ from magscope_core import (
     ManagerSpec,
     PanelSpec,
     RestartPolicy,
+    SettingsSpec,
     hookimpl,
 )
 from magscope_sim._camera import SimulatedCamera
+from magscope_sim._magnet import SimMagnetSettings
 from magscope_sim._managers import SIM_COMMANDS, SimCameraManager, SimFocusMotor, SimMagnetMotor
 from magscope_sim._settings import SimCameraOptions
 
-__all__ = ["magscope_cameras", "magscope_commands", "magscope_managers", "magscope_panels"]
+__all__ = [
+    "magscope_cameras",
+    "magscope_commands",
+    "magscope_managers",
+    "magscope_panels",
+    "magscope_settings",
+]
 
 
 @hookimpl
@@ -46,6 +54,12 @@ def magscope_managers() -> list[ManagerSpec]:
         ManagerSpec(name="magnet", factory=SimMagnetMotor, restart=RestartPolicy("restart"),
                     description="simulated magnet motor with force calibration"),
     ]
+
+
+@hookimpl
+def magscope_settings() -> list[SettingsSpec]:
+    """Namespace ``magnet``: force calibration file and speeds of the simulated magnet."""
+    return [SettingsSpec(namespace="magnet", schema=SimMagnetSettings)]
 
 
 @hookimpl

@@ -146,6 +146,18 @@ def test_magnet_panel_moves_sets_force_and_jogs(qtbot, context, hub: Hub) -> Non
     assert panel.move_motor(start["position_mm"]) == pytest.approx(start["position_mm"])
 
 
+def test_magnet_panel_rotates(qtbot, context, hub: Hub) -> None:
+    panel = MagnetPanel(context)
+    _show(qtbot, panel)
+    panel.turns.setValue(3.0)
+    qtbot.mouseClick(_button(panel, "Rotate"), QtCore.Qt.MouseButton.LeftButton)
+    assert hub.call(GetMagnet())["target_turns"] == 3.0
+    _wait(qtbot, panel.context, lambda: panel.labels["turns"].text() == "3.00", timeout=5000)
+    assert hub.call(GetMagnet())["turns"] == 3.0
+    assert panel.rotate(0.0) == 0.0
+    assert panel.rotate(5000.0) is None  # beyond the rotation axis: refused, notified
+
+
 def test_failed_command_is_notified(qtbot, context) -> None:
     panel = MagnetPanel(context)
     seen: list[tuple[str, str]] = []

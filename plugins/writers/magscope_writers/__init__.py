@@ -10,6 +10,9 @@ Three writers, registered by :mod:`magscope_writers.plugin` (entry point ``write
   each with a ``.json`` sidecar.
 - `TelemetryWriter` (``telemetry``, ``write_telemetry``): ``<source>.txt``.
 
+The HDF5 writer also stores the force on each tethered bead per magnet plateau
+(``/magscope/forces``, read back with `read_forces`; see `PlateauForces`).
+
 Names use the local time of each file's first frame (``time.localtime`` of the frame's
 timestamp). Read tracking files back with `read_tracking`, and the protocol runs recorded
 in them (``/magscope/protocol``) with `read_protocols`. The formats are described in
@@ -21,6 +24,7 @@ from __future__ import annotations
 from magscope_writers._errors import WriterError
 from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter, records_from_batch
 from magscope_writers._naming import local_stamp, seconds_to_ns
+from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
 from magscope_writers._protocol_h5 import read_protocols
 from magscope_writers._settings import (
     Hdf5WriterSettings,
@@ -29,15 +33,23 @@ from magscope_writers._settings import (
 )
 from magscope_writers._telemetry import TelemetryWriter
 from magscope_writers._tiff import FULL_PREFIX, ROI_PREFIX, TiffVideoWriter
-from magscope_writers._tracking_read import TrackingData, TrackingFileError, read_tracking
+from magscope_writers._tracking_read import (
+    TrackingData,
+    TrackingFileError,
+    read_forces,
+    read_tracking,
+)
 from magscope_writers._version import __version__
 
 __all__ = [
+    "FORCE_COLUMNS",
     "FULL_PREFIX",
     "ROI_PREFIX",
     "TRACKING_PREFIX",
     "Hdf5TracksWriter",
     "Hdf5WriterSettings",
+    "PlateauForces",
+    "PlateauRow",
     "TelemetryWriter",
     "TelemetryWriterSettings",
     "TiffVideoWriter",
@@ -47,6 +59,7 @@ __all__ = [
     "WriterError",
     "__version__",
     "local_stamp",
+    "read_forces",
     "read_protocols",
     "read_tracking",
     "records_from_batch",

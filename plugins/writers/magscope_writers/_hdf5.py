@@ -27,6 +27,14 @@ gap                JSON, only when frames are missing before this file's first f
                    :class:`Hdf5TracksWriter`): ``last_frame_before``, ``first_frame``,
                    ``missing_frames``, ``cause``
 =================  ===========================================================
+
+``/magscope/forces`` (with ``forces=True``): one row per magnet plateau, tethered bead,
+method and lateral axis, as equal-length 1-D datasets named after
+:data:`~magscope_writers._plateau_forces.FORCE_COLUMNS` (``plateau``, ``t_start``,
+``t_end``, ``n_frames``, ``magnet_force_pn``, ``turns``, ``bead_id``, ``reference_bead``,
+``method``, ``axis``, ``force_pn``, ``sigma_pn``, ``extension_nm``, ``corner_hz``), written
+into the file being written when the plateau's analysis completes (see
+:mod:`magscope_writers._plateau_forces`); its ``columns`` attribute is JSON of units.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from magscope_writers._naming import (
     seconds_to_ns,
     utc_offset_s,
 )
+from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
 from magscope_writers._protocol_h5 import runs_for_recording, write_protocols
 from magscope_writers._tracking_file import (
     AppendError,
@@ -68,6 +77,7 @@ __all__ = [
     "SPACE_MARGIN",
     "TRACKING_PREFIX",
     "Hdf5TracksWriter",
+    "append_forces",
     "put_json",
     "records_from_batch",
 ]
@@ -111,9 +121,17 @@ class Hdf5TracksWriter(WriterBase):
     name = "hdf5"
     kind = "tracks"
 
-    def __init__(self, rotation_minutes: float = 60.0, save_roi_positions: bool = False) -> None:
+    def __init__(self, rotation_minutes: float = 60.0, save_roi_positions: bool = False,
+                 forces: bool = True, bead_radius_nm: float = 500.0, field_axis: str = "x",
+                 force_min_plateau_s: float = 10.0) -> None:
         if not rotation_minutes >= 0:
             raise ValueError(f"rotation_minutes={rotation_minutes!r}: expected a number >= 0")
+        self.forces = bool(forces)
+        self._force_options: dict[str, Any] = {
+            "radius_nm": float(bead_radius_nm), "field_axis": str(field_axis),
+            "min_plateau_s": float(force_min_plateau_s)}
+        self._plateaus: PlateauForces | None = None
+        self._unwritten: list[PlateauRow] = []
         self.rotation_minutes = float(rotation_minutes)
         self.save_roi_positions = bool(save_roi_positions)
         self.rotation_ns = round(self.rotation_minutes * _MINUTE_NS)
@@ -137,6 +155,9 @@ class Hdf5TracksWriter(WriterBase):
         self._file = None
         self.recording_uuid = uuid.uuid4()
         self.recording_start_ns = None
+        self._unwritten = []
+        self._plateaus = (PlateauForces(float(info.fps), **self._force_options)
+                          if self.forces and info.fps > 0 else None)
 
     def write_tracks(self, batch: TracksBatch) -> None:
         """Append one batch (rotating first if it is due); flushed before returning."""
@@ -182,6 +203,37 @@ class Hdf5TracksWriter(WriterBase):
             raise WriterError(self.name, what, f.path, reason,
                               no_space=is_no_space(exc.cause)) from exc.cause
         self._with_data = True
+        if self._plateaus is not None:
+            try:
+                rows = self._plateaus.add_tracks(batch)
+            except Exception:  # never let the analysis stop the tracks being written
+                log.exception("force plateaus failed; forces are off for this recording")
+                self._plateaus, rows = None, []
+            self._store_forces(rows)
+
+    def write_telemetry(self, source: str, columns: tuple[str, ...], rows: np.ndarray) -> None:
+        """Follow the magnet's telemetry (plateaus for the force estimate); nothing written."""
+        if self._plateaus is not None and self._opened:
+            try:
+                self._plateaus.add_telemetry(source, columns, rows)
+            except Exception:  # never let the analysis stop the tracks being written
+                log.exception("force plateaus: telemetry of %r not understood; forces are "
+                              "off for this recording", source)
+                self._plateaus = None
+
+    def _store_forces(self, rows: list[PlateauRow]) -> None:
+        """Append force rows to ``/magscope/forces`` of the current file (kept if none)."""
+        self._unwritten += rows
+        f = self._file
+        if not self._unwritten or f is None:
+            return
+        try:
+            append_forces(f.h5["magscope"], self._unwritten)
+            f.h5.flush()
+            self._unwritten = []
+        except Exception as exc:  # the tracks matter more: report, keep the rows for later
+            log.warning("could not store %d force estimates in %s: %s: %s",
+                        len(self._unwritten), f.path, type(exc).__name__, exc)
 
     def files(self) -> list[Path]:
         """Tracking files of this recording that hold at least one batch."""
@@ -227,6 +279,12 @@ class Hdf5TracksWriter(WriterBase):
         if not self._opened:
             return []
         errors: list[str] = []
+        if self._plateaus is not None:
+            try:
+                self._store_forces(self._plateaus.finish())
+            except Exception:
+                log.exception("force plateaus failed at the end of the recording")
+            self._plateaus = None
         if self._file is not None:
             try:
                 self._finish_current("close")
@@ -369,6 +427,32 @@ def _existing(folder: Path) -> Path:
         if p.exists():
             return p
     return folder
+
+
+_FORCE_UNITS = {"t_start": "s (epoch)", "t_end": "s (epoch)", "magnet_force_pn": "pN",
+                "force_pn": "pN", "sigma_pn": "pN", "extension_nm": "nm", "corner_hz": "Hz",
+                "turns": "turns"}
+
+
+def append_forces(group: h5py.Group, rows: list[PlateauRow]) -> None:
+    """Append :class:`PlateauRow` rows to ``group/forces`` (one 1-D dataset per column)."""
+    forces = group.require_group("forces")
+    if "columns" not in forces.attrs:
+        forces.attrs["columns"] = to_json({c: _FORCE_UNITS.get(c, "") for c in FORCE_COLUMNS})
+    for col in FORCE_COLUMNS:
+        values = [getattr(r, col) for r in rows]
+        if isinstance(values[0], str):
+            data = np.array(values, dtype=object)
+            dtype: Any = h5py.string_dtype()
+        else:
+            data = np.asarray(values)
+            dtype = data.dtype
+        if col not in forces:
+            forces.create_dataset(col, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(256,))
+        ds = forces[col]
+        n = ds.shape[0]
+        ds.resize((n + len(values),))
+        ds[n:] = data
 
 
 def put_json(group: h5py.Group, key: str, value: Any) -> None:

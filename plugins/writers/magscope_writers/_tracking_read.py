@@ -15,7 +15,7 @@ import attrs
 import h5py
 import numpy as np
 
-__all__ = ["TrackingData", "TrackingFileError", "read_tracking"]
+__all__ = ["TrackingData", "TrackingFileError", "read_forces", "read_tracking"]
 
 _REQUIRED = (
     "frame_timestamps_ns",
@@ -238,3 +238,21 @@ def _read_magscope(h5: h5py.File) -> dict[str, Any]:
                 pass  # leave the text as stored
         out[key] = v
     return out
+
+
+def read_forces(path: str | Path) -> dict[str, np.ndarray]:
+    """The ``/magscope/forces`` table of a tracking file (column -> 1-D array; empty if none).
+
+    String columns (``method``, ``axis``) come back as ``str`` arrays.
+    """
+    with h5py.File(Path(path), "r") as h5:
+        if "magscope" not in h5 or "forces" not in h5["magscope"]:
+            return {}
+        g = h5["magscope"]["forces"]
+        out: dict[str, np.ndarray] = {}
+        for name, ds in g.items():
+            data = ds[()]
+            if data.dtype.kind in ("O", "S"):
+                data = np.array([v.decode() if isinstance(v, bytes) else str(v) for v in data])
+            out[name] = data
+        return out
