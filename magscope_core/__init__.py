@@ -133,7 +133,13 @@ from magscope_core._status import ManagerState
 from magscope_core._tracker import Tracker, TrackOutput
 from magscope_core._version import __version__
 from magscope_core._writer import RoiBatch, TracksBatch, Writer, WriterBase
-from magscope_core._zlut_sweep import CancelZLutSweep, GetZLutSweep, StartZLutSweep
+from magscope_core._zlut_sweep import (
+    CancelZLutSweep,
+    GetZLutCandidate,
+    GetZLutSweep,
+    SaveZLutCandidate,
+    StartZLutSweep,
+)
 
 __all__ = [
     "CORE_COMMANDS",
@@ -170,6 +176,7 @@ __all__ = [
     "GetPipelineStats",
     "GetStatus",
     "GetZLut",
+    "GetZLutCandidate",
     "GetZLutSweep",
     "HardwareManager",
     "HealthCheckSpec",
@@ -200,6 +207,7 @@ __all__ = [
     "RestartPolicy",
     "RoiBatch",
     "Route",
+    "SaveZLutCandidate",
     "SessionMemory",
     "SessionPlan",
     "SetAcquisition",
