@@ -127,7 +127,7 @@ def sweep_at_start(hub: Any, plan: Any, out: Any) -> dict[str, Any] | None:
     path = auto_zlut_path(plan.camera)
     out.print(f"Z-LUT: none yet for camera {plan.camera!r}; making one by a focus sweep "
               f"{settings.start_nm:g}..{settings.stop_nm:g} nm, step {settings.step_nm:g} nm, "
-              f"of {len(beads)} bead(s) (first session only)", highlight=False)
+              f"of {len(beads)} bead(s) (first session only)", highlight=False, soft_wrap=True)
     progress = ProgressLine(out, "Z-LUT sweep")
     saving = False
     try:
@@ -140,7 +140,7 @@ def sweep_at_start(hub: Any, plan: Any, out: Any) -> dict[str, Any] | None:
     except Exception as exc:
         progress.close()
         out.print(f"[yellow]warning:[/yellow] the automatic Z-LUT sweep failed: {exc}; "
-                  "z is NaN", highlight=False)
+                  "z is NaN", highlight=False, soft_wrap=True)
         log.warning("automatic Z-LUT sweep failed", exc_info=True)
         status = {"state": "failed", "error": str(exc)}
     finally:
@@ -150,12 +150,12 @@ def sweep_at_start(hub: Any, plan: Any, out: Any) -> dict[str, Any] | None:
     progress.close()
     if status.get("state") == "done":
         out.print(f"Z-LUT: saved to {path} ({describe_best(status)}); later sessions with "
-                  f"camera {plan.camera!r} reuse it", highlight=False)
+                  f"camera {plan.camera!r} reuse it", highlight=False, soft_wrap=True)
     elif status.get("state") == "cancelled":
-        out.print("Z-LUT sweep cancelled: nothing saved", highlight=False)
+        out.print("Z-LUT sweep cancelled: nothing saved", highlight=False, soft_wrap=True)
     elif status.get("error"):
         out.print(f"[yellow]warning:[/yellow] the automatic Z-LUT sweep failed: "
-                  f"{status['error']}; z is NaN", highlight=False)
+                  f"{status['error']}; z is NaN", highlight=False, soft_wrap=True)
     return status
 
 
@@ -167,4 +167,4 @@ def zlut_line(out: Any, plan: Any) -> None:
         out.print(f"Z-LUT: {plan.zlut} ({why})", highlight=False, soft_wrap=True)
     elif getattr(plan, "tracker", None) and not getattr(plan, "auto_zlut", False):
         out.print("Z-LUT: none (z is NaN; make one with 'magscope zlut sweep')",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
