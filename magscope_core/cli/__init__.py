@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         _plugins_cmd,
         _run_cmd,
         _settings_cmd,
+        _zlut_cmd,
     )
 
     parser = argparse.ArgumentParser(
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (
-        _run_cmd, _plugins_cmd, _commands_cmd, _settings_cmd, _cleanup_cmd, _doctor_cmd
+        _run_cmd, _plugins_cmd, _commands_cmd, _settings_cmd, _cleanup_cmd, _doctor_cmd, _zlut_cmd
     ):
         module.add_parser(sub)
     return parser
