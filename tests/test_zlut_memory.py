@@ -112,5 +112,5 @@ def test_auto_sweep_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert auto_sweep_settings() == AutoSweep(-1000.0, 2000.0, 250.0, 2)
     for bad in ("1:2", "3000:-3000:100", "a:b:c", "-1:1:0"):
         monkeypatch.setenv("MAGSCOPE_AUTO_ZLUT", bad)
-        with pytest.raises(ConfigurationError, match="MAGSCOPE_AUTO_ZLUT=.*START:STOP:STEP"):
+        with pytest.raises(ConfigurationError, match=r"MAGSCOPE_AUTO_ZLUT=.*START:STOP:STEP"):
             auto_sweep_settings()
