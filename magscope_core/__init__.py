@@ -135,7 +135,7 @@ from magscope_core._version import __version__
 from magscope_core._writer import RoiBatch, TracksBatch, Writer, WriterBase
 from magscope_core._zlut_sweep import (
     CancelZLutSweep,
-    GetZLutCandidate,
+    GetZLutProfiles,
     GetZLutSweep,
     SaveZLutCandidate,
     StartZLutSweep,
@@ -176,7 +176,7 @@ __all__ = [
     "GetPipelineStats",
     "GetStatus",
     "GetZLut",
-    "GetZLutCandidate",
+    "GetZLutProfiles",
     "GetZLutSweep",
     "HardwareManager",
     "HealthCheckSpec",

@@ -39,7 +39,7 @@ from magscope_core._zlut_memory import remember_zlut
 __all__ = [
     "SWEEP_COMMANDS",
     "CancelZLutSweep",
-    "GetZLutCandidate",
+    "GetZLutProfiles",
     "GetZLutSweep",
     "SaveZLutCandidate",
     "StartZLutSweep",
@@ -89,10 +89,13 @@ class SaveZLutCandidate(Command):
 
 
 @attrs.frozen
-class GetZLutCandidate(Command):
-    """Heights, profiles and scores of the candidate Z-LUT of ``bead_id`` (for a preview)."""
+class GetZLutProfiles(Command):
+    """Profiles of the loaded Z-LUT (``bead_id=-1``) or a candidate of the last sweep.
 
-    bead_id: int
+    For a display: the pipeline read the file with the tracker's own parser.
+    """
+
+    bead_id: int = -1
 
 
 SWEEP_COMMANDS: tuple[CommandSpec, ...] = (
@@ -101,8 +104,8 @@ SWEEP_COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(GetZLutSweep, Route.DIRECT, True, "progress of the Z-LUT sweep"),
     CommandSpec(SaveZLutCandidate, Route.DIRECT, True,
                 "save (and load) a candidate Z-LUT of the last sweep"),
-    CommandSpec(GetZLutCandidate, Route.DIRECT, True,
-                "profiles and scores of a candidate Z-LUT of the last sweep"),
+    CommandSpec(GetZLutProfiles, Route.DIRECT, True,
+                "profiles of the loaded Z-LUT or of a candidate of the last sweep"),
 )
 
 _RUNNING = ("moving", "settling", "capturing", "scoring")
@@ -143,6 +146,9 @@ class SweepHandlers:
         camera = (getattr(self.recording, "metadata", None) or {}).get("camera")
         if camera:
             remember_zlut(str(camera), path)
+            meta = getattr(self, "zlut_meta", None)
+            if isinstance(meta, dict):
+                meta["remembered_for"] = str(camera)  # the next session loads it at start
 
     def _sweep_fail(self, message: str) -> None:
         assert self._sweep is not None
@@ -245,13 +251,22 @@ class SweepHandlers:
                 "beads": list(s["beads"]), "path": s["path"], "error": s["error"],
                 "best": s["best"], "candidates": candidates}
 
-    @handles(GetZLutCandidate)
-    def sweep_candidate(self, cmd: GetZLutCandidate) -> dict[str, Any]:
-        """Heights, profiles and scores of one candidate of the last sweep."""
-        zlut = self._candidate(cmd.bead_id)
+    @handles(GetZLutProfiles)
+    def zlut_profiles(self, cmd: GetZLutProfiles) -> dict[str, Any] | None:
+        """Heights ``(n_planes,)``, profiles ``(n_planes, n_bins)`` and scores.
+
+        None when ``bead_id=-1`` and no Z-LUT is loaded.
+        """
+        if cmd.bead_id < 0:
+            zlut = getattr(self, "zlut", None)
+            if zlut is None:
+                return None
+            scores = (getattr(zlut, "metadata", None) or {}).get("scores")
+        else:
+            zlut = self._candidate(cmd.bead_id)
+            scores = self._sweep["scores"].get(cmd.bead_id) if self._sweep else None
         return {"bead_id": cmd.bead_id, "z_nm": np.asarray(zlut.z_nm).tolist(),
-                "profiles": np.asarray(zlut.profiles).tolist(),
-                "scores": self._sweep["scores"].get(cmd.bead_id) if self._sweep else None}
+                "profiles": np.asarray(zlut.profiles).tolist(), "scores": scores}
 
     @handles(SaveZLutCandidate)
     def save_candidate(self, cmd: SaveZLutCandidate) -> dict[str, Any]:
