@@ -110,25 +110,53 @@ def _wait_focus_back(hub: Any, timeout_s: float = 60.0) -> None:
         log.warning("focus position unknown after the Z-LUT sweep: %s", exc)
 
 
-def sweep_at_start(hub: Any, plan: Any, out: Any) -> dict[str, Any] | None:
+class _StartupProgress:
+    """A sweep's progress as start-up steps of the part ``zlut`` (every 2 s at most).
+
+    Headless they print as start-up lines; the GUI shows them in its start-up window,
+    which stays up until the sweep is over.
+    """
+
+    def __init__(self, hub: Any, every_s: float = 2.0) -> None:
+        self._hub = hub
+        self._every = every_s
+        self._last = -1e9
+
+    def emit(self, state: str, message: str) -> None:
+        self._hub.startup.emit("zlut", state, message)
+
+    def __call__(self, status: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if status.get("state") not in _RUNNING or now - self._last < self._every:
+            return
+        self._last = now
+        n = max(1, int(status.get("n_steps", 1)))
+        step = int(status.get("step", 0))
+        scoring = ", scoring the candidates" if status.get("state") == "scoring" else ""
+        self.emit("progress", f"Z-LUT sweep: plane {step}/{n} ({100 * step // n} %), "
+                  f"{len(status.get('beads', []))} bead(s){scoring}")
+
+
+def sweep_at_start(hub: Any, plan: Any, out: Any = None) -> dict[str, Any] | None:
     """First session of an ``auto_zlut`` camera: sweep, save and load a Z-LUT.
 
-    Returns the sweep's final status, or None when nothing was to be done.
+    Its progress goes out as start-up steps (part ``zlut``). Returns the sweep's final
+    status, or None when nothing was to be done.
     """
     if not getattr(plan, "auto_zlut", False) or hub.stop_requested:
         return None
     settings = auto_sweep_settings()
     if settings is None:
         return None
+    progress = _StartupProgress(hub)
     beads = hub.status().get("beads", [])
     if not beads:
-        out.print("[yellow]warning:[/yellow] no bead ROIs: no automatic Z-LUT (z is NaN)")
+        progress.emit("ready", "no bead ROIs: no automatic Z-LUT (z is NaN)")
         return None
     path = auto_zlut_path(plan.camera)
-    out.print(f"Z-LUT: none yet for camera {plan.camera!r}; making one by a focus sweep "
-              f"{settings.start_nm:g}..{settings.stop_nm:g} nm, step {settings.step_nm:g} nm, "
-              f"of {len(beads)} bead(s) (first session only)", highlight=False, soft_wrap=True)
-    progress = ProgressLine(out, "Z-LUT sweep")
+    progress.emit("progress", f"Z-LUT: none yet for camera {plan.camera!r}; making one by a "
+                  f"focus sweep {settings.start_nm:g}..{settings.stop_nm:g} nm, step "
+                  f"{settings.step_nm:g} nm, of {len(beads)} bead(s) (first session only)")
     saving = False
     try:
         saving = bool(hub.call(GetAcquisition(), timeout=10.0).get("saving"))
@@ -138,24 +166,21 @@ def sweep_at_start(hub: Any, plan: Any, out: Any) -> dict[str, Any] | None:
             start_nm=settings.start_nm, stop_nm=settings.stop_nm, step_nm=settings.step_nm,
             images_per_step=settings.images_per_step, path=str(path), load=True), progress)
     except Exception as exc:
-        progress.close()
-        out.print(f"[yellow]warning:[/yellow] the automatic Z-LUT sweep failed: {exc}; "
-                  "z is NaN", highlight=False, soft_wrap=True)
         log.warning("automatic Z-LUT sweep failed", exc_info=True)
-        status = {"state": "failed", "error": str(exc)}
+        status = {"state": "failed", "error": f"{type(exc).__name__}: {exc}"}
     finally:
         if saving:
             _wait_focus_back(hub)
             hub.send(SetSaving(on=True))
-    progress.close()
     if status.get("state") == "done":
-        out.print(f"Z-LUT: saved to {path} ({describe_best(status)}); later sessions with "
-                  f"camera {plan.camera!r} reuse it", highlight=False, soft_wrap=True)
+        message = (f"Z-LUT saved to {path} ({describe_best(status)}); later sessions with "
+                   f"camera {plan.camera!r} reuse it")
     elif status.get("state") == "cancelled":
-        out.print("Z-LUT sweep cancelled: nothing saved", highlight=False, soft_wrap=True)
-    elif status.get("error"):
-        out.print(f"[yellow]warning:[/yellow] the automatic Z-LUT sweep failed: "
-                  f"{status['error']}; z is NaN", highlight=False, soft_wrap=True)
+        message = "Z-LUT sweep cancelled: nothing saved"
+    else:
+        message = f"warning: the automatic Z-LUT sweep failed ({status.get('error')}): z is NaN"
+    progress.emit("progress", message)  # a line headless (which skips "ready" steps)
+    progress.emit("ready", message)
     return status
 
 
