@@ -107,7 +107,7 @@ class ZLutSweepDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New Z-LUT")
         self.setObjectName("zlut-sweep")
-        self.resize(760, 620)
+        self.resize(760, 760)
         self.context = context
         self.status: dict[str, Any] | None = None
         self._polling = False
@@ -143,7 +143,9 @@ class ZLutSweepDialog(QDialog):
         self.candidates.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.candidates.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.candidates.itemSelectionChanged.connect(self._preview_selected)
-        self.candidates.setMaximumHeight(160)
+        self.candidates.verticalHeader().hide()
+        self.candidates.setMinimumHeight(150)
+        self.candidates.setMaximumHeight(200)
         self.candidates.hide()
         self.save_button = QPushButton("Save selected")
         self.save_button.setEnabled(False)

@@ -65,6 +65,8 @@ def test_a_real_sweep_reviews_every_bead_then_saves_loads_and_shows_the_pick(
         assert table.item(row, 1).text() not in ("", "-"), row  # a score
         assert float(table.item(row, 5).text()) >= 0.0  # self-consistency RMS, nm
     assert sweep_dialog.selected_candidate() == status["best"]
+    if os.environ.get("MAGSCOPE_UPDATE_SCREENSHOT"):  # the picture in docs/zlut.md
+        sweep_dialog.grab().save(str(Path(__file__).parents[3] / "docs" / "zlut-review.png"))
     best = sim_hub.call(GetZLutProfiles(bead_id=status["best"]))
     assert np.allclose(sweep_dialog.preview.table.profiles, np.asarray(best["profiles"]).T)
     other_row = next(r for r in range(n_beads)
@@ -73,8 +75,6 @@ def test_a_real_sweep_reviews_every_bead_then_saves_loads_and_shows_the_pick(
     other = int(table.item(other_row, 0).data(Qt.ItemDataRole.UserRole))
     shown = sim_hub.call(GetZLutProfiles(bead_id=other))
     assert np.allclose(sweep_dialog.preview.table.profiles, np.asarray(shown["profiles"]).T)
-    if os.environ.get("MAGSCOPE_UPDATE_SCREENSHOT"):  # the picture in docs/zlut.md
-        sweep_dialog.grab().save(str(Path(__file__).parents[3] / "docs" / "zlut-review.png"))
     with qtbot.waitSignal(sweep_dialog.sweep_ended, timeout=30_000) as ended:
         assert sweep_dialog.save_candidate()  # the selected one: the user's pick
     assert ended.args == ["done"]
