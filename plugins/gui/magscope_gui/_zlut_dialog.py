@@ -149,7 +149,7 @@ class ZLutSweepDialog(QDialog):
         self.candidates.hide()
         self.save_button = QPushButton("Save selected")
         self.save_button.setEnabled(False)
-        self.save_button.clicked.connect(lambda: self.save_candidate())
+        self.save_button.clicked.connect(self._save_clicked)
         self.start_button = QPushButton("Start sweep")
         self.start_button.clicked.connect(self.start_sweep)
         self.cancel_button = QPushButton("Cancel sweep")
@@ -368,6 +368,9 @@ class ZLutSweepDialog(QDialog):
             self.preview.show_profiles(data)
         except Exception as exc:
             self.error.setText(f"no preview of bead {bead}: {exc}")
+
+    def _save_clicked(self) -> None:
+        self.save_candidate()
 
     def save_candidate(self, bead_id: int | None = None) -> bool:
         """Save the selected (or ``bead_id``'s) candidate to the file; load it if asked."""

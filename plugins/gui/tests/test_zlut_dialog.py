@@ -76,7 +76,7 @@ def test_a_real_sweep_reviews_every_bead_then_saves_loads_and_shows_the_pick(
     shown = sim_hub.call(GetZLutProfiles(bead_id=other))
     assert np.allclose(sweep_dialog.preview.table.profiles, np.asarray(shown["profiles"]).T)
     with qtbot.waitSignal(sweep_dialog.sweep_ended, timeout=30_000) as ended:
-        assert sweep_dialog.save_candidate()  # the selected one: the user's pick
+        qtbot.mouseClick(sweep_dialog.save_button, Qt.MouseButton.LeftButton)  # the pick
     assert ended.args == ["done"]
     assert path.exists() and f'"bead_id": {other}' in path.read_text()
     assert sweep_dialog.progress.value() == sweep_dialog.progress.maximum() == 5
