@@ -161,7 +161,13 @@ from magscope_core._status import ManagerState
 from magscope_core._tracker import Tracker, TrackOutput
 from magscope_core._version import __version__
 from magscope_core._writer import RoiBatch, TracksBatch, Writer, WriterBase
-from magscope_core._zlut_sweep import CancelZLutSweep, GetZLutSweep, StartZLutSweep
+from magscope_core._zlut_sweep import (
+    CancelZLutSweep,
+    GetZLutProfiles,
+    GetZLutSweep,
+    SaveZLutCandidate,
+    StartZLutSweep,
+)
 
 __all__ = [
     "CORE_COMMANDS",
@@ -204,6 +210,7 @@ __all__ = [
     "GetPipelineStats",
     "GetStatus",
     "GetZLut",
+    "GetZLutProfiles",
     "GetZLutSweep",
     "HardwareManager",
     "HealthCheckSpec",
@@ -248,6 +255,7 @@ __all__ = [
     "RotateMagnet",
     "Route",
     "RunProgress",
+    "SaveZLutCandidate",
     "SessionMemory",
     "SessionPlan",
     "SetAcquisition",

@@ -28,6 +28,7 @@ from magscope_core._plugins import Contribution, PluginSet
 from magscope_core._settings import CoreSettings, SettingsStore, default_output_dir
 from magscope_core._specs import CameraSpec, ManagerSpec, RestartPolicy, TrackerSpec
 from magscope_core._version import __version__
+from magscope_core._zlut_memory import auto_sweep_settings, remembered_zlut
 
 __all__ = [
     "SessionPlan",
@@ -66,6 +67,14 @@ class SessionPlan:
     writers: tuple[str, ...]
     tracker: str | None = None
     mode: str = "track"
+    zlut: str | None = None
+    """The Z-LUT file loaded at start, if any."""
+    zlut_origin: str = ""
+    """Where it comes from: ``"given"`` (``--zlut``) or ``"remembered"`` (this camera's
+    last one)."""
+    auto_zlut: bool = False
+    """No Z-LUT yet and the camera declares ``auto_zlut``: sweep one after the beads are in
+    (:func:`~magscope_core._zlut_run.sweep_at_start`)."""
 
 
 def choose_camera(plugins: PluginSet, name: str | None) -> Contribution[CameraSpec]:
@@ -136,8 +145,10 @@ def _camera_options(cam: Contribution[CameraSpec], given: dict[str, Any]) -> dic
 
 
 def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
-               store: SettingsStore | None = None) -> None:
+               store: SettingsStore | None = None) -> Any:
     """Read a Z-LUT file with the tracker plugin's own loader, in this process.
+
+    Returns the loaded Z-LUT object.
 
     Raises
     ------
@@ -164,12 +175,32 @@ def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
         raise ConfigurationError(f"Z-LUT file {path}: tracker {tracker.spec.name!r} "
                                  "cannot load Z-LUT files")
     try:
-        loader(path)
+        return loader(path)
     except Exception as exc:
         log.debug("Z-LUT %s rejected", path, exc_info=True)
         raise ConfigurationError(
             f"Z-LUT file {path} cannot be used by tracker {tracker.spec.name!r}: {exc}"
         ) from exc
+
+
+def _remembered_zlut(camera: str, tracker: Contribution[TrackerSpec],
+                     store: SettingsStore | None, roi_size: int) -> Path | None:
+    """The Z-LUT last loaded with ``camera``, if it still loads and fits the ROI size."""
+    path = remembered_zlut(camera)
+    if path is None:
+        return None
+    try:
+        zlut = check_zlut(tracker, path, store)
+    except ConfigurationError as exc:
+        log.warning("the Z-LUT remembered for camera %r is not used: %s", camera, exc)
+        return None
+    shape = (getattr(zlut, "metadata", None) or {}).get("roi_shape")
+    if shape is not None and list(shape) != [roi_size, roi_size]:
+        log.warning("the Z-LUT remembered for camera %r, %s, was made for %s ROIs, not %d x "
+                    "%d (core.roi_size): not used", camera, path, "x".join(map(str, shape)),
+                    roi_size, roi_size)
+        return None
+    return path
 
 
 def prepare_out_dir(path: Path) -> Path:
@@ -256,8 +287,15 @@ def plan_session(
     if cam.spec.settings is None and cam.spec.manager is None:
         check_call(cam.spec.factory, cam_options, f"camera {cam.spec.name!r}")
     trk = choose_tracker(plugins, tracker or core.default_tracker or None)
+    zlut_origin = ""
     if zlut is not None:
         check_zlut(trk, zlut, store)
+        zlut_origin = "given"
+    elif trk is not None:
+        zlut = _remembered_zlut(cam.spec.name, trk, store, core.roi_size)
+        zlut_origin = "remembered" if zlut is not None else ""
+    auto = (zlut is None and trk is not None and cam.spec.auto_zlut
+            and auto_sweep_settings() is not None)
     mode = mode or core.acquisition_mode
     try:
         mode_parts(mode)
@@ -372,4 +410,7 @@ def plan_session(
         writers=tuple(chosen),
         tracker=trk.spec.name if trk is not None else None,
         mode=mode,
+        zlut=str(zlut) if zlut else None,
+        zlut_origin=zlut_origin,
+        auto_zlut=auto,
     )

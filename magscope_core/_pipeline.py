@@ -480,6 +480,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
                           "z_max_nm": float(z.max()) if z.size else None,
                           "metadata": dict(getattr(zlut, "metadata", {}) or {})}
         self.log.info("Z-LUT loaded from %s (%d planes)", cmd.path, z.size)
+        self._remember_zlut(cmd.path)
         return self.zlut_meta
 
     @handles(UnloadZLut)

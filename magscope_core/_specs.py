@@ -137,6 +137,10 @@ class CameraSpec:
     manager: Callable[..., Any] | None = attrs.field(default=None)
     """A :class:`~magscope_core.CameraManager` subclass to run this camera with, e.g. to
     handle camera-specific commands; None for the standard one."""
+    auto_zlut: bool = False
+    """The camera knows its optics (a simulator): its first session makes a Z-LUT by a
+    focus sweep, saves it in the user data folder and reuses it. A real camera leaves
+    this False and never gets a Z-LUT it did not ask for."""
 
 
 @attrs.frozen

@@ -12,6 +12,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TESTPLUGIN_DIR = Path(__file__).parent / "testplugin"
 
 
+@pytest.fixture(autouse=True)
+def isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private user data folder (remembered Z-LUTs), and no automatic Z-LUT sweep.
+
+    A test that wants the first-session sweep sets ``MAGSCOPE_AUTO_ZLUT`` itself.
+    """
+    data = tmp_path / "user-data"
+    monkeypatch.setenv("MAGSCOPE_DATA_DIR", str(data))
+    monkeypatch.setenv("MAGSCOPE_AUTO_ZLUT", "0")
+    return data
+
+
 @pytest.fixture
 def testplugin_path(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Put the test plugin (package + dist-info) on sys.path and PYTHONPATH."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "CONFIG_DIR_ENV",
     "CORE_NAMESPACE",
+    "DATA_DIR_ENV",
     "CoreSettings",
     "SaveResult",
     "SetResult",
@@ -19,6 +20,7 @@ __all__ = [
     "SettingsProblem",
     "SettingsStore",
     "default_config_dir",
+    "default_data_dir",
     "default_output_dir",
     "default_settings_path",
     "describe",
@@ -26,7 +28,14 @@ __all__ = [
 ]
 
 from ._core import CORE_NAMESPACE, CoreSettings
-from ._paths import CONFIG_DIR_ENV, default_config_dir, default_output_dir, default_settings_path
+from ._paths import (
+    CONFIG_DIR_ENV,
+    DATA_DIR_ENV,
+    default_config_dir,
+    default_data_dir,
+    default_output_dir,
+    default_settings_path,
+)
 from ._records import SaveResult, SetResult, SettingsError, SettingsProblem
 from ._schema import SettingInfo, describe, setting
 from ._store import SettingsStore

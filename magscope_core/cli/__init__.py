@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         _run_cmd,
         _script_cmd,
         _settings_cmd,
+        _zlut_cmd,
     )
 
     parser = argparse.ArgumentParser(
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (
         _run_cmd, _plugins_cmd, _commands_cmd, _settings_cmd, _cleanup_cmd, _doctor_cmd,
-        _script_cmd,
+        _script_cmd, _zlut_cmd,
     ):
         module.add_parser(sub)
     return parser

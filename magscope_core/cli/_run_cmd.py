@@ -25,6 +25,7 @@ from magscope_core._logging import configure_logging
 from magscope_core._proctitle import set_process_title
 from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core._startup import StartupStep
+from magscope_core._zlut_run import sweep_at_start, zlut_line
 from magscope_core.cli._common import console, load_everything
 from magscope_core.cli._lock_flags import add_lock_arguments, start_locks
 from magscope_core.cli._run_report import (
@@ -118,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
             f"{plan.tracker or 'none'}, mode {plan.mode}, writers "
             f"{', '.join(plan.writers) or 'none'}, output {plan.out_dir}"
         )
+        zlut_line(err, plan)
         if frontend is None:
             hub.add_startup_listener(_StartupPrinter(err, hub))
         if frontend is None or not frontend.spec.starts_session:
@@ -126,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
                 hub.request_stop("configuration error")
             else:
                 _add_beads(hub, args.beads, store.get("core").roi_size, err)
+                sweep_at_start(hub, plan, err)
                 if (lock_error := start_locks(hub, args, err)) is not None:
                     hub.request_stop("a lock could not start")
         started = time.monotonic()  # the --duration clock: every consumer is ready now
@@ -209,6 +212,7 @@ def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
             hub.request_stop("configuration error")
             return
         _add_beads(hub, args.beads, plugins_and_store[1].get("core").roi_size, err)
+        sweep_at_start(hub, plan, err)
         if (lock_error := start_locks(hub, args, err)) is not None:
             err.print(f"[yellow]warning:[/yellow] {lock_error}", soft_wrap=True)
         ready_at[0] = time.monotonic()

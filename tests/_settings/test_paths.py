@@ -8,6 +8,7 @@ from magscope_core._settings import (
     CONFIG_DIR_ENV,
     SettingsStore,
     default_config_dir,
+    default_data_dir,
     default_output_dir,
     default_settings_path,
 )
@@ -37,9 +38,13 @@ def test_without_override_the_platform_user_config_dir_is_used(monkeypatch):
     assert default_config_dir() == expected
 
 
-def test_default_output_dir_is_recordings_in_user_data_dir():
+def test_default_output_dir_is_recordings_in_user_data_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("MAGSCOPE_DATA_DIR", raising=False)
     expected = platformdirs.user_data_path("magscope", appauthor=False) / "recordings"
     assert default_output_dir() == expected
+    monkeypatch.setenv("MAGSCOPE_DATA_DIR", str(tmp_path / "data"))  # the override
+    assert default_data_dir() == tmp_path / "data"
+    assert default_output_dir() == tmp_path / "data" / "recordings"
 
 
 def test_a_store_on_the_default_path_uses_the_override(tmp_path, monkeypatch):

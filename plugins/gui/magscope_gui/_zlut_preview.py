@@ -1,9 +1,7 @@
-"""Reading a Z-LUT text file for display, and the preview widget (pyqtgraph)."""
+"""The Z-LUT preview widget (pyqtgraph) and the table it shows."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -13,7 +11,7 @@ from numpy.typing import NDArray
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-__all__ = ["ZLutPreview", "ZLutTable", "read_zlut_table"]
+__all__ = ["ZLutPreview", "ZLutTable", "zlut_table"]
 
 
 @attrs.frozen
@@ -27,7 +25,7 @@ class ZLutTable:
     profiles : ndarray, shape (n_bins, n_planes)
         Radial profile of each plane (one column per plane).
     metadata : dict
-        The ``# metadata: {...}`` comment of the file, if any.
+        Free information (e.g. the candidate's scores).
     """
 
     z_nm: NDArray[np.float64]
@@ -35,34 +33,23 @@ class ZLutTable:
     metadata: dict[str, Any]
 
 
-def read_zlut_table(path: str | Path) -> ZLutTable:
-    """Read a Z-LUT text file: row 0 is z (nm), rows 1.. are profile bins, ``#`` comments.
+def zlut_table(data: dict[str, Any]) -> ZLutTable:
+    """A :class:`ZLutTable` from a ``GetZLutProfiles`` answer.
+
+    The pipeline reads Z-LUT files with the tracker plugin's parser (the only one); the
+    GUI shows what it answers.
 
     Raises
     ------
     ValueError
-        Naming the file and what is wrong (not numeric, too few rows or planes).
+        If the answer does not hold a z row and ``(n_planes, n_bins)`` profiles.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"Z-LUT {p}: cannot be read ({exc})") from None
-    metadata: dict[str, Any] = {}
-    for line in text.splitlines():
-        if line.startswith("#") and "metadata:" in line:
-            try:
-                metadata = dict(json.loads(line.split("metadata:", 1)[1]))
-            except (ValueError, TypeError):
-                metadata = {}
-    try:
-        matrix = np.loadtxt(p, comments="#", ndmin=2)
-    except ValueError as exc:
-        raise ValueError(f"Z-LUT {p}: not a numeric matrix ({exc})") from None
-    if matrix.shape[0] < 2 or matrix.shape[1] < 2:
-        raise ValueError(f"Z-LUT {p}: matrix of shape {matrix.shape}; expected a z row and at "
-                         "least one profile row, with at least 2 planes")
-    return ZLutTable(matrix[0].astype(np.float64), matrix[1:].astype(np.float64), metadata)
+    z = np.asarray(data.get("z_nm", []), dtype=np.float64)
+    prof = np.asarray(data.get("profiles", []), dtype=np.float64)
+    if z.ndim != 1 or prof.ndim != 2 or prof.shape[0] != z.size or z.size < 2:
+        raise ValueError(f"Z-LUT profiles of shape {prof.shape} for {z.size} planes: expected "
+                         "(n_planes, n_bins) with at least 2 planes")
+    return ZLutTable(z, prof.T.copy(), dict(data.get("metadata") or {}))
 
 
 class ZLutPreview(QWidget):
@@ -108,8 +95,8 @@ class ZLutPreview(QWidget):
             self.lines_plot.plot(prof[:, i], pen=pg.mkPen(colour, width=2),
                                  name=f"{z[i]:.0f} nm")
 
-    def show_file(self, path: str | Path) -> ZLutTable:
-        """Read and display a Z-LUT file (see :func:`read_zlut_table` for errors)."""
-        table = read_zlut_table(path)
+    def show_profiles(self, data: dict[str, Any]) -> ZLutTable:
+        """Display a ``GetZLutProfiles`` answer (see :func:`zlut_table` for errors)."""
+        table = zlut_table(data)
         self.show_table(table)
         return table

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the sessions here never touch the user's data folder (remembered Z-LUTs) nor sweep
+os.environ.setdefault("MAGSCOPE_DATA_DIR", tempfile.mkdtemp(prefix="magscope-gui-test-data-"))
+os.environ.setdefault("MAGSCOPE_AUTO_ZLUT", "0")
 
 from collections.abc import Iterator
 from pathlib import Path

@@ -40,6 +40,7 @@ def magscope_cameras() -> list[CameraSpec]:
             settings=SimCameraOptions,  # -O options: typed, checked, listed by --help-camera
             manager=SimCameraManager,
             priority=0,
+            auto_zlut=True,  # it knows its optics: a Z-LUT by focus sweep in the 1st session
             description="simulated magnetic-tweezers microscope (Fourier-optics beads)",
         )
     ]

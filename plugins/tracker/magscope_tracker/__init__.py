@@ -19,6 +19,7 @@ from ._options import TrackerOptions
 from ._result import TrackResult
 from ._tracker import CpuTracker, create_tracker
 from ._zlut import ZLut, ZLutError
+from ._zlut_score import ZLutScore, best_candidate
 
 __all__ = [
     "CpuTracker",
@@ -26,5 +27,7 @@ __all__ = [
     "TrackerOptions",
     "ZLut",
     "ZLutError",
+    "ZLutScore",
+    "best_candidate",
     "create_tracker",
 ]

@@ -22,6 +22,7 @@ from ._options import TrackerOptions
 from ._plan import Plan, make_plan
 from ._result import TrackResult
 from ._zlut import ZLut, ZLutError
+from ._zlut_score import ZLutScore, score_zlut
 
 __all__ = ["CpuTracker", "create_tracker"]
 
@@ -361,6 +362,18 @@ class CpuTracker:
             "tracker_options": self.options.to_dict(),
         }
         return ZLut(z_nm=z, profiles=mean, metadata=metadata)
+
+    def score_zlut(self, zlut: ZLut, stack: ArrayLike, z_nm: ArrayLike) -> ZLutScore:
+        """Score a candidate Z-LUT against the images it was built from.
+
+        See :func:`magscope_tracker._zlut_score.score_zlut`: contrast, distinctness of
+        neighbouring planes, monotonic falling correlation, and the RMS (nm) of the
+        images looked up against the LUT.
+        """
+        arr = np.asarray(stack)
+        h, w = arr.shape[-2:]
+        used = self.plan((h, w)).bin_radii >= self.options.r_min_px
+        return score_zlut(zlut, z_nm, arr, self, used=used)
 
 
 def create_tracker(**options: Any) -> CpuTracker:

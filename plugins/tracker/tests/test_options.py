@@ -16,6 +16,8 @@ def test_public_api() -> None:
         "TrackerOptions",
         "ZLut",
         "ZLutError",
+        "ZLutScore",
+        "best_candidate",
         "create_tracker",
     ]
     tracker = create_tracker()
