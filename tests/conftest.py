@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,23 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TESTPLUGIN_DIR = Path(__file__).parent / "testplugin"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The same for sessions a module's tests share (a module-scoped hub is started
+    before any test's own folder is set): one Z-LUT loaded there is never remembered
+    by another module's session.
+    """
+    data = tmp_path_factory.mktemp("module-user-data")
+    saved = {k: os.environ.get(k) for k in ("MAGSCOPE_DATA_DIR", "MAGSCOPE_AUTO_ZLUT")}
+    os.environ["MAGSCOPE_DATA_DIR"], os.environ["MAGSCOPE_AUTO_ZLUT"] = str(data), "0"
+    yield data
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(autouse=True)

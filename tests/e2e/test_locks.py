@@ -85,8 +85,8 @@ def test_z_lock_stops_beads_following_the_z_drift(
         beads = _add_beads(hub, 4)
         hub.call(SetForce(force_pn=3.0))
         assert wait_for(lambda: not hub.call(GetMagnet())["moving"], timeout=30)
-        kinds = hub.call(GetSimTruth())["tethered"]
-        ref = beads[kinds.index(False)]  # FindBeads lists the simulator's beads in id order
+        kinds = np.asarray(hub.call(GetSimTruth())["tethered"], dtype=bool)
+        ref = beads[int(np.flatnonzero(~kinds)[0])]  # beads are listed in id order
         hub.call(StartZLutSweep(start_nm=-1500, stop_nm=2500, step_nm=250, images_per_step=3,
                                 bead_id=ref, path=str(tmp_path / "zlut.txt")))
         assert wait_for(lambda: hub.call(GetZLutSweep())["state"] in ("done", "failed"),
@@ -131,9 +131,12 @@ def test_z_lock_stops_beads_following_the_z_drift(
         assert free_trend[b] == pytest.approx(50 * span_free, rel=rel), (b, free_trend)
     assert float(np.median(held_trend)) < 40.0, held_trend  # ... and none when locked
     assert max(held_trend) < 80.0, held_trend
-    # Brownian motion of the tethered beads stays: their Z still fluctuates
+    # Brownian motion of the tethered beads stays: their Z still fluctuates (the camera
+    # averages each frame over its exposure, which at 3 pN on a 1 um tether leaves a few
+    # nm of the ~8 nm instantaneous spread), while stuck beads do not move at all
+    stuck = [float(np.std(truth["z_nm"][held, b])) for b in np.flatnonzero(~kinds)]
     for b in np.flatnonzero(kinds):
-        assert np.std(truth["z_nm"][held, b]) > 5.0, b
+        assert np.std(truth["z_nm"][held, b]) > max(0.5, 10 * max(stuck, default=0.0)), b
     print("tethered Z std while locked:",
           [round(float(np.std(truth["z_nm"][held, b])), 1) for b in np.flatnonzero(kinds)])
     tele = np.loadtxt(tmp_path / "run" / "locks.txt", ndmin=2)

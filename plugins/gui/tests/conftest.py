@@ -67,15 +67,21 @@ class SimSession:
 
 @pytest.fixture(scope="session", autouse=True)
 def gui_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A private MAGSCOPE_CONFIG_DIR for the whole session (layouts, settings)."""
+    """A private MAGSCOPE_CONFIG_DIR (layouts, settings) and data folder for the session."""
     cfg = tmp_path_factory.mktemp("gui-config")
-    old = os.environ.get("MAGSCOPE_CONFIG_DIR")
-    os.environ["MAGSCOPE_CONFIG_DIR"] = str(cfg)
+    # and a private user data folder: a Z-LUT that another test folder's session loaded
+    # (and so remembered) must not be reloaded by the shared GUI session
+    data = tmp_path_factory.mktemp("gui-user-data")
+    keys = ("MAGSCOPE_CONFIG_DIR", "MAGSCOPE_DATA_DIR", "MAGSCOPE_AUTO_ZLUT")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update({"MAGSCOPE_CONFIG_DIR": str(cfg), "MAGSCOPE_DATA_DIR": str(data),
+                       "MAGSCOPE_AUTO_ZLUT": "0"})
     yield cfg
-    if old is None:
-        os.environ.pop("MAGSCOPE_CONFIG_DIR", None)
-    else:
-        os.environ["MAGSCOPE_CONFIG_DIR"] = old
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -35,21 +35,22 @@ class Hdf5WriterSettings:
     )
     forces: bool = setting(
         True,
+        startup_only=True,
         doc="Estimate the force on every tethered bead per magnet plateau from its Brownian "
         "motion (PSD and Allan-variance methods, corrected for camera blur and aliasing) and "
         "store it in /magscope/forces (docs/forces.md).",
     )
     bead_radius_nm: float = setting(
-        500.0, minimum=1.0, maximum=100_000.0, unit="nm",
+        500.0, minimum=1.0, maximum=100_000.0, unit="nm", startup_only=True,
         doc="Bead radius used by the force estimate (pendulum length l + R along the field, "
         "drag near the surface).",
     )
     field_axis: str = setting(
-        "x", choices=("x", "y"),
+        "x", choices=("x", "y"), startup_only=True,
         doc="Image axis along the magnetic field (the long pendulum l + R).",
     )
     force_min_plateau_s: float = setting(
-        10.0, minimum=1.0, maximum=86_400.0, unit="s",
+        10.0, minimum=1.0, maximum=86_400.0, unit="s", startup_only=True,
         doc="Shortest magnet plateau (after 1 s of settling) analysed for forces.",
     )
 
