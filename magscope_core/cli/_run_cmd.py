@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     previous = _install_signal_handlers(hub)
     started = time.monotonic()
+    frames_at_start = 0
     stats: dict[str, Any] = {}
     lock_error: str | None = None
     try:
@@ -132,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
                 if (lock_error := start_locks(hub, args, err)) is not None:
                     hub.request_stop("a lock could not start")
         started = time.monotonic()  # the --duration clock: every consumer is ready now
+        frames_at_start = _acquired(hub)  # a start-up sweep's frames are not in the rate
         if frontend is not None and not hub.config_errors:
             started = _run_frontend(frontend, hub, plan, args, err, (plugins, store))
         else:
@@ -146,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
         status = hub.status() if hub.session is not None else {}
         hub.stop()
         _restore_signal_handlers(previous)
-    summary = _summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats)
+    summary = _summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats,
+                       frames_at_start)
     configuration = [remote_config_line(e) for e in hub.config_errors]
     problems = configuration or run_problems(summary, plan, plugins, status,
                                              saving=not args.no_save)
@@ -317,9 +320,18 @@ class _StartupPrinter:
         self._out.print(text, highlight=False)
 
 
+def _acquired(hub: Hub) -> int:
+    """Frames acquired so far (0 before the hub runs)."""
+    if hub.session is None:
+        return 0
+    ring = hub.status()["ring"]
+    return int(ring.get("frames_written", 0)) - int(ring.get("frames_live_only", 0))
+
+
 def _progress_loop(hub: Hub, duration: float | None, out: Console, started: float) -> None:
     tty = sys.stderr.isatty()
     last_print = 0.0
+    first = _acquired(hub)  # frames before the clock started (a start-up sweep's)
     while not hub.wait(0.5):
         now = time.monotonic()
         elapsed = now - started
@@ -334,7 +346,7 @@ def _progress_loop(hub: Hub, duration: float | None, out: Console, started: floa
             dropped = int(ring.get("frames_dropped", 0))
             total = f"/{duration:.0f}" if duration else ""
             line = (f"{elapsed:6.1f}{total} s  frames {frames}  "
-                    f"{frames / max(elapsed, 1e-9):7.1f} fps  dropped {dropped}")
+                    f"{(frames - first) / max(elapsed, 1e-9):7.1f} fps  dropped {dropped}")
             if tty:
                 out.print(line, end="\r", highlight=False)
             else:
@@ -344,7 +356,7 @@ def _progress_loop(hub: Hub, duration: float | None, out: Console, started: floa
 
 
 def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
-             stats: dict[str, Any]) -> dict[str, Any]:
+             stats: dict[str, Any], frames_at_start: int = 0) -> dict[str, Any]:
     ring = status.get("ring", {})
     counters = status.get("counters", {})
     frames = int(ring.get("frames_written", 0)) - int(ring.get("frames_live_only", 0))
@@ -354,7 +366,7 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
         "out_dir": str(out_dir),
         "seconds": round(elapsed, 3),
         "frames": frames,
-        "fps": round(frames / elapsed, 2) if elapsed > 0 else 0.0,
+        "fps": round((frames - frames_at_start) / elapsed, 2) if elapsed > 0 else 0.0,
         "dropped": int(ring.get("frames_dropped", 0)),
         "live_only_frames": int(ring.get("frames_live_only", 0)),
         "camera_frames": int(counters.get("camera_frames", 0)),

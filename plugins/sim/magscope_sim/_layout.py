@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from magscope_core import ConfigurationError
+
 __all__ = ["blit", "box_clusters", "random_layout"]
 
 F64 = NDArray[np.float64]
@@ -23,8 +25,8 @@ def random_layout(
     """Random anchor positions (px) at least ``min_sep`` apart and ``min_sep/2`` from edges."""
     margin = min_sep / 2.0
     if n and (width - 2 * margin <= 0 or height - 2 * margin <= 0):
-        raise ValueError(f"SimulatedCamera: a {width}x{height} frame leaves no room for beads "
-                         f"with min_separation_px={min_sep:g}")
+        raise ConfigurationError(f"SimulatedCamera: a {width}x{height} frame leaves no room "
+                                 f"for beads with min_separation_px={min_sep:g}")
     placed: list[tuple[float, float]] = []
     for _ in range(2000 * max(n, 1)):
         if len(placed) == n:
@@ -33,8 +35,8 @@ def random_layout(
         y = rng.uniform(margin, height - 1 - margin)
         if all((x - a) ** 2 + (y - b) ** 2 >= min_sep**2 for a, b in placed):
             placed.append((x, y))
-    if len(placed) < n:
-        raise ValueError(
+    if len(placed) < n:  # the user's options do not fit: one line, never retried
+        raise ConfigurationError(
             f"SimulatedCamera: could not place {n} beads at least {min_sep:g} px apart in a "
             f"{width}x{height} frame (placed {len(placed)}); lower n_fixed/n_tethered or "
             "min_separation_px"

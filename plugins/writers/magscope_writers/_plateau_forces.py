@@ -237,8 +237,11 @@ class PlateauForces:
                         reference_bead=int(beads[ref]), method=method, axis=name,
                         force_pn=est.force_pn, sigma_pn=est.sigma_pn,
                         extension_nm=est.extension_nm, corner_hz=est.corner_hz))
-        for r in rows:
-            log.info("plateau %d (magnet %.4g pN): bead %d %s %s: %.4g +/- %.2g pN, l = %.0f nm",
-                     r.plateau, r.magnet_force_pn, r.bead_id, r.method, r.axis, r.force_pn,
-                     r.sigma_pn, r.extension_nm)
+        for r in rows:  # the details in the log file; one line on the console
+            log.debug("plateau %d (magnet %.4g pN): bead %d %s %s: %.4g +/- %.2g pN, l = %.0f nm",
+                      r.plateau, r.magnet_force_pn, r.bead_id, r.method, r.axis, r.force_pn,
+                      r.sigma_pn, r.extension_nm)
+        if rows:
+            log.info("plateau %d (magnet %.4g pN): forces of %d tethered bead(s) stored",
+                     rows[0].plateau, rows[0].magnet_force_pn, len({r.bead_id for r in rows}))
         return rows
