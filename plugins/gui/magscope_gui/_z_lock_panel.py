@@ -12,21 +12,17 @@ import math
 import time
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
-from magscope_core import GetLocks, SetZLock
+from magscope_core import SetZLock
 from magscope_gui._context import PanelContext
+from magscope_gui._lock_panel import LockPanel, spin_box
 
 __all__ = ["ZLockPanel", "z_correction_text"]
 
@@ -39,20 +35,18 @@ def z_correction_text(entry: dict[str, Any]) -> str:
             f"{entry['focus_nm']:.1f} nm")
 
 
-class ZLockPanel(QWidget):
+class ZLockPanel(LockPanel):
     """Lock on/off, reference bead, target, parameters, status and the last corrections."""
 
-    interval_s = 0.5
-    """Seconds between two reads of the lock's state."""
+    key = "z"
+
+    @staticmethod
+    def correction_text(entry: dict[str, Any]) -> str:
+        """One line per correction."""
+        return z_correction_text(entry)
 
     def __init__(self, context: PanelContext) -> None:
-        super().__init__()
-        self.context = context
-        self.state: dict[str, Any] = {}
-        self._last = 0.0
-        self.enable = QCheckBox("Lock on")
-        self.enable.setToolTip("Hold the reference bead's Z: the focus follows it")
-        self.enable.toggled.connect(self.set_locked)
+        super().__init__(context, "Hold the reference bead's Z: the focus follows it")
         self.bead = QSpinBox()
         self.bead.setRange(0, 1_000_000)
         self.bead.setToolTip("Reference bead (a bead stuck to the surface is best)")
@@ -62,17 +56,13 @@ class ZLockPanel(QWidget):
         self.target = QLineEdit()
         self.target.setPlaceholderText("current Z")
         self.target.setToolTip("Target Z in nm; empty: hold the Z the bead has now")
-        self.window_s = self._double(0.1, 30.0, 1.0, " s", 2, "Z averaged over this window")
-        self.max_corr = self._double(1.0, 10_000.0, 200.0, " nm", 0,
-                                     "Largest focus move per correction")
-        self.gain = self._double(0.05, 1.0, 1.0, "", 2, "Fraction of the error corrected")
-        self.every = self._double(0.1, 60.0, 1.0, " s", 2, "Seconds between corrections")
-        self.status = QLabel("off")
-        self.status.setWordWrap(True)
+        self.window_s = spin_box(0.1, 30.0, 1.0, " s", "Z averaged over this window")
+        self.max_corr = spin_box(1.0, 10_000.0, 200.0, " nm",
+                                 "Largest focus move per correction", decimals=0)
+        self.gain = spin_box(0.05, 1.0, 1.0, "", "Fraction of the error corrected")
+        self.every = spin_box(0.1, 60.0, 1.0, " s", "Seconds between corrections")
         self.reading = QLabel("")
         self.reading.setProperty("role", "muted")
-        self.recent = QListWidget()
-        self.recent.setMaximumHeight(110)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Bead", self.bead)
@@ -89,17 +79,6 @@ class ZLockPanel(QWidget):
         layout.addWidget(self.recent)
         context.events.refresh.connect(self._on_refresh)
         self.refresh()
-
-    @staticmethod
-    def _double(lo: float, hi: float, value: float, suffix: str, decimals: int,
-                tip: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(lo, hi)
-        box.setDecimals(decimals)
-        box.setValue(value)
-        box.setSuffix(suffix)
-        box.setToolTip(tip)
-        return box
 
     def _reference_changed(self, bead_id: int) -> None:
         if bead_id >= 0 and not self.enable.isChecked():
@@ -132,32 +111,13 @@ class ZLockPanel(QWidget):
             self.context.notify("info", f"Z-lock {'on' if on else 'off'}")
         self.refresh()
 
-    def _on_refresh(self) -> None:
-        if time.monotonic() - self._last >= self.interval_s and self.isVisible():
-            self.refresh()
-
-    def refresh(self) -> dict[str, Any]:
-        """Read the lock's state and show it; return it."""
-        self._last = time.monotonic()
-        try:
-            state = self.context.hub.call(GetLocks(), timeout=1.0)
-        except Exception as exc:
-            self.status.setText(f"lock manager not answering: {exc}")
-            return self.state
-        self.state = dict(state["z"])
-        s = self.state
-        with QSignalBlocker(self.enable):
-            self.enable.setChecked(bool(s["on"]))
+    def show_state(self, state: dict[str, Any]) -> None:
+        """The bead's Z against the target, the corrections; off without a focus motor."""
+        s = state
         self.enable.setEnabled(bool(s["focus_installed"]))
-        self.status.setText(str(s["status"]))
         if s["on"] and s["target_nm"] is not None:
             z = "?" if s["z_nm"] is None else f"{s['z_nm']:.1f} nm"
             self.reading.setText(f"bead {s['bead_id']}: Z {z}, target {s['target_nm']:.1f} nm; "
                                  f"{s['corrections']} focus corrections")
         else:
             self.reading.setText(f"{s['corrections']} focus corrections")
-        lines = [z_correction_text(e) for e in reversed(s["recent"])]
-        if [self.recent.item(i).text() for i in range(self.recent.count())] != lines:
-            self.recent.clear()
-            self.recent.addItems(lines)
-        return s
