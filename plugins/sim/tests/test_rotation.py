@@ -10,6 +10,7 @@ import pytest
 from magscope_sim import SimulatedCamera
 from magscope_sim._managers import SIM_COMMANDS, GetSimTruth, SimCameraManager, SimMagnetMotor
 from magscope_sim._twist import buckling_turns, plectoneme_slope_nm_per_turn
+from support import wait_for
 
 from magscope_core import (
     ConfigurationError,
@@ -28,15 +29,6 @@ from magscope_core import (
 from magscope_core._settings import SettingsStore
 
 CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 1, "n_tethered": 2, "seed": 5}
-
-
-def _wait(pred, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 def _entries() -> list[ManagerEntry]:
@@ -69,20 +61,21 @@ def test_rotating_the_magnet_follows_the_hat_curve() -> None:
     with Hub(_entries(), [(c, "sim", "magscope-sim") for c in SIM_COMMANDS],
              HubConfig(start_timeout_s=60)) as hub:
         hub.call(SetForce(force_pn=force))
-        assert _wait(lambda: abs(hub.call(GetSimTruth())["force_pn"] - force) < 1e-3)
+        assert wait_for(lambda: abs(hub.call(GetSimTruth())["force_pn"] - force) < 1e-3,
+                        timeout=20.0)
         flat = _mean_tethered_z(hub)
         nb = buckling_turns(force, CAMERA.get("contour_length_nm", 2000.0))
         turns = nb + 10.0
         assert hub.call(RotateMagnet(turns=turns)) == turns
-        assert _wait(lambda: hub.call(GetMagnet())["turns"] == turns)
+        assert wait_for(lambda: hub.call(GetMagnet())["turns"] == turns, timeout=20.0)
         state = hub.call(GetMagnet())
         assert state["target_turns"] == turns and not state["moving"]
-        assert _wait(lambda: hub.call(GetSimTruth())["turns"] == turns)
+        assert wait_for(lambda: hub.call(GetSimTruth())["turns"] == turns, timeout=20.0)
         twisted = _mean_tethered_z(hub)
         # 10 turns past buckling: 10 x slope shorter (Brownian z noise ~ 20 nm / sqrt(80))
         assert flat - twisted == pytest.approx(10 * plectoneme_slope_nm_per_turn(force), abs=40)
         hub.call(RotateMagnet(turns=nb / 2))  # within the flat top
-        assert _wait(lambda: hub.call(GetSimTruth())["turns"] == nb / 2)
+        assert wait_for(lambda: hub.call(GetSimTruth())["turns"] == nb / 2, timeout=20.0)
         assert _mean_tethered_z(hub) == pytest.approx(flat, abs=40)
 
 
