@@ -57,10 +57,11 @@ def test_find_similar_beads_gives_every_bead_one_roi(hub: Any) -> None:
     assert result["proposed_threshold"] == result["threshold"]
     centres = _centres(hub)
     assert len(result["added"]) == len(truth) - 1  # the seed had its ROI already
-    # one ROI per true bead, none elsewhere (tethered beads move around their anchor:
-    # within a quarter ROI; beads are more than a ROI diagonal apart)
+    # one ROI per true bead, none elsewhere. Tethered beads wander around their anchor
+    # between FindBeads and the search (CI saw 17 px), so match within 40 px: beads are at
+    # least min_separation_px = 92 apart, so no ROI can match two beads.
     for x, y in truth:
-        assert np.sum(np.hypot(centres[:, 0] - x, centres[:, 1] - y) <= SIZE / 4) == 1
+        assert np.sum(np.hypot(centres[:, 0] - x, centres[:, 1] - y) <= 40) == 1
     assert len(centres) == len(truth)
     print(f"\nFindSimilarBeads in a session: {len(truth)} beads, {len(centres)} ROIs, "
           f"threshold {result['threshold']:.3f}")
