@@ -17,16 +17,18 @@ hub (camera manager and pipeline in spawned processes).
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import pytest
 
 from magscope_core._camera import Camera, CameraError, CameraInfo
+from magscope_core._commands import CommandSpec
 from magscope_core._specs import CameraSpec
 from magscope_core.testing._hubs import HubFactory
 from magscope_core.testing._spawned import qt_modules_loaded, run_spawned
@@ -69,12 +71,16 @@ class CameraContract:
         ``(name, value)`` of a setting the test may change (None: none is changed).
     run_session_test
         Whether to run the one test that starts a real session.
+    commands
+        The plugin's own command specs (what its ``magscope_commands`` returns), for a
+        camera manager that handles commands of its own.
     """
 
     grab_timeout_s: ClassVar[float] = 2.0
     timeout_slack_s: ClassVar[float] = 0.25
     writable_setting: ClassVar[tuple[str, Any] | None] = None
     run_session_test: ClassVar[bool] = True
+    commands: ClassVar[Sequence[CommandSpec]] = ()
 
     @pytest.fixture
     def camera_spec(self) -> CameraSpec:
@@ -140,7 +146,7 @@ class CameraContract:
         stamps = [self._grab(camera, info)[1] for _ in range(5)]
         assert all(math.isfinite(t) for t in stamps), stamps
         assert abs(stamps[-1] - time.time()) < 3600, f"{stamps[-1]} is not epoch seconds"
-        assert all(b > a for a, b in zip(stamps, stamps[1:], strict=False)), f"not rising: {stamps}"
+        assert all(b > a for a, b in itertools.pairwise(stamps)), f"not rising: {stamps}"
 
     def test_grab_returns_within_its_timeout(self, connected: tuple[Any, CameraInfo]) -> None:
         """grab_into(out, timeout) returns a frame or None within timeout (+ slack)."""
@@ -204,7 +210,8 @@ class CameraContract:
         """A real session: frames reach the shared ring, numbered, with rising times."""
         if not self.run_session_test:
             pytest.skip("run_session_test = False")
-        hub = magscope_hub.camera(camera_spec)
+        hub = magscope_hub.camera(
+            camera_spec, commands=[(c, "under-test", "under-test") for c in self.commands])
         counters = hub.resources.counters()
         deadline = time.monotonic() + 20.0
         while counters.get("camera_frames") < 10:

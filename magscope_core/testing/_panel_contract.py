@@ -10,8 +10,13 @@ plugin's :class:`~magscope_core.PanelSpec` records (what ``magscope_panels`` ret
 
 The Qt parts (PySide6, pytest-qt, the GUI plugin's ``PanelContext``) are imported only
 inside the tests, which skip when they are missing. Panels are built on a real session:
-by default the kit's pattern camera and the pipeline (override ``panel_hub`` to use one
-of your own, e.g. with your motors).
+by default the kit's pattern camera and the pipeline. Override the class-scoped
+``panel_hub`` fixture to use a session of your own (e.g. with your motors)::
+
+        @pytest.fixture(scope="class")
+        @classmethod
+        def panel_hub(cls, my_session_hub):
+            return my_session_hub
 """
 
 from __future__ import annotations
@@ -64,7 +69,8 @@ class PanelContract:
         raise NotImplementedError("define a panel_specs fixture returning PanelSpec records")
 
     @pytest.fixture(scope="class")
-    def panel_hub(self) -> Iterator[Hub]:
+    @classmethod
+    def panel_hub(cls) -> Iterator[Hub]:
         """The session panels are built on (class scope; the pattern camera by default)."""
         factory = HubFactory()
         try:
@@ -121,17 +127,21 @@ class PanelContract:
 
     def test_survives_the_session_stopping(self, request: pytest.FixtureRequest,
                                            panel_specs: Sequence[PanelSpec]) -> None:
-        """Panels keep running (no exception) when their session stops under them."""
+        """Panels keep running (no exception) when their session stops under them.
+
+        The context's own display timer drives them, before and after the stop, as in
+        the GUI; pytest-qt fails the test on any exception raised in a Qt slot.
+        """
         qtbot = _qtbot(request)
         factory = HubFactory()
         hub = factory.camera()
-        context = make_panel_context(hub, start_timer=False)
+        context = make_panel_context(hub, start_timer=True)
         widgets: list[Any] = []
         try:
             widgets = self._build(qtbot, context, panel_specs)
-            tick_for(qtbot, context, 200)
+            qtbot.wait(300)
             factory.close()
-            tick_for(qtbot, context, 300)
+            qtbot.wait(300)
             assert all(w.isVisible() for w in widgets)
         finally:
             factory.close()

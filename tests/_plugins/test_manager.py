@@ -8,7 +8,6 @@ from typing import Any
 
 import attrs
 import pytest
-from magscope_plugins_testkit import cam, make_plugin, noop_factory
 
 from magscope_core._commands import Command, CommandSpec, Route
 from magscope_core._plugins import (
@@ -29,6 +28,8 @@ from magscope_core._specs import (
     TrackerSpec,
     WriterSpec,
 )
+from magscope_core.testing import make_plugin, noop_factory
+from magscope_core.testing import stub_camera_spec as cam
 
 # -- helpers ------------------------------------------------------------------------------
 

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 import attrs
 import pytest
-from magscope_plugins_testkit import cam, make_plugin, noop_factory
 
 from magscope_core._hookspecs import hookimpl
 from magscope_core._plugins import PluginManager
 from magscope_core._specs import CameraSpec, ManagerSpec
+from magscope_core.testing import make_plugin, noop_factory
+from magscope_core.testing import stub_camera_spec as cam
 
 # -- what hooks return --------------------------------------------------------------------
 

@@ -42,6 +42,9 @@ class GuiEvents(QObject):
         ``(level, message)`` with level ``"info"``, ``"warning"`` or ``"error"``.
     settings_changed
         A settings namespace changed (for example ``"gui"``).
+    session_stopped
+        The session is ending (its hub was asked to stop): the display ticks stop, so
+        no panel reads shared memory that is about to be released. Emitted once.
     """
 
     refresh = Signal()
@@ -50,6 +53,7 @@ class GuiEvents(QObject):
     beads_changed = Signal()
     notify = Signal(str, str)
     settings_changed = Signal(str)
+    session_stopped = Signal()
 
 
 class PanelContext:
@@ -201,6 +205,11 @@ class PanelContext:
         self._timer.stop()
 
     def _tick(self) -> None:
+        if getattr(self.hub, "stop_requested", False):
+            # the session is ending: its buffers go away, so no panel may read them now
+            self._timer.stop()
+            self.events.session_stopped.emit()
+            return
         self._ticks += 1
         if self._ticks % _BEAD_POLL_TICKS == 0:
             self._check_beads()

@@ -9,14 +9,14 @@ settings, Z-LUT) put it back.
 ``context`` builds a :class:`magscope_gui.PanelContext` on it, with a fresh settings
 store (saved in the test's temporary folder) so tests never share settings changes.
 
-Helpers the test modules share live in ``magscope_gui_testkit.py`` next to this file; its
-folder is appended to ``sys.path`` so they can import it by name.
+Helpers the test modules share (display ticks, showing widgets, settings stores) come
+from the plugin test kit, ``magscope_core.testing``; the panel contract runs on this
+session in ``test_contracts.py``.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,12 +40,7 @@ from magscope_core import (
     SettingsStore,
     plan_session,
 )
-
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.append(_HERE)
-
-from magscope_gui_testkit import gui_plugins, make_store  # noqa: E402
+from magscope_core.testing import installed_plugins, make_panel_context, make_store
 
 SIM_CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 2,
               "min_separation_px": 91,
@@ -88,7 +83,7 @@ def gui_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def sim_session(tmp_path_factory: pytest.TempPathFactory, gui_config_dir: Path
                 ) -> Iterator[SimSession]:
     """Start the shared simulated session (about 4 s) and stop it at the end."""
-    plugins = gui_plugins()
+    plugins = installed_plugins()
     store = make_store(plugins, None)
     out_dir = tmp_path_factory.mktemp("gui-run")
     plan = plan_session(plugins, store, camera="sim", out_dir=out_dir, n_workers=1,
@@ -125,6 +120,6 @@ def settings_store(sim_plugins: PluginSet, tmp_path: Path) -> SettingsStore:
 def context(qtbot: object, sim_hub: Hub, sim_plugins: PluginSet,
             settings_store: SettingsStore) -> Iterator[PanelContext]:
     """A :class:`magscope_gui.PanelContext` on the shared session (display timer running)."""
-    ctx = PanelContext(sim_hub, settings_store, sim_plugins)
+    ctx: PanelContext = make_panel_context(sim_hub, sim_plugins, settings_store)
     yield ctx
     ctx.close()

@@ -12,10 +12,10 @@ from magscope_analysis import allan_deviation
 from magscope_gui import PanelContext
 from magscope_gui._analysis_panel import AnalysisPanel, analyse
 from magscope_gui._series import SeriesBuffer
-from magscope_gui_testkit import show_widget, wait_ticking
 from magscope_sim import BeadField, TetherParams
 
 from magscope_core import GetBeads, Hub
+from magscope_core.testing import show_widget, wait_ticking
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from magscope_gui import PanelContext
 from magscope_gui._histogram_panel import HistogramPanel, intensity_histogram
-from magscope_gui_testkit import show_widget, tick_for, wait_ticking
 
 from magscope_core import GetBeads, Hub
+from magscope_core.testing import show_widget, tick_for, wait_ticking
 
 pytestmark = pytest.mark.integration
 

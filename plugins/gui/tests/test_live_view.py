@@ -9,9 +9,9 @@ import pytest
 from magscope_gui import PanelContext
 from magscope_gui._histogram_panel import HistogramPanel
 from magscope_gui._video_panel import VideoPanel
-from magscope_gui_testkit import show_widget, wait_ticking
 
 from magscope_core import GetPipelineStats, Hub, SetAcquisition
+from magscope_core.testing import show_widget, wait_ticking
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,6 @@ import pytest
 from magscope_gui import PanelContext
 from magscope_gui._xy_lock_panel import XYLockPanel
 from magscope_gui._z_lock_panel import ZLockPanel
-from magscope_gui_testkit import show_widget, wait_ticking
 from PySide6.QtCore import Qt
 
 from magscope_core import (
@@ -19,6 +18,7 @@ from magscope_core import (
     SetZLock,
     StartZLutSweep,
 )
+from magscope_core.testing import show_widget, wait_ticking
 
 pytestmark = pytest.mark.integration
 

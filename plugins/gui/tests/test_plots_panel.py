@@ -8,9 +8,9 @@ import pytest
 from magscope_gui import PanelContext
 from magscope_gui._plots_panel import DEFAULT_WINDOW_S, PlotsPanel, telemetry_label
 from magscope_gui._series import SeriesBuffer
-from magscope_gui_testkit import show_widget, wait_ticking
 
 from magscope_core import GetBeads, GetFocus, Hub, MoveFocus
+from magscope_core.testing import show_widget, wait_ticking
 
 pytestmark = pytest.mark.integration
 

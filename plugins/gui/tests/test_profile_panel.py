@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from magscope_gui import PanelContext
 from magscope_gui._profile_panel import ProfilePanel, load_zlut_matrix, nearest_plane
-from magscope_gui_testkit import wait_ticking
 
 from magscope_core import GetBeads, GetZLut, Hub, LoadZLut, UnloadZLut
+from magscope_core.testing import wait_ticking
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from magscope_gui import PanelContext
 from magscope_gui._script_panel import ScriptPanel
-from magscope_gui_testkit import show_widget, wait_ticking
 from PySide6.QtCore import Qt
 
 from magscope_core import GetMagnet, Hub, SettingsStore
+from magscope_core.testing import show_widget, wait_ticking
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from magscope_gui import PanelContext
 from magscope_gui._video_panel import VideoPanel
-from magscope_gui_testkit import wait_ticking
 
 from magscope_core import AddBead, ClearBeads, FindBeads, GetBeads, Hub
+from magscope_core.testing import wait_ticking
 
 pytestmark = pytest.mark.integration
 

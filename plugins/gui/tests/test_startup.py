@@ -19,11 +19,11 @@ from magscope_gui._launch import SessionLauncher
 from magscope_gui._startup_view import StartupWindow
 from magscope_gui._window import MainWindow
 from magscope_gui_startup_support import WAITING, gate_entry, shm_segments
-from magscope_gui_testkit import gui_plugins, make_store
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from magscope_core import Hub, HubConfig, PluginSet, SessionPlan, StartupStep, plan_session
+from magscope_core.testing import installed_plugins, make_store
 
 CAMERA = {"width": 128, "height": 128, "fps": 50.0, "n_fixed": 1, "n_tethered": 1,
           "min_separation_px": 40,
@@ -45,7 +45,7 @@ class Session:
 
 
 def _session(tmp_path: Path, fail: str = "") -> Session:
-    plugins = gui_plugins()
+    plugins = installed_plugins()
     store = make_store(plugins, None)
     plan = plan_session(plugins, store, camera="sim", out_dir=tmp_path / "out", n_workers=1,
                         saving=False, with_managers=False, camera_options=dict(CAMERA))

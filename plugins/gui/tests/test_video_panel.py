@@ -10,7 +10,6 @@ import pytest
 from magscope_gui import PanelContext
 from magscope_gui._reassign_dialog import renumber_plan
 from magscope_gui._video_panel import VideoPanel
-from magscope_gui_testkit import wait_ticking
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from magscope_core import (
@@ -26,6 +25,7 @@ from magscope_core import (
     SharedResources,
     VideoRing,
 )
+from magscope_core.testing import wait_ticking
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from magscope_gui._launch import SessionLauncher
 from magscope_gui._startup_view import StartupWindow
-from magscope_gui_testkit import gui_plugins, make_store
 
 from magscope_core import AddBead, FindBeads, GetZLut, Hub, plan_session
 from magscope_core._zlut_run import sweep_at_start
+from magscope_core.testing import installed_plugins, make_store
 
 pytestmark = pytest.mark.integration
 CAMERA = {"width": 256, "height": 256, "fps": 50.0, "n_fixed": 2, "n_tethered": 0,
@@ -29,7 +29,7 @@ def test_the_start_up_window_shows_the_first_session_sweep_until_the_zlut_is_loa
     data = tmp_path / "user-data"
     monkeypatch.setenv("MAGSCOPE_DATA_DIR", str(data))
     monkeypatch.setenv("MAGSCOPE_AUTO_ZLUT", "-1500:1500:500:2")  # 7 planes
-    plugins = gui_plugins()
+    plugins = installed_plugins()
     plan = plan_session(plugins, make_store(plugins, None), camera="sim",
                         out_dir=tmp_path / "out", n_workers=1, saving=False,
                         camera_options=dict(CAMERA))
