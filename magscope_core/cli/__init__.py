@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         _cleanup_cmd,
         _commands_cmd,
         _doctor_cmd,
+        _new_plugin_cmd,
         _plugins_cmd,
         _run_cmd,
         _script_cmd,
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (
         _run_cmd, _plugins_cmd, _commands_cmd, _settings_cmd, _cleanup_cmd, _doctor_cmd,
-        _script_cmd, _zlut_cmd,
+        _script_cmd, _zlut_cmd, _new_plugin_cmd,
     ):
         module.add_parser(sub)
     return parser

@@ -40,9 +40,9 @@ def bead_profile(r_px: np.ndarray, z_nm: float) -> np.ndarray:
         Values in about -1..1, same shape as ``r_px``.
     """
     zu = float(z_nm) / 1000.0
-    period = 5.0 + 0.8 * abs(zu)
-    sigma = 7.0 + 1.5 * abs(zu)
-    phase = float(np.arctan(zu))
+    period = 4.0 + 1.5 * abs(zu)
+    sigma = 6.0 + 2.0 * abs(zu)
+    phase = 2.0 * float(np.arctan(zu / 0.7))
     r = np.asarray(r_px, dtype=np.float64)
     return np.exp(-(r**2) / (2 * sigma**2)) * np.cos(2 * np.pi * r / period + phase)
 
