@@ -102,3 +102,9 @@ class Camera(Protocol):
     def set_setting(self, name: str, value: Any) -> None:
         """Apply one setting; raise :class:`CameraError` (or ValueError) naming the problem."""
         ...
+
+
+# Optional member (not part of the runtime-checked protocol): ``frames_lost() -> int``,
+# the frames the device or its SDK dropped since ``connect`` (e.g. no free buffer, a gap
+# in its frame counter). The camera manager adds each increase to the session's
+# ``frames_dropped`` counter, so drops before MagScope ever saw a frame are counted too.

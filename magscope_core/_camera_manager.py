@@ -79,6 +79,9 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         self._scratch = np.zeros(info.shape, dtype=info.dtype)
         self._notify = self.resources.stack_notify_send
         self._stack_size = self.ring.stack_size
+        lost = getattr(camera, "frames_lost", None)
+        self._frames_lost = lost if callable(lost) else None
+        self._lost_seen = int(lost()) if callable(lost) else 0
         self.log.info("connected %s (%dx%d, %s)", info.model or type(camera).__name__,
                       info.width, info.height, info.dtype)
 
@@ -104,6 +107,11 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
             return
         self.counters.add("camera_frames", 1)
         self.counters.set("camera_last_frame_t", float(t))
+        if self._frames_lost is not None:  # frames the camera's SDK itself dropped
+            lost = int(self._frames_lost())
+            if lost > self._lost_seen:
+                self.counters.add("frames_dropped", lost - self._lost_seen)
+                self._lost_seen = lost
         if slot is None:
             if not live:
                 self.ring.drop()
