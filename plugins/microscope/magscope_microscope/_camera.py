@@ -27,14 +27,14 @@ from magscope_core import CameraError, CameraInfo
 from magscope_microscope._camera_settings import EXPOSURE, SettingMap
 from magscope_microscope._link import COMMUNICATION_ERRORS, DeviceLink
 
-__all__ = ["MicroscopeCamera"]
+__all__ = ["FrameReceiver", "MicroscopeCamera"]
 
 log = logging.getLogger("magscope.microscope")
 
 _DTYPES = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16, np.dtype(np.uint32): 32}
 
 
-class _Receiver:
+class FrameReceiver:
     """The client python-microscope sends frames to (a bounded queue; oldest kept)."""
 
     def __init__(self, capacity: int = 32) -> None:
@@ -49,7 +49,7 @@ class _Receiver:
             self.overflow += 1
 
 
-Pyro4.expose(_Receiver)  # served to a device server (receiveData only: public methods)
+Pyro4.expose(FrameReceiver)  # served to a device server (receiveData only: public methods)
 
 
 class MicroscopeCamera:
@@ -85,7 +85,7 @@ class MicroscopeCamera:
         self.bits = int(bits)
         self.info: CameraInfo | None = None
         self.settings: SettingMap | None = None
-        self.receiver = _Receiver()
+        self.receiver = FrameReceiver()
         self._daemon: Any = None
         self._client: Any = self.receiver
         self._software = True
