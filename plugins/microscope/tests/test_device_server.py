@@ -183,9 +183,9 @@ def test_frames_flow_through_the_ring(session: Session) -> None:
 
     def gradient_frames() -> bool:
         latest = ring.peek_latest()
-        if latest is not None and gradient_matches(latest.frame):
-            if not seen or latest.frame_number > seen[-1][0]:
-                seen.append((latest.frame_number, latest.timestamp))
+        if (latest is not None and gradient_matches(latest.frame)
+                and (not seen or latest.frame_number > seen[-1][0])):
+            seen.append((latest.frame_number, latest.timestamp))
         return len(seen) >= 3
 
     assert wait_for(gradient_frames, timeout=10)
@@ -236,7 +236,7 @@ def test_a_dead_server_is_reported_and_reconnected(session: Session) -> None:
     server.kill()
     assert wait_for(lambda: lines.matching("camera", "lost") and lines.matching(
         "focus stage", "lost"), timeout=10), lines.lines
-    with pytest.raises(CommandError, match="focus stage at PYRO:.* is not connected"):
+    with pytest.raises(CommandError, match=r"focus stage at PYRO:.* is not connected"):
         hub.call(GetFocus())
     frames = _frames(hub)
     assert not wait_for(lambda: _frames(hub) > frames, timeout=1.0)  # nothing while it is down

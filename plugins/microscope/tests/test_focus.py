@@ -62,6 +62,6 @@ def test_the_stage_starts_on_request_only_and_replaces_the_simulated_focus() -> 
     assert FOCUS_MANAGER not in default and {"focus", "magnet"} <= default
     asked = {e.spec.name for e in plugin_managers(plugins, None, [FOCUS_MANAGER])}
     assert FOCUS_MANAGER in asked and "focus" not in asked and "magnet" in asked
-    with pytest.raises(SetupError, match="unknown manager 'microscope-focs'.*did you mean "
-                       "'microscope-focus'"):
+    with pytest.raises(SetupError, match=r"unknown manager 'microscope-focs'.*did you mean "
+                       r"'microscope-focus'"):
         plugin_managers(plugins, None, ["microscope-focs"])
