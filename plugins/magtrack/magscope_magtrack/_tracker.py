@@ -63,7 +63,7 @@ def _as_rois(rois: ArrayLike) -> NDArray[np.float64]:
                          f"ROI), got shape {arr.shape}")
     if arr.dtype.kind not in "uif":
         raise TypeError(f"rois have dtype {arr.dtype}; expected uint8, uint16 or float32")
-    n, h, w = arr.shape
+    _, h, w = arr.shape
     if h != w or h < _MIN_SIZE:
         raise ValueError(f"MagTrack tracks square ROIs of at least {_MIN_SIZE} px; got "
                          f"{h} x {w}")

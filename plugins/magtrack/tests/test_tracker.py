@@ -48,7 +48,7 @@ def test_the_plugin_declares_magtrack_with_its_settings() -> None:
     assert isinstance(tracker, Tracker)
     assert tracker.options.pipeline_kwargs()["n auto_conv_multiline_sub_pixel"] == 3
     assert pickle.loads(pickle.dumps(tracker)) == tracker  # options only: safe per worker
-    with pytest.raises(TypeError, match="unknown option.*n_iterations.*valid options"):
+    with pytest.raises(TypeError, match=r"unknown option.*n_iterations.*valid options"):
         create(n_iterations=3)
 
 
@@ -127,5 +127,5 @@ def test_zlut_round_trips_through_magscope_1_text_files(tracker, zlut, tmp_path)
     assert again.metadata["roi_shape"] == [SIZE, SIZE]
     bad = tmp_path / "bad.txt"
     bad.write_text("1 2 3\nx y z\n")
-    with pytest.raises(ValueError, match="bad.txt: not a table of numbers"):
+    with pytest.raises(ValueError, match=r"bad\.txt: not a table of numbers"):
         tracker.load_zlut(bad)
