@@ -176,12 +176,20 @@ def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
         raise ConfigurationError(f"Z-LUT file {path}: tracker {tracker.spec.name!r} "
                                  "cannot load Z-LUT files")
     try:
-        return loader(path)
+        zlut = loader(path)
     except Exception as exc:
         log.debug("Z-LUT %s rejected", path, exc_info=True)
         raise ConfigurationError(
             f"Z-LUT file {path} cannot be used by tracker {tracker.spec.name!r}: {exc}"
         ) from exc
+    # profiles of another tracker would give wrong heights without any error
+    made_by = str((getattr(zlut, "metadata", None) or {}).get("tracker") or "").split(" ")[0]
+    if made_by and made_by != tracker.spec.name:
+        raise ConfigurationError(
+            f"Z-LUT file {path} was made by tracker {made_by!r}; the session tracks with "
+            f"{tracker.spec.name!r}, whose profiles differ: make a Z-LUT with it (or run "
+            f"--tracker {made_by})")
+    return zlut
 
 
 def _remembered_zlut(camera: str, tracker: Contribution[TrackerSpec],

@@ -203,7 +203,7 @@ class MagTrackTracker:
         metadata = {"roi_shape": [h, w], "n_bins": int(mean.shape[1]), "nm_per_px": nm_per_px,
                     "images_per_plane": n_images, "images_used": good.sum(axis=1).tolist(),
                     "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                    "source": source, "tracker": "magtrack " + _version(),
+                    "source": source, "tracker": "magtrack", "magtrack": _version(),
                     "tracker_options": attrs.asdict(self.options)}
         return MagTrackZLut(z[order], mean[order], metadata)
 

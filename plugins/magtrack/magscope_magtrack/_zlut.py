@@ -3,8 +3,8 @@
 In memory it is an attrs record (heights and one profile per plane); on disk it is
 MagTrack's own layout, written with ``numpy.savetxt``: row 0 holds the heights in nm,
 each further row one profile bin across the planes. MagScope 1.0 loads these files as
-they are; a ``#`` header line records the ROI size and options the profiles were made
-with.
+they are; a ``# metadata: {JSON}`` comment (the convention of the cpu tracker's files)
+records the tracker, the ROI size and the options the profiles were made with.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["MagTrackZLut"]
+
+_METADATA_TAG = "metadata:"  # the comment line the cpu tracker's Z-LUT files use too
 
 
 def _frozen(a: Any) -> NDArray[np.float64]:
@@ -65,8 +67,9 @@ class MagTrackZLut:
 
     def save(self, path: str | Path) -> None:
         """Write the text file (MagTrack layout, a ``#`` metadata line first)."""
-        header = "MagScope Z-LUT (MagTrack layout: row 0 z in nm, then one row per bin) " + \
-            json.dumps(self.metadata, sort_keys=True, default=str)
+        meta = {k: v for k, v in self.metadata.items() if k != "source_file"}
+        header = ("MagScope Z-LUT (MagTrack layout: row 0 z in nm, then one row per bin)\n"
+                  f"{_METADATA_TAG} {json.dumps(meta, sort_keys=True, default=str)}")
         np.savetxt(Path(path), self.table, header=header)
 
     @classmethod
@@ -88,12 +91,16 @@ class MagTrackZLut:
                              "heights then at least one profile row")
         metadata: dict[str, Any] = {}
         with path.open(encoding="utf-8", errors="replace") as f:
-            first = f.readline()
-        if first.startswith("# MagScope Z-LUT") and "{" in first:
-            try:
-                metadata = dict(json.loads(first[first.index("{"):]))
-            except ValueError:
-                metadata = {}
+            for line in f:
+                if not line.startswith("#"):
+                    break
+                text = line.lstrip("#").strip()
+                if text.startswith(_METADATA_TAG):
+                    try:
+                        metadata.update(json.loads(text[len(_METADATA_TAG):]))
+                    except (ValueError, TypeError):
+                        raise ValueError(f"Z-LUT file {path}: its metadata line is not a "
+                                         "JSON object") from None
         z, profiles = table[0], table[1:].T
         order = np.argsort(z)
         try:

@@ -129,3 +129,27 @@ def test_zlut_round_trips_through_magscope_1_text_files(tracker, zlut, tmp_path)
     bad.write_text("1 2 3\nx y z\n")
     with pytest.raises(ValueError, match=r"bad\.txt: not a table of numbers"):
         tracker.load_zlut(bad)
+
+
+def test_a_zlut_is_used_only_by_the_tracker_that_made_it(tracker, zlut, tmp_path) -> None:
+    from magscope_core import ConfigurationError, CorePlugin, load_plugins
+    from magscope_core._app import check_zlut
+
+    path = tmp_path / "magtrack.zlut.txt"
+    tracker.save_zlut(zlut, path)
+    assert tracker.load_zlut(path).metadata["tracker"] == "magtrack"
+    trackers = load_plugins(builtins=[(CorePlugin(), "core", "magscope-core")]).trackers
+    assert check_zlut(trackers["magtrack"], path).n_bins == 32
+    if "cpu" in trackers:  # a cpu tracker's Z-LUT: MagTrack reads the file, but the
+        # profiles are another tracker's: its heights would be wrong without an error
+        cpu = trackers["cpu"].spec.create()
+        n = LUT_Z.size
+        images = render(np.column_stack([np.full(n, CENTRE), np.full(n, CENTRE), LUT_Z]), False)
+        cpu_path = tmp_path / "cpu.zlut.txt"
+        cpu.save_zlut(cpu.make_zlut(images, LUT_Z), cpu_path)
+        assert tracker.load_zlut(cpu_path).n_bins == 32  # the file itself reads
+        with pytest.raises(ConfigurationError, match="made by tracker 'cpu'; the session "
+                           "tracks with 'magtrack'"):
+            check_zlut(trackers["magtrack"], cpu_path)
+        with pytest.raises(ConfigurationError):
+            check_zlut(trackers["cpu"], path)
