@@ -1,12 +1,12 @@
-"""Benchmark the magscope-tracker CPU tracker: speed per core, scaling, XY/Z precision.
+"""Benchmark the trackers: magscope-tracker (CPU) and MagTrack, on the same images.
 
-Prints tables; asserts nothing. Baseline figures (docs: /work/shared/brief/numbers.md) are
-MagTrack 1.0.0's ``stack_to_xyzp_advanced``: ~1.9k ROI/s per core at 64 px, XY 1.12 nm RMS,
-Z 44 nm RMS. When ``magtrack`` is importable it is run on the same images in the same run
-(it is GPL: only called, never copied, never a dependency), e.g.::
-
-    pip install --target /tmp/mtlib --no-deps magtrack
-    PYTHONPATH=/tmp/mtlib python benchmarks/bench_tracker.py
+Prints tables; asserts nothing. MagTrack 1.0.0 (the reference system's tracker) runs
+through its plugin, ``magscope-magtrack`` (``plugins/magtrack``, GPL-3.0), exactly as a
+session runs it with ``magscope run --tracker magtrack``: same contract, same Z-LUT
+building, MagScope's default options (``background="median"``). Baseline figures
+(docs: /work/shared/brief/numbers.md) for MagTrack's ``stack_to_xyzp_advanced``: ~1.9k
+ROI/s per core at 64 px, XY 1.12 nm RMS, Z 44 nm RMS. Without the plugin installed the
+MagTrack rows are left out.
 
 Images come from ``magscope_sim`` when importable (set to the baseline's 1.4 um bead, 630 nm,
 NA 1.1, 100 nm/px) and otherwise from the tracker tests' self-contained generator.
@@ -28,7 +28,6 @@ import multiprocessing  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-import warnings  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -42,7 +41,7 @@ NM_PER_PX = 100.0
 SIZE = 64
 CENTRE = (SIZE - 1) / 2.0
 LUT_Z = np.arange(-5000.0, 5000.1, 100.0)
-MAGTRACK_OPTIONS = {"center_of_mass": {"background": "median"}}  # MagScope's default
+MAGTRACK_OPTIONS = {"background": "median"}  # MagScope 1.0's default (tracker.magtrack)
 
 
 # -- image sources -----------------------------------------------------------------------
@@ -207,29 +206,25 @@ def aggregate_rate(
     return float(workers * repeats * rois.shape[0] / max(elapsed))
 
 
-# -- MagTrack (optional) -------------------------------------------------------------------
+# -- MagTrack, through its plugin (optional) -----------------------------------------------
 
 
 def load_magtrack() -> Any:
+    """The ``magtrack`` tracker as a session builds it (None: plugin not installed)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import magtrack
+        from magscope_magtrack.plugin import create
     except ImportError:
         return None
-    return magtrack
+    return create(**MAGTRACK_OPTIONS)
 
 
-def magtrack_lut(magtrack: Any, lut_images: np.ndarray) -> np.ndarray:
-    stack = np.ascontiguousarray(lut_images.transpose(1, 2, 0), dtype=np.float64)
-    _, _, _, profiles = magtrack.stack_to_xyzp_advanced(stack, None, **MAGTRACK_OPTIONS)
-    return np.vstack([LUT_Z[None, :], profiles])
+def magtrack_lut(tracker: Any, lut_images: np.ndarray) -> Any:
+    return tracker.make_zlut(lut_images, LUT_Z, nm_per_px=NM_PER_PX)
 
 
-def magtrack_track(magtrack: Any, rois: np.ndarray, lut: np.ndarray) -> tuple[np.ndarray, ...]:
-    # (w, w, n) stack with axis 0 = row, as MagScope passes it; MagTrack returns x = column
-    x, y, z, _ = magtrack.stack_to_xyzp_advanced(rois.transpose(1, 2, 0), lut, **MAGTRACK_OPTIONS)
-    return np.asarray(x), np.asarray(y), np.asarray(z)
+def magtrack_track(tracker: Any, rois: np.ndarray, lut: Any) -> tuple[np.ndarray, ...]:
+    result = tracker.track(rois, lut)
+    return result.x, result.y, result.z
 
 
 # -- main ----------------------------------------------------------------------------------
@@ -325,7 +320,8 @@ def main(argv: list[str] | None = None) -> None:
         reps = max(1, min(3, args.repeats))
         best, med = timed(lambda: magtrack_track(magtrack, rois, mt_lut), reps)
         mt_rate = n / best
-        rows.append(("MagTrack stack_to_xyzp_advanced (baseline)", n / best, n / med))
+        rows.append(("MagTrack 1.0 XYZ (magscope-magtrack plugin), 1 process", n / best,
+                     n / med))
 
     print(
         f"\n## Speed, {SIZE} px ROIs, {n} ROIs per call, one core (first call: {first_call:.2f} s)"
@@ -337,7 +333,8 @@ def main(argv: list[str] | None = None) -> None:
         ratio = f" {b / mt_rate:.1f}x |" if magtrack else ""
         print(f"| {name} | {b:,.0f} | {m:,.0f} | {1e6 / b:.1f} |{ratio}")
     if magtrack is None:
-        print("(magtrack not importable: baseline not run; numbers.md gives ~1,943 ROI/s here)")
+        print("(magscope-magtrack not installed: MagTrack not run; numbers.md gives ~1,943 "
+              "ROI/s here)")
 
     # -- ROI size sweep -----------------------------------------------------------------
     print("\n## ROI size sweep, full XYZ, one core (2000 ROIs, +-1.5 px, +-4 um; RMS of ok ROIs)")
@@ -425,6 +422,20 @@ def main(argv: list[str] | None = None) -> None:
     stuck_line("magscope-tracker", s)
     if mt_stuck is not None:
         stuck_line("MagTrack", stuck_precision(mt_stuck[0], mt_stuck[2], stuck, beads))
+
+    if mt_moving is not None and mt_stuck is not None:
+        mp = precision(mt_moving[0], mt_moving[1], mt_moving[2], moving)
+        ms = stuck_precision(mt_stuck[0], mt_stuck[2], stuck, beads)
+        print(f"\n## Both trackers on the same images ({SIZE} px, {args.photons:g} photons/px; "
+              "LUT from the same noise-free sweep)")
+        print("| tracker | ROI/s (1 core, XYZ) | XY RMS nm | Z RMS nm | stuck XY std nm | "
+              "stuck Z std nm |")
+        print("|---|---|---|---|---|---|")
+        for name, rate, q, st in (("cpu (magscope-tracker)", xyz_best, p, s),
+                                  ("magtrack (magscope-magtrack)", mt_rate, mp, ms)):
+            xy = float(np.hypot(q["x_rms"], q["y_rms"]) / np.sqrt(2))
+            print(f"| {name} | {rate:,.0f} | {xy:.2f} | {q['z_rms']:.1f} | {st['x_std']:.2f} | "
+                  f"{st['z_std']:.2f} |")
 
     print("\n## Targets (numbers.md section 5)")
     checks = [

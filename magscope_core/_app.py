@@ -13,7 +13,7 @@ import attrs
 
 from magscope_core._acquisition import MODES, mode_parts
 from magscope_core._camera_manager import CameraManager
-from magscope_core._commands import CommandSpec
+from magscope_core._commands import CommandSpec, Route
 from magscope_core._config_errors import (
     ConfigurationError,
     call_factory,
@@ -37,6 +37,7 @@ __all__ = [
     "choose_camera",
     "choose_tracker",
     "plan_session",
+    "plugin_managers",
     "prepare_out_dir",
 ]
 
@@ -175,12 +176,20 @@ def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
         raise ConfigurationError(f"Z-LUT file {path}: tracker {tracker.spec.name!r} "
                                  "cannot load Z-LUT files")
     try:
-        return loader(path)
+        zlut = loader(path)
     except Exception as exc:
         log.debug("Z-LUT %s rejected", path, exc_info=True)
         raise ConfigurationError(
             f"Z-LUT file {path} cannot be used by tracker {tracker.spec.name!r}: {exc}"
         ) from exc
+    # profiles of another tracker would give wrong heights without any error
+    made_by = str((getattr(zlut, "metadata", None) or {}).get("tracker") or "").split(" ")[0]
+    if made_by and made_by != tracker.spec.name:
+        raise ConfigurationError(
+            f"Z-LUT file {path} was made by tracker {made_by!r}; the session tracks with "
+            f"{tracker.spec.name!r}, whose profiles differ: make a Z-LUT with it (or run "
+            f"--tracker {made_by})")
+    return zlut
 
 
 def _remembered_zlut(camera: str, tracker: Contribution[TrackerSpec],
@@ -226,6 +235,61 @@ def prepare_out_dir(path: Path) -> Path:
     return path
 
 
+def _direct_commands(spec: ManagerSpec, routes: dict[type, Route]) -> set[type]:
+    """The command types ``spec``'s manager handles that have a single owner."""
+    handlers = getattr(spec.factory, "handlers", None)
+    handled = {cmd for cmd, _ in handlers()} if callable(handlers) else set()
+    return {cmd for cmd in handled if routes.get(cmd, Route.DIRECT) is not Route.BROADCAST}
+
+
+def plugin_managers(plugins: PluginSet, store: SettingsStore | None,
+                    requested: Sequence[str] = ()) -> list[ManagerEntry]:
+    """The plugins' managers a session starts: the ``autostart`` ones and ``requested``.
+
+    A requested manager (one with ``autostart=False``, e.g. a stage that must be
+    configured first) replaces an autostarted one that handles one of the same direct
+    commands: naming a real focus stage leaves the simulator's focus motor out. A settings
+    namespace named like a manager supplies its options.
+
+    Raises
+    ------
+    SetupError
+        An unknown requested name, or a manager that takes a name the core reserves.
+    """
+    available = dict(plugins.managers)
+    for name in requested:
+        if name not in available:
+            raise SetupError(str(unknown_name("manager", name, available,
+                                              plural="installed managers")))
+    routes = {c.spec.command: c.spec.route for c in plugins.commands.values()}
+    taken: set[type] = set()
+    for name in requested:
+        taken |= _direct_commands(available[name].spec, routes)
+    entries: list[ManagerEntry] = []
+    for name, contrib in sorted(available.items()):
+        if name in RESERVED_NAMES:
+            raise SetupError(
+                f"plugin {contrib.plugin!r} ({contrib.distribution}) contributes a manager "
+                f"named {name!r}, a name reserved by the core "
+                f"({', '.join(sorted(RESERVED_NAMES))}); rename it or disable the plugin "
+                "with MAGSCOPE_DISABLE_PLUGINS"
+            )
+        spec = contrib.spec
+        if name not in requested:
+            if not spec.autostart:
+                continue
+            clash = _direct_commands(spec, routes) & taken
+            if clash:
+                log.info("manager %s left out: %s handle(s) %s", name,
+                         ", ".join(requested), ", ".join(sorted(c.__name__ for c in clash)))
+                continue
+        configured = _settings_for(store, spec)
+        if configured:
+            spec = attrs.evolve(spec, options={**spec.options, **configured})
+        entries.append(ManagerEntry(spec, contrib.plugin, contrib.distribution))
+    return entries
+
+
 def plan_session(
     plugins: PluginSet,
     store: SettingsStore | None = None,
@@ -240,6 +304,7 @@ def plan_session(
     zlut: Path | None = None,
     n_workers: int | None = None,
     camera_options: dict[str, Any] | None = None,
+    managers: Sequence[str] = (),
 ) -> SessionPlan:
     """Decide what a run starts.
 
@@ -271,6 +336,8 @@ def plan_session(
     camera_options
         Options for the camera factory, over the spec's and the settings' values; text
         is converted to the declared types when the camera declares a settings schema.
+    managers
+        Managers to start as well as the ``autostart`` ones (see :func:`plugin_managers`).
 
     Raises
     ------
@@ -369,21 +436,7 @@ def plan_session(
         ),
     ]
     if with_managers:
-        for name, contrib in sorted(plugins.managers.items()):
-            if name in RESERVED_NAMES:
-                raise SetupError(
-                    f"plugin {contrib.plugin!r} ({contrib.distribution}) contributes a manager "
-                    f"named {name!r}, a name reserved by the core "
-                    f"({', '.join(sorted(RESERVED_NAMES))}); rename it or disable the plugin "
-                    "with MAGSCOPE_DISABLE_PLUGINS"
-                )
-            if contrib.spec.autostart:
-                # a settings namespace named like the manager supplies its options
-                spec = contrib.spec
-                configured = _settings_for(store, spec)
-                if configured:
-                    spec = attrs.evolve(spec, options={**spec.options, **configured})
-                entries.append(ManagerEntry(spec, contrib.plugin, contrib.distribution))
+        entries.extend(plugin_managers(plugins, store, managers))
     commands = tuple(
         (c.spec, c.plugin, c.distribution)
         for c in plugins.commands.values()

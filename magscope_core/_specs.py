@@ -9,7 +9,7 @@ pickled *by reference* into ``spawn``-ed processes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -59,6 +59,12 @@ def _check_schema(instance: object, attribute: attrs.Attribute[Any], value: Any)
             f"{type(instance).__name__}.{attribute.name} must be an attrs class or None, "
             f"got {value!r}"
         )
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise TypeError(f"expected a sequence of command names, not the string {value!r}")
+    return tuple(value)
 
 
 @attrs.frozen
@@ -192,6 +198,12 @@ class PanelSpec:
     area: str = "Run"
     order: int = 0
     description: str = ""
+    requires: tuple[str, ...] = attrs.field(default=(), converter=_names,
+                                            validator=attrs.validators.deep_iterable(
+                                                attrs.validators.instance_of(str)))
+    """Names of commands (``"MoveFocus"``) that a manager of the session must handle: a
+    frontend leaves the panel out of sessions where one of them has no handler (a focus
+    panel without a focus motor). Empty: the panel is always shown."""
 
 
 @attrs.frozen

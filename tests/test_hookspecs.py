@@ -110,3 +110,14 @@ def test_hook_kind_rejects_a_non_record_type() -> None:
         TypeError, match=re.escape("HookKind.spec_type must be an attrs class, got <class 'dict'>")
     ):
         HookKind("magscope_x", "x", "xs", dict, "name")
+
+
+def test_panel_spec_requires_names_commands() -> None:
+    spec = PanelSpec(id="acme.focus", title="Focus", factory="a.b:C",
+                     requires=["MoveFocus", "GetFocus"])
+    assert spec.requires == ("MoveFocus", "GetFocus")
+    assert PanelSpec(id="x", title="X", factory="a:b").requires == ()
+    with pytest.raises(TypeError, match="not the string 'MoveFocus'"):
+        PanelSpec(id="x", title="X", factory="a:b", requires="MoveFocus")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        PanelSpec(id="x", title="X", factory="a:b", requires=(1,))  # type: ignore[arg-type]

@@ -38,10 +38,12 @@ def _registry(args: argparse.Namespace) -> CommandRegistry:
         ManagerEntry(ManagerSpec(CAMERA_MANAGER, camera_manager), kind="camera"),
         ManagerEntry(ManagerSpec(PIPELINE_MANAGER, PipelineManager)),
     ]
+    # the managers a default session starts: one started only by name (--manager) may
+    # handle the same commands as a default one, which it then replaces
     entries += [
         ManagerEntry(c.spec, c.plugin, c.distribution)
         for name, c in sorted(plugins.managers.items())
-        if name not in (CAMERA_MANAGER, PIPELINE_MANAGER)
+        if name not in (CAMERA_MANAGER, PIPELINE_MANAGER) and c.spec.autostart
     ]
     commands = [
         (c.spec, c.plugin, c.distribution)

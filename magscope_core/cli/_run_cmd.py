@@ -75,6 +75,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--zlut", type=Path, default=None, help="Z-LUT file to load at start")
     p.add_argument("--no-managers", action="store_true",
                    help="do not start the managers plugins contribute (hardware, ...)")
+    p.add_argument("--manager", action="append", default=[], metavar="NAME",
+                   help="also start this plugin manager (one that does not start by itself, "
+                   "e.g. microscope-focus); it replaces a default one driving the same motor")
     p.add_argument("--panels", default=None,
                    help="GUI: comma-separated panel ids to load (default: the gui.panels "
                    "setting, else every installed panel)")
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
             with_managers=not args.no_managers, tracker=args.tracker, mode=args.mode,
             saving=not args.no_save, zlut=args.zlut, n_workers=args.workers,
-            camera_options=_key_values(args.camera_option),
+            camera_options=_key_values(args.camera_option), managers=args.manager,
         )
         prepare_out_dir(plan.out_dir)
     except ConfigurationError as exc:

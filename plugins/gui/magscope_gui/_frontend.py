@@ -99,7 +99,7 @@ def build_window(hub: Hub, plugins: PluginSet, store: SettingsStore,
     context = PanelContext(hub, store, plugins)
     wanted = parse_panel_list(panels) or parse_panel_list(
         str(context.gui_setting("panels", "") or ""))
-    chosen, unknown = select_panels(plugins, wanted)
+    chosen, unknown = select_panels(plugins, wanted, hub.registry)
     window = MainWindow(context, chosen, layout_path or default_layout_path())
     if unknown:
         context.notify("warning", f"unknown panel id(s) {', '.join(unknown)}; installed "

@@ -9,10 +9,14 @@ from collections.abc import Iterable, Sequence
 import attrs
 from PySide6.QtWidgets import QWidget
 
-from magscope_core import Contribution, PanelSpec, PluginSet
+from magscope_core import CommandRegistry, Contribution, PanelSpec, PluginSet
 from magscope_gui._context import PanelContext
 
-__all__ = ["PanelRecord", "create_panel", "parse_panel_list", "select_panels"]
+__all__ = [
+    "PanelRecord", "create_panel", "parse_panel_list", "select_panels", "session_has",
+]
+
+_HUB = "hub"  # the routing name of the hub's own handlers
 
 DOCK_AREAS = ("video", "plots")
 """Areas whose panels get a dock of their own; every other area is a tab of sections."""
@@ -48,7 +52,7 @@ def parse_panel_list(value: str | Iterable[str] | None) -> list[str] | None:
 
 
 def select_panels(
-    plugins: PluginSet, wanted: Sequence[str] | None
+    plugins: PluginSet, wanted: Sequence[str] | None, registry: CommandRegistry | None = None
 ) -> tuple[list[Contribution[PanelSpec]], list[str]]:
     """The panels to load, in area then order, and the wanted ids nobody contributes.
 
@@ -58,12 +62,27 @@ def select_panels(
         The loaded plugins.
     wanted
         Panel ids to keep (None: every installed panel).
+    registry
+        The session's command registry: a panel whose ``requires`` names a command that
+        no manager of the session handles is left out (the focus panel in a session
+        without a focus motor). None keeps every panel.
     """
     available = dict(plugins.panels)
     unknown = [pid for pid in wanted or () if pid not in available]
-    chosen = [c for pid, c in available.items() if wanted is None or pid in wanted]
+    chosen = [c for pid, c in available.items() if (wanted is None or pid in wanted)
+              and (registry is None or session_has(registry, c.spec.requires))]
     chosen.sort(key=lambda c: (c.spec.order, c.spec.id))
     return chosen, unknown
+
+
+def session_has(registry: CommandRegistry, commands: Iterable[str]) -> bool:
+    """Whether some manager (not the hub) of the session handles each of ``commands``."""
+    for name in commands:
+        if name not in registry:
+            return False
+        if not any(owner != _HUB for owner in registry.targets(name)):
+            return False
+    return True
 
 
 def create_panel(contribution: Contribution[PanelSpec], context: PanelContext) -> PanelRecord:

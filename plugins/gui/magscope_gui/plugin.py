@@ -37,6 +37,13 @@ PANELS: tuple[PanelSpec, ...] = (
               area="Locking", order=10, description="keep every bead centred in its ROI"),
     PanelSpec(id="z_lock", title="Z-Lock", factory=_M + "_z_lock_panel:ZLockPanel",
               area="Locking", order=20, description="hold a reference bead's Z with the focus"),
+    PanelSpec(id="focus", title="Focus Motor", factory=_M + "_focus_panel:FocusPanel",
+              area="Hardware", order=10, requires=("MoveFocus", "GetFocus"),
+              description="any focus motor: position, move, jog (sessions with one)"),
+    PanelSpec(id="magnet", title="Magnet Motor", factory=_M + "_magnet_panel:MagnetPanel",
+              area="Hardware", order=20, requires=("MoveMagnet", "GetMagnet"),
+              description="any magnet motor: position, force, move, jog, rotate (sessions "
+              "with one)"),
     PanelSpec(id="analysis", title="Force and Allan Deviation",
               factory=_M + "_analysis_panel:AnalysisPanel", area="Analysis", order=30,
               description="force from Brownian motion and Allan deviation of the selected "

@@ -1,6 +1,8 @@
-"""Hook implementations: the simulated camera, focus motor and magnet motor (+ panels).
+"""Hook implementations: the simulated camera, focus motor and magnet motor.
 
-The panels are named by import path, so this module never imports Qt.
+The motors handle the core's standard motor commands and record the standard telemetry
+columns, so the GUI plugin's generic focus and magnet panels drive them; the simulator
+contributes no panels of its own.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from magscope_core import (
     CameraSpec,
     CommandSpec,
     ManagerSpec,
-    PanelSpec,
     RestartPolicy,
     SettingsSpec,
     hookimpl,
@@ -23,7 +24,6 @@ __all__ = [
     "magscope_cameras",
     "magscope_commands",
     "magscope_managers",
-    "magscope_panels",
     "magscope_settings",
 ]
 
@@ -68,15 +68,3 @@ def magscope_commands() -> list[CommandSpec]:
     """Commands between the simulated motors and the simulated camera."""
     return list(SIM_COMMANDS)
 
-
-@hookimpl
-def magscope_panels() -> list[PanelSpec]:
-    """The focus and magnet motor panels (tab "Hardware" of the GUI)."""
-    return [
-        PanelSpec(id="focus", title="Focus Motor", factory="magscope_sim._panels:FocusPanel",
-                  area="Hardware", order=10,
-                  description="simulated focus motor: position, move, jog"),
-        PanelSpec(id="magnet", title="Magnet Motor", factory="magscope_sim._panels:MagnetPanel",
-                  area="Hardware", order=20,
-                  description="simulated magnet: position, force, move, jog"),
-    ]

@@ -358,6 +358,7 @@ class CpuTracker:
             "images_used": used.tolist(),
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "source": source,
+            "tracker": "cpu",  # the TrackerSpec name: profiles of other trackers differ
             "backend": self.backend,
             "tracker_options": self.options.to_dict(),
         }

@@ -1,4 +1,8 @@
-"""The simulated motors' GUI panels driving real motor processes through a real hub."""
+"""The generic focus and magnet panels driving real motor processes through a real hub.
+
+The motors are the simulator's, run under names of their own (``objective``, ``pulley``):
+the panels find them by the standard commands they handle, not by a name.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from magscope_sim._managers import (
-    SIM_COMMANDS,
-    SimFocusMotor,
-    SimMagnetMotor,
-)
-from magscope_sim.plugin import magscope_panels
+import magscope_sim.plugin as sim_plugin
+from magscope_gui._focus_panel import FocusPanel
+from magscope_gui._magnet_panel import MagnetPanel
+from magscope_gui._panels import select_panels, session_has
+from magscope_gui.plugin import PANELS
+from magscope_sim._managers import SIM_COMMANDS, SimFocusMotor, SimMagnetMotor
 from PySide6 import QtCore, QtWidgets
 
 from magscope_core import (
@@ -26,12 +30,14 @@ from magscope_core import (
     ManagerEntry,
     ManagerSpec,
     SettingsStore,
+    load_plugins,
 )
 
 gui = pytest.importorskip("magscope_gui._context")
-from magscope_sim._panels import FocusPanel, MagnetPanel  # noqa: E402
 
 pytestmark = pytest.mark.integration
+
+_SIM_COMMANDS = [(c, "sim", "magscope-sim") for c in SIM_COMMANDS]
 
 
 def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
@@ -49,13 +55,12 @@ def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
 def hub():
     # the motors alone (no camera: they only fail to tell it, quietly, where they are)
     entries = [
-        ManagerEntry(ManagerSpec("focus", SimFocusMotor, options={"speed_nm_s": 2000.0}),
+        ManagerEntry(ManagerSpec("objective", SimFocusMotor, options={"speed_nm_s": 2000.0}),
                      "sim", "magscope-sim"),
-        ManagerEntry(ManagerSpec("magnet", SimMagnetMotor, options={"speed_mm_s": 10.0}),
+        ManagerEntry(ManagerSpec("pulley", SimMagnetMotor, options={"speed_mm_s": 10.0}),
                      "sim", "magscope-sim"),
     ]
-    with Hub(entries, [(c, "sim", "magscope-sim") for c in SIM_COMMANDS],
-             HubConfig(start_timeout_s=60)) as h:
+    with Hub(entries, _SIM_COMMANDS, HubConfig(start_timeout_s=60)) as h:
         yield h
 
 
@@ -78,11 +83,45 @@ def _button(panel, text: str) -> QtWidgets.QPushButton:
     return next(b for b in panel.findChildren(QtWidgets.QPushButton) if b.text() == text)
 
 
-def test_panels_are_declared_without_importing_qt_in_the_plugin() -> None:
-    specs = {s.id: s for s in magscope_panels()}
-    assert specs["focus"].factory == "magscope_sim._panels:FocusPanel"
-    assert specs["magnet"].factory == "magscope_sim._panels:MagnetPanel"
-    assert {s.area for s in specs.values()} == {"Hardware"}
+def test_panels_are_generic_gui_panels_keyed_on_the_standard_commands() -> None:
+    specs = {s.id: s for s in PANELS}
+    assert specs["focus"].factory == "magscope_gui._focus_panel:FocusPanel"
+    assert specs["magnet"].factory == "magscope_gui._magnet_panel:MagnetPanel"
+    assert specs["focus"].requires == ("MoveFocus", "GetFocus")
+    assert specs["magnet"].requires == ("MoveMagnet", "GetMagnet")
+    assert {specs[i].area for i in ("focus", "magnet")} == {"Hardware"}
+    # the simulator contributes motors, not panels of its own
+    assert not hasattr(sim_plugin, "magscope_panels")
+
+
+def test_motor_panels_follow_the_motors_a_session_has() -> None:
+    plugins = load_plugins()
+    focus_only = Hub.build_registry(
+        [ManagerEntry(ManagerSpec("objective", SimFocusMotor), "sim", "magscope-sim")],
+        _SIM_COMMANDS)
+    no_motor = Hub.build_registry([], _SIM_COMMANDS)
+    both = Hub.build_registry(
+        [ManagerEntry(ManagerSpec("objective", SimFocusMotor), "sim", "magscope-sim"),
+         ManagerEntry(ManagerSpec("pulley", SimMagnetMotor), "sim", "magscope-sim")],
+        _SIM_COMMANDS)
+    assert session_has(both, ("MoveFocus", "MoveMagnet"))
+    assert not session_has(no_motor, ("MoveFocus",))
+    assert not session_has(both, ("NoSuchCommand",))
+
+    def ids(registry: object) -> set[str]:
+        chosen, _ = select_panels(plugins, None, registry)  # type: ignore[arg-type]
+        return {c.spec.id for c in chosen}
+
+    assert {"focus", "magnet"} <= ids(both)
+    assert "focus" in ids(focus_only) and "magnet" not in ids(focus_only)
+    assert not {"focus", "magnet"} & ids(no_motor)
+    assert {"status", "video"} <= ids(no_motor)  # panels that require nothing stay
+    assert {"focus", "magnet"} <= {c.spec.id for c in select_panels(plugins, None)[0]}
+
+
+def test_panels_find_their_manager_by_command(qtbot, context) -> None:
+    assert FocusPanel(context).manager == "objective"
+    assert MagnetPanel(context).manager == "pulley"
 
 
 def test_focus_panel_moves_and_jogs_the_motor(qtbot, context, hub: Hub) -> None:
@@ -184,9 +223,11 @@ def test_signals_go_to_bound_methods_only() -> None:
     import ast
     from pathlib import Path
 
-    import magscope_sim._panels as module
+    import magscope_gui._magnet_panel as magnet
+    import magscope_gui._motor_panel as base
 
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    source = "\n".join(Path(m.__file__).read_text(encoding="utf-8") for m in (base, magnet))
+    tree = ast.parse(source)
     unsafe = [
         arg.lineno for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -196,3 +237,30 @@ def test_signals_go_to_bound_methods_only() -> None:
                                            and "partial" in ast.dump(arg.func))
     ]
     assert unsafe == []
+
+
+class _NoTelemetry:
+    """The session's shared resources, as seen with a motor that records no telemetry."""
+
+    def __init__(self, resources: object) -> None:
+        self._resources = resources
+
+    def telemetry(self, name: str) -> object:
+        raise KeyError(name)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._resources, name)
+
+
+def test_focus_panel_without_telemetry_asks_the_motor(qtbot, context, hub: Hub) -> None:
+    # the panel polls GetFocus instead of reading a ring
+    context.resources = _NoTelemetry(context.resources)
+    panel = FocusPanel(context)
+    _show(qtbot, panel)
+    assert panel.source == "command"
+    start = hub.call(GetFocus())["target_nm"]
+    assert panel.move_motor(start + 600.0) == pytest.approx(start + 600.0)
+    _wait(qtbot, context, lambda: panel.labels["status"].text() == "at target"
+          and panel.position == pytest.approx(start + 600.0, abs=10), timeout=5000)
+    assert float(panel.labels["position"].text()) == pytest.approx(start + 600.0, abs=10)
+    panel.move_motor(start)
