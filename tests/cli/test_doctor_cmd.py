@@ -90,6 +90,7 @@ def test_markdown_tables_are_well_formed(doctor):
         cells = {line.count("|") - line.count("\\|") for line in lines}
         assert len(cells) == 1, table  # every row has as many cells as the header
     assert "| sim | magscope-sim | 0.1.0 | BSD-3-Clause | loaded |" in out
+    assert code == (1 if "| **FAIL** |" in out else 0)
 
 
 def test_json_has_the_same_report(doctor):
