@@ -111,6 +111,8 @@ def test_wheels_install_into_a_fresh_venv_list_and_record(tmp_path: Path) -> Non
                               env, tmp_path, timeout=150))
     assert summary["exit_code"] == 0 and summary["problems"] == [], summary
     assert summary["beads"] == 4 and summary["frames_processed"] > 0
+    log = (out / "magscope.log").read_text(encoding="utf-8")
+    assert "numba kernels compiled:" in log  # a fresh install: nothing cached yet
     (h5,) = summary["files_by_writer"]["hdf5"]
     assert Path(h5).is_relative_to(out)
     with h5py.File(h5, "r") as f:
