@@ -14,13 +14,14 @@ STAMP  := $(VENV)/.installed
 DEMO_SECONDS ?= 10
 DEMO_OUT ?= out/demo
 
-.PHONY: install sysdeps demo test lint pytest bench clean help
+.PHONY: install sysdeps demo test lint pytest bench dist clean help
 
 help:
 	@echo "make demo   - install everything and run the simulated microscope"
 	@echo "make test   - install everything, lint, and run the whole test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - run the benchmarks (prints figures)"
+	@echo "make dist   - build wheels and sdists of the core and every plugin into dist/"
 
 install: $(STAMP)
 
@@ -56,6 +57,12 @@ test: lint pytest
 
 bench: install
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Wheels + sdists of the core and every plugin, built offline with the installed setuptools
+# (no build isolation); a lab installs them with pip install --find-links dist magscope-...
+dist: install
+	rm -rf dist
+	$(BIN)/python scripts/build_dist.py --out dist
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache out

@@ -11,7 +11,7 @@ command registry            ``_registry``
 manager processes           ``_manager`` (:class:`ManagerProcess`, :func:`handles`)
 hub and supervision         ``_hub`` (:class:`Hub`), ``_hub_child``
 shared buffers              ``_buffers`` (video ring, tracks, ROIs, profile, counters)
-plugin hooks and loading    ``_hookspecs``, ``_plugins``, ``_specs``
+plugin hooks and loading    ``_hookspecs``, ``_plugins``, ``_specs``, ``_import_path``
 camera and writer contracts ``_camera``, ``_writer``
 settings                    ``_settings``
 session assembly            ``_app``, ``_session``, ``_pipeline``, ``_camera_manager``
@@ -99,6 +99,12 @@ from magscope_core._hardware import (
 from magscope_core._hookspecs import hookimpl, hookspec
 from magscope_core._hub import Hub, HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._import_path import (
+    ImportPathError,
+    LazyFactory,
+    lazy_exports,
+    load_import_path,
+)
 from magscope_core._live_settings import SetTrackerOptions, apply_live
 from magscope_core._lock_control import XYLockParams, ZLockParams
 from magscope_core._locks import GetLocks, LockManager, SetXYLock, SetZLock
@@ -218,6 +224,8 @@ __all__ = [
     "HoldRamp",
     "Hub",
     "HubConfig",
+    "ImportPathError",
+    "LazyFactory",
     "LiveProfile",
     "LoadZLut",
     "LockManager",
@@ -315,6 +323,8 @@ __all__ = [
     "handles",
     "hookimpl",
     "hookspec",
+    "lazy_exports",
+    "load_import_path",
     "load_plugins",
     "load_protocol",
     "plan_session",

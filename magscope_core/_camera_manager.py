@@ -18,6 +18,7 @@ from magscope_core._builtin import (
 )
 from magscope_core._camera import Camera, CameraError, CameraInfo
 from magscope_core._config_errors import call_factory
+from magscope_core._import_path import resolve_factory
 from magscope_core._manager import ManagerProcess, handles
 
 __all__ = ["CameraManager"]
@@ -60,8 +61,9 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
 
     def setup(self) -> None:
         """Build and connect the camera, publish its metadata, attach the ring."""
-        name = getattr(self._factory, "__qualname__", repr(self._factory))
-        camera = call_factory(self._factory, self._camera_options, f"camera {name}")
+        factory = resolve_factory(self._factory)  # an import path is imported here
+        name = getattr(factory, "__qualname__", repr(factory))
+        camera = call_factory(factory, self._camera_options, f"camera {name}")
         self.camera = camera
         info = camera.connect()
         if not isinstance(info, CameraInfo):

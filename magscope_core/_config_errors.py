@@ -14,6 +14,8 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from magscope_core._import_path import resolve_factory
+
 __all__ = ["ConfigurationError", "call_factory", "check_call", "did_you_mean", "unknown_name"]
 
 
@@ -78,7 +80,7 @@ def check_call(factory: Callable[..., Any], options: Mapping[str, Any], what: st
         you mean"), or the required ones that are missing.
     """
     try:
-        sig = inspect.signature(factory)
+        sig = inspect.signature(resolve_factory(factory))
     except (TypeError, ValueError):
         return  # no signature to check (a builtin): the call itself will tell
     try:
@@ -100,5 +102,6 @@ def call_factory(factory: Callable[..., Any], options: Mapping[str, Any], what: 
     Only the call boundary is checked (see :func:`check_call`): an error raised inside
     the factory is the factory's own and propagates unchanged.
     """
+    factory = resolve_factory(factory)
     check_call(factory, options, what)
     return factory(**options)

@@ -3,23 +3,23 @@
 """The hook set: what a MagScope plugin can contribute.
 
 A plugin is a module (or object) that defines one or more of the functions below, each
-decorated with :data:`hookimpl`, and is announced through the ``magscope`` entry-point group::
+decorated with :data:`hookimpl`, and is announced through the ``magscope`` entry-point group
+in the ``pyproject.toml`` of the plugin distribution::
 
-    # pyproject.toml of the plugin distribution
     [project]
     dependencies = ["magscope-core>=0.1,<0.2"]   # the plugin API you were written against
 
     [project.entry-points.magscope]
     my_camera = "my_camera_pkg.plugin"
 
-    # my_camera_pkg/plugin.py
-    from magscope_core import CameraSpec, hookimpl
+The module the entry point names, ``my_camera_pkg/plugin.py``::
 
-    from my_camera_pkg.camera import MyCamera
+    from magscope_core import CameraSpec, hookimpl
 
     @hookimpl
     def magscope_cameras():
-        return [CameraSpec(name="my-cam", factory=MyCamera, priority=10)]
+        return [CameraSpec(name="my-cam", factory="my_camera_pkg._camera:MyCamera",
+                           priority=10)]
 
 Every hook takes no arguments and returns a list (or tuple) of typed spec records, never bare
 classes or dicts: the core validates each record, reports name conflicts and attributes each
@@ -32,6 +32,12 @@ Rules common to every hook:
 - Hooks may be called in the main process and again in ``spawn``-ed worker processes. Keep them
   cheap and free of side effects: build records, do not open hardware, start threads or import
   Qt. Factories referenced by the records must be module-level (importable) callables.
+- Keep the hook module light: ``magscope plugins`` and ``magscope settings`` import it just to
+  list. Name factories by import path (``"package.module:Class"``, turned into a
+  :class:`~magscope_core.LazyFactory` imported on first use) rather than importing the
+  implementation, and keep the package's ``__init__`` from importing heavy modules
+  (numba, h5py, scipy, Qt, a vendor SDK; :func:`~magscope_core.lazy_exports` helps). Only
+  what the core needs as objects is imported: settings classes and command classes.
 - Names are lower-case identifiers (``[a-z][a-z0-9_.-]*``), unique per kind across all installed
   plugins. On a conflict the plugin registered first keeps the name; the other record is
   dropped and reported, naming both plugins and their distributions.
@@ -95,7 +101,8 @@ def magscope_cameras() -> Sequence[CameraSpec]:
     Sequence[CameraSpec]
         One :class:`~magscope_core.CameraSpec` per camera model or driver. ``factory(**options)``
         is called in the camera manager's process and must return an object following the
-        :class:`~magscope_core.Camera` protocol. ``priority`` decides which camera is used when
+        :class:`~magscope_core.Camera` protocol; name it by import path so that listing does
+        not import the vendor SDK. ``priority`` decides which camera is used when
         the user configured none (the simulator uses 0; real cameras use more). ``settings`` is
         an optional attrs class describing the camera's user settings.
 
@@ -105,7 +112,8 @@ def magscope_cameras() -> Sequence[CameraSpec]:
 
         @hookimpl
         def magscope_cameras():
-            return [CameraSpec(name="acme-gige", factory=AcmeCamera, priority=10)]
+            return [CameraSpec(name="acme-gige", factory="acme_pkg._camera:AcmeCamera",
+                               priority=10)]
     """
 
 
@@ -127,7 +135,7 @@ def magscope_managers() -> Sequence[ManagerSpec]:
 
         @hookimpl
         def magscope_managers():
-            return [ManagerSpec(name="focus", factory=PiezoFocusManager,
+            return [ManagerSpec(name="focus", factory="acme_pkg._focus:PiezoFocusManager",
                                 options={"port": "COM3"})]
     """
 
@@ -149,7 +157,7 @@ def magscope_trackers() -> Sequence[TrackerSpec]:
 
         @hookimpl
         def magscope_trackers():
-            return [TrackerSpec(name="qi", factory=QITracker, priority=5)]
+            return [TrackerSpec(name="qi", factory="acme_pkg._qi:QITracker", priority=5)]
     """
 
 
@@ -170,7 +178,7 @@ def magscope_writers() -> Sequence[WriterSpec]:
 
         @hookimpl
         def magscope_writers():
-            return [WriterSpec(name="tracks-csv", factory=CsvTrackWriter,
+            return [WriterSpec(name="tracks-csv", factory="acme_pkg._csv:CsvTrackWriter",
                                default_enabled=False)]
     """
 
@@ -278,7 +286,7 @@ def magscope_health_checks() -> Sequence[HealthCheckSpec]:
 
         @hookimpl
         def magscope_health_checks():
-            return [HealthCheckSpec(name="acme-driver", check=check_acme_driver)]
+            return [HealthCheckSpec(name="acme-driver", check="acme_pkg._health:check_driver")]
     """
 
 

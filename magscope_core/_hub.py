@@ -36,7 +36,8 @@ from magscope_core._builtin import (
 )
 from magscope_core._commands import Command, CommandSpec, Route, validate_command
 from magscope_core._core_plugin import CORE_COMMANDS
-from magscope_core._hub_child import Child, ManagerEntry
+from magscope_core._hub_child import Child, ManagerEntry, telemetry_layout
+from magscope_core._import_path import resolve_factory
 from magscope_core._messages import (
     CommandError,
     Envelope,
@@ -170,7 +171,7 @@ class Hub(BeadHandlers, Router, Supervisor):
             registry.add_command(spec, plugin, dist)
         registry.add_handlers(HUB, cls._hub_handler_types(), "magscope-core", "magscope-core")
         for entry in managers:
-            handlers = getattr(entry.spec.factory, "handlers", None)
+            handlers = getattr(resolve_factory(entry.spec.factory), "handlers", None)
             if handlers is None:
                 raise TypeError(
                     f"manager {entry.spec.name!r} (plugin {entry.plugin!r}, "
@@ -201,12 +202,7 @@ class Hub(BeadHandlers, Router, Supervisor):
             tracks_capacity=c.tracks_capacity,
             max_beads=c.max_beads,
             profile_length=c.profile_length,
-            telemetry={
-                name: (tuple(getattr(e.spec.factory, "telemetry_columns", ())),
-                       int(getattr(e.spec.factory, "telemetry_capacity", 100_000)))
-                for name, e in self._entries.items()
-                if getattr(e.spec.factory, "telemetry_columns", ())
-            },
+            telemetry=telemetry_layout(self._entries),
         )
         self.startup.emit("hub", "progress", "shared memory ready")
         self._thread = threading.Thread(target=self._run, name="magscope-hub", daemon=True)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 import attrs
 
+from magscope_core._import_path import resolve_factory
 from magscope_core._specs import ManagerSpec
 
-__all__ = ["Child", "ManagerEntry", "signal_name"]
+__all__ = ["Child", "ManagerEntry", "signal_name", "telemetry_layout"]
 
 log = logging.getLogger("magscope.hub")
 
@@ -81,6 +83,19 @@ class Child:
             except OSError:
                 pass
             self.conn = None
+
+
+def telemetry_layout(
+    entries: Mapping[str, ManagerEntry],
+) -> dict[str, tuple[tuple[str, ...], int]]:
+    """Telemetry columns and capacity of each manager whose class declares columns."""
+    layout = {}
+    for name, entry in entries.items():
+        factory = resolve_factory(entry.spec.factory)  # an import path is imported here
+        columns = tuple(getattr(factory, "telemetry_columns", ()))
+        if columns:
+            layout[name] = (columns, int(getattr(factory, "telemetry_capacity", 100_000)))
+    return layout
 
 
 def signal_name(code: int | None) -> str:

@@ -422,7 +422,9 @@ def child_main(boot: Bootstrap) -> None:
     _set_parent_death_signal()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
     sender = _ConnSender(boot.conn)
-    try:  # the plugin is imported (unpickling the bootstrap did it): setup's clock starts
+    # the plugin is imported (unpickling the bootstrap did it), except a factory named by
+    # an import path: it is imported when it is called below. Setup's clock starts.
+    try:
         sender.send(Launched(boot.name, os.getpid()))
     except (OSError, ValueError):
         pass

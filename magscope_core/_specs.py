@@ -3,7 +3,10 @@
 Every hook returns attrs records rather than bare classes, so the core can validate them,
 detect name conflicts and attribute each one to the distribution that provided it.
 Factories must be importable module-level callables (classes or functions): they are
-pickled *by reference* into ``spawn``-ed processes.
+pickled *by reference* into ``spawn``-ed processes. Every factory field also takes an import
+path ``"package.module:attribute"`` (converted to a :class:`~magscope_core.LazyFactory`), so a
+hook module can declare its specs without importing the implementation (numba, h5py, a
+vendor SDK): listing plugins and settings then stays quick.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import attrs
+
+from magscope_core._import_path import as_factory, as_optional_factory
 
 __all__ = [
     "CameraSpec",
@@ -106,7 +111,8 @@ class ManagerSpec:
     name
         Unique manager name; also its routing name and process name.
     factory
-        A :class:`~magscope_core.ManagerProcess` subclass (module level, importable).
+        A :class:`~magscope_core.ManagerProcess` subclass (module level, importable), or
+        its import path ``"package.module:Class"``.
     options
         Keyword arguments for the factory (plain, picklable data).
     restart
@@ -118,7 +124,7 @@ class ManagerSpec:
     """
 
     name: str = attrs.field(validator=_check_name)
-    factory: Callable[..., Any] = attrs.field(validator=_check_callable)
+    factory: Callable[..., Any] = attrs.field(converter=as_factory, validator=_check_callable)
     options: Mapping[str, Any] = attrs.field(factory=dict)
     restart: RestartPolicy = attrs.field(factory=RestartPolicy)
     autostart: bool = True
@@ -134,13 +140,13 @@ class CameraSpec:
     """
 
     name: str = attrs.field(validator=_check_name)
-    factory: Callable[..., Any] = attrs.field(validator=_check_callable)
+    factory: Callable[..., Any] = attrs.field(converter=as_factory, validator=_check_callable)
     options: Mapping[str, Any] = attrs.field(factory=dict)
     settings: type | None = attrs.field(default=None, validator=_check_schema)
     priority: int = 0
     """Higher wins when no camera is configured (a simulator uses 0, real cameras more)."""
     description: str = ""
-    manager: Callable[..., Any] | None = attrs.field(default=None)
+    manager: Callable[..., Any] | None = attrs.field(default=None, converter=as_optional_factory)
     """A :class:`~magscope_core.CameraManager` subclass to run this camera with, e.g. to
     handle camera-specific commands; None for the standard one."""
     auto_zlut: bool = False
@@ -158,7 +164,7 @@ class TrackerSpec:
     """
 
     name: str = attrs.field(validator=_check_name)
-    factory: Callable[..., Any] = attrs.field(validator=_check_callable)
+    factory: Callable[..., Any] = attrs.field(converter=as_factory, validator=_check_callable)
     options: Mapping[str, Any] = attrs.field(factory=dict)
     settings: type | None = attrs.field(default=None, validator=_check_schema)
     priority: int = 0
@@ -177,7 +183,7 @@ class WriterSpec:
     """
 
     name: str = attrs.field(validator=_check_name)
-    factory: Callable[..., Any] = attrs.field(validator=_check_callable)
+    factory: Callable[..., Any] = attrs.field(converter=as_factory, validator=_check_callable)
     options: Mapping[str, Any] = attrs.field(factory=dict)
     settings: type | None = attrs.field(default=None, validator=_check_schema)
     default_enabled: bool = True
@@ -253,5 +259,6 @@ class HealthCheckSpec:
     """A health check (``check()`` returns a :class:`HealthResult`), run by ``magscope doctor``."""
 
     name: str = attrs.field(validator=_check_name)
-    check: Callable[[], HealthResult] = attrs.field(validator=_check_callable)
+    check: Callable[[], HealthResult] = attrs.field(converter=as_factory,
+                                                    validator=_check_callable)
     description: str = ""

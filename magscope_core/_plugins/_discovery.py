@@ -124,18 +124,13 @@ def distribution_version(distribution: str, core: str | None) -> str | None:
 def core_version() -> str | None:
     """Version of the running magscope-core, or ``None`` if it cannot be determined.
 
-    Read from the installed distribution's metadata; falls back to
-    ``magscope_core._version.__version__`` (a source checkout that is not installed).
+    Read from the installed distribution's metadata (the version's one source is the core's
+    ``pyproject.toml``); ``None`` for a source checkout that is not installed.
     """
     try:
         return importlib.metadata.version(CORE_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        pass
-    try:
-        from magscope_core._version import __version__
-    except ImportError:
         return None
-    return __version__
 
 
 @attrs.frozen

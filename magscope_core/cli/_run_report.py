@@ -17,6 +17,7 @@ from rich.table import Table
 from magscope_core._acquisition import mode_parts
 from magscope_core._app import SessionPlan, choose_camera
 from magscope_core._config_errors import ConfigurationError
+from magscope_core._import_path import resolve_factory
 from magscope_core._messages import ErrorReport
 from magscope_core._options import option_table
 from magscope_core._plugins import PluginSet
@@ -74,7 +75,7 @@ def help_camera(err: Console, out: Console, plugins: PluginSet, name: str | None
 
 def _tracks_writer(factory: Any) -> bool:
     """Whether a writer factory's objects take tracking data (they override write_tracks)."""
-    method = getattr(factory, "write_tracks", None)
+    method = getattr(resolve_factory(factory), "write_tracks", None)
     return method is not None and method is not WriterBase.write_tracks
 
 

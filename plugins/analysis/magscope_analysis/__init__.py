@@ -5,6 +5,8 @@ The public surface is re-exported here; the modules behind it are private.
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from magscope_analysis._brownian import (
     KT_PN_NM,
     METHODS,
@@ -39,4 +41,4 @@ __all__ = [
     "psd_model",
 ]
 
-__version__ = "0.1.0"
+__version__ = _version("magscope-analysis")

@@ -13,6 +13,7 @@ Names are imported lazily, so that loading the plugin (``magscope_gui.plugin``, 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,3 +42,6 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+__version__ = _version("magscope-gui")

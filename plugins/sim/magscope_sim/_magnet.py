@@ -14,13 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, overload
 
-import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
-from magscope_core import setting
+from magscope_sim._settings import SimMagnetSettings
 
 __all__ = ["MagnetCalibration", "SimMagnetSettings"]
 
@@ -163,19 +162,3 @@ class MagnetCalibration:
                 out[i] = brentq(lambda z, t=target: float(self._log_force(z)) - t, a, b,
                                 xtol=1e-12)
         return float(out) if out.ndim == 0 else out
-
-
-@attrs.frozen
-class SimMagnetSettings:
-    """Settings of the simulated magnet (namespace ``magnet``, read when it starts)."""
-
-    calibration_file: str = setting(
-        "", startup_only=True,
-        doc="Force calibration table: a text file of two columns, magnet position (mm) and "
-        "force (pN), '#' comments allowed, covering the whole travel 0..34.5 mm; '' for the "
-        "built-in double-exponential curve.")
-    speed_mm_s: float = setting(2.0, minimum=0.001, maximum=10.0, unit="mm/s",
-                                startup_only=True, doc="Speed of the linear magnet axis.")
-    rotation_speed_turns_s: float = setting(5.0, minimum=0.01, maximum=50.0, unit="turns/s",
-                                            startup_only=True,
-                                            doc="Speed of the magnet rotation.")

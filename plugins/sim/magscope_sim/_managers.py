@@ -11,14 +11,11 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-import attrs
 import numpy as np
 
 from magscope_core import (
     CameraManager,
-    Command,
     CommandError,
-    CommandSpec,
     ConfigurationError,
     GetFocus,
     GetMagnet,
@@ -29,9 +26,15 @@ from magscope_core import (
     RampForce,
     RampMagnet,
     RotateMagnet,
-    Route,
     SetForce,
     handles,
+)
+from magscope_sim._commands import (
+    SIM_COMMANDS,
+    GetSimTruth,
+    SimFocusChanged,
+    SimForceChanged,
+    SimTwistChanged,
 )
 from magscope_sim._magnet import MagnetCalibration
 from magscope_sim._motor import MotorAxis
@@ -47,40 +50,6 @@ __all__ = [
     "SimMagnetMotor",
     "SimTwistChanged",
 ]
-
-
-@attrs.frozen
-class SimFocusChanged(Command):
-    """The simulated focal plane moved to ``z_nm`` (focus motor -> camera)."""
-
-    z_nm: float
-
-
-@attrs.frozen
-class SimForceChanged(Command):
-    """The simulated magnet now pulls with ``force_pn`` (magnet motor -> camera)."""
-
-    force_pn: float
-
-
-@attrs.frozen
-class SimTwistChanged(Command):
-    """The simulated magnet now stands at ``turns`` turns (magnet motor -> camera)."""
-
-    turns: float
-
-
-@attrs.frozen
-class GetSimTruth(Command):
-    """Return the ground truth of the newest simulated frame as a dict of lists."""
-
-
-SIM_COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec(SimFocusChanged, Route.DIRECT, False, "simulated focal plane moved"),
-    CommandSpec(SimForceChanged, Route.DIRECT, False, "simulated magnet force changed"),
-    CommandSpec(SimTwistChanged, Route.DIRECT, False, "simulated magnet rotated"),
-    CommandSpec(GetSimTruth, Route.DIRECT, True, "ground truth of the newest simulated frame"),
-)
 
 
 class SimCameraManager(CameraManager):

@@ -17,7 +17,15 @@ import attrs
 
 from magscope_core import ConfigurationError, SettingInfo, check_option, describe, setting
 
-__all__ = ["EFFECTS", "SETTINGS", "Effect", "SimCameraOptions", "SimCameraSettings", "coerce"]
+__all__ = [
+    "EFFECTS",
+    "SETTINGS",
+    "Effect",
+    "SimCameraOptions",
+    "SimCameraSettings",
+    "SimMagnetSettings",
+    "coerce",
+]
 
 
 class Effect:
@@ -139,3 +147,19 @@ def coerce(name: str, value: Any) -> Any:
         raise ConfigurationError(f"SimulatedCamera option render_px = {value!r} rejected: "
                                  "odd. Allowed: an even integer from 16 to 1024 (px).")
     return converted
+
+
+@attrs.frozen
+class SimMagnetSettings:
+    """Settings of the simulated magnet (namespace ``magnet``, read when it starts)."""
+
+    calibration_file: str = setting(
+        "", startup_only=True,
+        doc="Force calibration table: a text file of two columns, magnet position (mm) and "
+        "force (pN), '#' comments allowed, covering the whole travel 0..34.5 mm; '' for the "
+        "built-in double-exponential curve.")
+    speed_mm_s: float = setting(2.0, minimum=0.001, maximum=10.0, unit="mm/s",
+                                startup_only=True, doc="Speed of the linear magnet axis.")
+    rotation_speed_turns_s: float = setting(5.0, minimum=0.01, maximum=50.0, unit="turns/s",
+                                            startup_only=True,
+                                            doc="Speed of the magnet rotation.")

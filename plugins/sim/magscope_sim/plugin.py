@@ -3,6 +3,10 @@
 The motors handle the core's standard motor commands and record the standard telemetry
 columns, so the GUI plugin's generic focus and magnet panels drive them; the simulator
 contributes no panels of its own.
+
+Every implementation is named by its import path, so this module imports no simulation code
+(no scipy) and no Qt: listing plugins and settings stays quick. Only the settings classes and
+the command classes, which the core needs as objects, are imported.
 """
 
 from __future__ import annotations
@@ -15,10 +19,8 @@ from magscope_core import (
     SettingsSpec,
     hookimpl,
 )
-from magscope_sim._camera import SimulatedCamera
-from magscope_sim._magnet import SimMagnetSettings
-from magscope_sim._managers import SIM_COMMANDS, SimCameraManager, SimFocusMotor, SimMagnetMotor
-from magscope_sim._settings import SimCameraOptions
+from magscope_sim._commands import SIM_COMMANDS
+from magscope_sim._settings import SimCameraOptions, SimMagnetSettings
 
 __all__ = [
     "magscope_cameras",
@@ -34,11 +36,11 @@ def magscope_cameras() -> list[CameraSpec]:
     return [
         CameraSpec(
             name="sim",
-            factory=SimulatedCamera,
+            factory="magscope_sim._camera:SimulatedCamera",
             # beads far enough apart that 64 px tracking ROIs never overlap (64 * sqrt 2)
             options={"min_separation_px": 91.0},
             settings=SimCameraOptions,  # -O options: typed, checked, listed by --help-camera
-            manager=SimCameraManager,
+            manager="magscope_sim._managers:SimCameraManager",
             priority=0,
             auto_zlut=True,  # it knows its optics: a Z-LUT by focus sweep in the 1st session
             description="simulated magnetic-tweezers microscope (Fourier-optics beads)",
@@ -50,9 +52,11 @@ def magscope_cameras() -> list[CameraSpec]:
 def magscope_managers() -> list[ManagerSpec]:
     """The simulated focus motor and magnet motor."""
     return [
-        ManagerSpec(name="focus", factory=SimFocusMotor, restart=RestartPolicy("restart"),
+        ManagerSpec(name="focus", factory="magscope_sim._managers:SimFocusMotor",
+                    restart=RestartPolicy("restart"),
                     description="simulated focus motor (+/-10 um)"),
-        ManagerSpec(name="magnet", factory=SimMagnetMotor, restart=RestartPolicy("restart"),
+        ManagerSpec(name="magnet", factory="magscope_sim._managers:SimMagnetMotor",
+                    restart=RestartPolicy("restart"),
                     description="simulated magnet motor with force calibration"),
     ]
 

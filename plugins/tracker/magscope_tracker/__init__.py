@@ -15,11 +15,17 @@ table. Vectorised over many ROIs, float32, no shared state.
 
 from __future__ import annotations
 
-from ._options import TrackerOptions
-from ._result import TrackResult
-from ._tracker import CpuTracker, create_tracker
-from ._zlut import ZLut, ZLutError
-from ._zlut_score import ZLutScore, best_candidate
+from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
+
+from magscope_core import lazy_exports
+
+if TYPE_CHECKING:
+    from ._options import TrackerOptions
+    from ._result import TrackResult
+    from ._tracker import CpuTracker, create_tracker
+    from ._zlut import ZLut, ZLutError
+    from ._zlut_score import ZLutScore, best_candidate
 
 __all__ = [
     "CpuTracker",
@@ -31,3 +37,14 @@ __all__ = [
     "best_candidate",
     "create_tracker",
 ]
+
+# imported on first use: the hook module (magscope_tracker.plugin) imports no numba
+__getattr__ = lazy_exports(__name__, {
+    "_options": ("TrackerOptions",),
+    "_result": ("TrackResult",),
+    "_tracker": ("CpuTracker", "create_tracker"),
+    "_zlut": ("ZLut", "ZLutError"),
+    "_zlut_score": ("ZLutScore", "best_candidate"),
+})
+
+__version__ = _version("magscope-tracker")

@@ -1,11 +1,19 @@
-"""Hook implementations: the CPU tracker and its settings namespace."""
+"""Hook implementations: the CPU tracker and its settings namespace.
+
+The tracker itself (numba) is imported by :func:`create` only, in the processes that track:
+listing plugins and settings imports no numba.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import attrs
 
 from magscope_core import SettingsSpec, TrackerSpec, hookimpl, setting
-from magscope_tracker._tracker import CpuTracker
+
+if TYPE_CHECKING:
+    from magscope_tracker._tracker import CpuTracker
 
 __all__ = ["TrackerSettings", "create", "magscope_settings", "magscope_trackers"]
 

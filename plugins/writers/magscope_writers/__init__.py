@@ -21,25 +21,30 @@ in them (``/magscope/protocol``) with `read_protocols`. The formats are describe
 
 from __future__ import annotations
 
-from magscope_writers._errors import WriterError
-from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter, records_from_batch
-from magscope_writers._naming import local_stamp, seconds_to_ns
-from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
-from magscope_writers._protocol_h5 import read_protocols
-from magscope_writers._settings import (
-    Hdf5WriterSettings,
-    TelemetryWriterSettings,
-    TiffWriterSettings,
-)
-from magscope_writers._telemetry import TelemetryWriter
-from magscope_writers._tiff import FULL_PREFIX, ROI_PREFIX, TiffVideoWriter
-from magscope_writers._tracking_read import (
-    TrackingData,
-    TrackingFileError,
-    read_forces,
-    read_tracking,
-)
-from magscope_writers._version import __version__
+from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
+
+from magscope_core import lazy_exports
+
+if TYPE_CHECKING:
+    from magscope_writers._errors import WriterError
+    from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter, records_from_batch
+    from magscope_writers._naming import local_stamp, seconds_to_ns
+    from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
+    from magscope_writers._protocol_h5 import read_protocols
+    from magscope_writers._settings import (
+        Hdf5WriterSettings,
+        TelemetryWriterSettings,
+        TiffWriterSettings,
+    )
+    from magscope_writers._telemetry import TelemetryWriter
+    from magscope_writers._tiff import FULL_PREFIX, ROI_PREFIX, TiffVideoWriter
+    from magscope_writers._tracking_read import (
+        TrackingData,
+        TrackingFileError,
+        read_forces,
+        read_tracking,
+    )
 
 __all__ = [
     "FORCE_COLUMNS",
@@ -65,3 +70,18 @@ __all__ = [
     "records_from_batch",
     "seconds_to_ns",
 ]
+
+# imported on first use: the hook module (magscope_writers.plugin) imports no h5py
+__getattr__ = lazy_exports(__name__, {
+    "_errors": ("WriterError",),
+    "_hdf5": ("TRACKING_PREFIX", "Hdf5TracksWriter", "records_from_batch"),
+    "_naming": ("local_stamp", "seconds_to_ns"),
+    "_plateau_forces": ("FORCE_COLUMNS", "PlateauForces", "PlateauRow"),
+    "_protocol_h5": ("read_protocols",),
+    "_settings": ("Hdf5WriterSettings", "TelemetryWriterSettings", "TiffWriterSettings"),
+    "_telemetry": ("TelemetryWriter",),
+    "_tiff": ("FULL_PREFIX", "ROI_PREFIX", "TiffVideoWriter"),
+    "_tracking_read": ("TrackingData", "TrackingFileError", "read_forces", "read_tracking"),
+})
+
+__version__ = _version("magscope-writers")

@@ -50,6 +50,7 @@ import numpy as np
 
 from magscope_core._disk_space import is_no_space
 from magscope_core._writer import TracksBatch, WriterBase
+from magscope_writers import __version__
 from magscope_writers._errors import WriterError
 from magscope_writers._jsonable import to_json
 from magscope_writers._naming import (
@@ -67,7 +68,6 @@ from magscope_writers._tracking_file import (
     TrackRecords,
     chunk_bytes_for,
 )
-from magscope_writers._version import __version__
 
 if TYPE_CHECKING:
     from magscope_core import CameraInfo

@@ -1,37 +1,38 @@
-"""Hook implementations of the ``writers`` plugin (entry point ``magscope: writers``)."""
+"""Hook implementations of the ``writers`` plugin (entry point ``magscope: writers``).
+
+The writers are named by import path, so listing plugins and settings imports no h5py or
+tifffile; only the settings classes are imported.
+"""
 
 from __future__ import annotations
 
 from magscope_core import SettingsSpec, WriterSpec, hookimpl
-from magscope_writers._hdf5 import Hdf5TracksWriter
 from magscope_writers._settings import (
     Hdf5WriterSettings,
     TelemetryWriterSettings,
     TiffWriterSettings,
 )
-from magscope_writers._telemetry import TelemetryWriter
-from magscope_writers._tiff import TiffVideoWriter
 
 __all__ = ["WRITERS", "magscope_settings", "magscope_writers"]
 
 WRITERS: tuple[WriterSpec, ...] = (
     WriterSpec(
         name="hdf5",
-        factory=Hdf5TracksWriter,
+        factory="magscope_writers._hdf5:Hdf5TracksWriter",
         settings=Hdf5WriterSettings,
         description="tracking data: 'Tracking Data <local time>.h5', /tracking schema v1 "
         "(reference-compatible) + /magscope metadata, rotating files",
     ),
     WriterSpec(
         name="tiff",
-        factory=TiffVideoWriter,
+        factory="magscope_writers._tiff:TiffVideoWriter",
         settings=TiffWriterSettings,
         description="video: ImageJ hyperstack TIFF ('Video ROIs <t>.tif' TCYX, 'Video <t>.tif' "
         "TYX) with per-frame timestamp labels and a JSON sidecar",
     ),
     WriterSpec(
         name="telemetry",
-        factory=TelemetryWriter,
+        factory="magscope_writers._telemetry:TelemetryWriter",
         settings=TelemetryWriterSettings,
         description="hardware telemetry: '<source>.txt', '# timestamp <columns>' then rows",
     ),

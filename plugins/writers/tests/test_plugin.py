@@ -15,6 +15,7 @@ from magscope_core import (
     describe,
     load_plugins,
 )
+from magscope_core._import_path import LazyFactory
 
 
 def test_hooks_contribute_three_writers_and_their_settings():
@@ -22,8 +23,10 @@ def test_hooks_contribute_three_writers_and_their_settings():
                       builtins=[(magscope_writers.plugin, "writers", "magscope-writers")])
     assert ps.plugin("writers").version == magscope_writers.__version__
     writers = {n: c for n, c in ps.writers.items() if c.plugin == "writers"}
+    assert all(isinstance(c.spec.factory, LazyFactory) for c in writers.values())
     assert set(writers) == {"hdf5", "tiff", "telemetry"}
-    assert {n: c.spec.factory for n, c in writers.items()} == {
+    # named by import path (listing imports no h5py); each path names the public class
+    assert {n: c.spec.factory.resolve() for n, c in writers.items()} == {
         "hdf5": magscope_writers.Hdf5TracksWriter,
         "tiff": magscope_writers.TiffVideoWriter,
         "telemetry": magscope_writers.TelemetryWriter,
