@@ -22,6 +22,7 @@ from magscope_core._config_errors import (
 )
 from magscope_core._hub import HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._locks import LOCKS_MANAGER
 from magscope_core._options import check_options
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import Contribution, PluginSet
@@ -226,6 +227,32 @@ def prepare_out_dir(path: Path) -> Path:
     return path
 
 
+def _plugin_managers(plugins: PluginSet, store: SettingsStore | None, autostart: bool,
+                     wanted: set[str]) -> list[ManagerEntry]:
+    """The plugins' managers a session starts.
+
+    Every ``autostart`` one when ``autostart`` is true, and those named in ``wanted``
+    (managers started on demand, like ``locks``).
+    """
+    entries: list[ManagerEntry] = []
+    for name, contrib in sorted(plugins.managers.items()):
+        if name in RESERVED_NAMES:
+            raise SetupError(
+                f"plugin {contrib.plugin!r} ({contrib.distribution}) contributes a manager "
+                f"named {name!r}, a name reserved by the core "
+                f"({', '.join(sorted(RESERVED_NAMES))}); rename it or disable the plugin "
+                "with MAGSCOPE_DISABLE_PLUGINS"
+            )
+        if (autostart and contrib.spec.autostart) or name in wanted:
+            # a settings namespace named like the manager supplies its options
+            spec = contrib.spec
+            configured = _settings_for(store, spec)
+            if configured:
+                spec = attrs.evolve(spec, options={**spec.options, **configured})
+            entries.append(ManagerEntry(spec, contrib.plugin, contrib.distribution))
+    return entries
+
+
 def plan_session(
     plugins: PluginSet,
     store: SettingsStore | None = None,
@@ -240,6 +267,8 @@ def plan_session(
     zlut: Path | None = None,
     n_workers: int | None = None,
     camera_options: dict[str, Any] | None = None,
+    locks: bool = False,
+    managers: Sequence[str] = (),
 ) -> SessionPlan:
     """Decide what a run starts.
 
@@ -271,6 +300,12 @@ def plan_session(
     camera_options
         Options for the camera factory, over the spec's and the settings' values; text
         is converted to the declared types when the camera declares a settings schema.
+    locks
+        Start the ``locks`` manager (XY- and Z-lock), even with ``with_managers`` False.
+        Without it a lock command is answered with one line saying how to enable locks.
+    managers
+        Names of plugin managers started on demand (``autostart`` False) to start too,
+        even with ``with_managers`` False (a frontend's :attr:`FrontendSpec.managers`).
 
     Raises
     ------
@@ -368,22 +403,12 @@ def plan_session(
             )
         ),
     ]
-    if with_managers:
-        for name, contrib in sorted(plugins.managers.items()):
-            if name in RESERVED_NAMES:
-                raise SetupError(
-                    f"plugin {contrib.plugin!r} ({contrib.distribution}) contributes a manager "
-                    f"named {name!r}, a name reserved by the core "
-                    f"({', '.join(sorted(RESERVED_NAMES))}); rename it or disable the plugin "
-                    "with MAGSCOPE_DISABLE_PLUGINS"
-                )
-            if contrib.spec.autostart:
-                # a settings namespace named like the manager supplies its options
-                spec = contrib.spec
-                configured = _settings_for(store, spec)
-                if configured:
-                    spec = attrs.evolve(spec, options={**spec.options, **configured})
-                entries.append(ManagerEntry(spec, contrib.plugin, contrib.distribution))
+    wanted = {*managers, *((LOCKS_MANAGER,) if locks else ())}
+    unknown_managers = sorted(wanted - set(plugins.managers))
+    if unknown_managers:
+        raise SetupError(str(unknown_name("manager", unknown_managers[0], plugins.managers,
+                                          plural="installed managers")))
+    entries += _plugin_managers(plugins, store, with_managers, wanted)
     commands = tuple(
         (c.spec, c.plugin, c.distribution)
         for c in plugins.commands.values()

@@ -110,6 +110,11 @@ class Protocol:
             t += d or 0.0
         return rows
 
+    def uses(self, *types: type[Command]) -> bool:
+        """Whether a step sends a command of one of ``types`` (e.g. a lock command)."""
+        return any(isinstance(step, CommandStep) and isinstance(step.command, types)
+                   for step in self.steps)
+
     def duration_s(self) -> tuple[float, bool]:
         """``(seconds, exact)``: the planned duration; not exact when a step's is unknown."""
         rows = self.plan()

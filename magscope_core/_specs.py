@@ -9,7 +9,7 @@ pickled *by reference* into ``spawn``-ed processes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -194,6 +194,10 @@ class PanelSpec:
     description: str = ""
 
 
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
 @attrs.frozen
 class FrontendSpec:
     """A user interface that can run a session (the GUI is one).
@@ -210,6 +214,10 @@ class FrontendSpec:
     of its own, following the steps with :meth:`~magscope_core.Hub.add_startup_listener`.
     It must wait for that call to return before returning itself, whatever happens
     (window closed, Ctrl-C), so that the CLI can stop the hub.
+
+    ``managers`` names managers that are not started by default (``autostart`` False,
+    such as the core's ``locks``) that sessions run with this frontend start (unless
+    ``magscope run --no-managers``): the GUI has lock panels, so it names ``locks``.
     """
 
     name: str = attrs.field(validator=_check_name)
@@ -218,6 +226,7 @@ class FrontendSpec:
     priority: int = 0
     description: str = ""
     starts_session: bool = False
+    managers: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
 
 @attrs.frozen

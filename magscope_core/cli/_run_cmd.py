@@ -27,7 +27,7 @@ from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core._startup import StartupStep
 from magscope_core._zlut_run import sweep_at_start, zlut_line
 from magscope_core.cli._common import console, load_everything
-from magscope_core.cli._lock_flags import add_lock_arguments, start_locks
+from magscope_core.cli._lock_flags import add_lock_arguments, start_locks, wants_locks
 from magscope_core.cli._run_report import (
     CONFIG_ERROR,
     RUN_FAILED,
@@ -74,7 +74,8 @@ def add_parser(sub: Any) -> None:
                    "0: none)")
     p.add_argument("--zlut", type=Path, default=None, help="Z-LUT file to load at start")
     p.add_argument("--no-managers", action="store_true",
-                   help="do not start the managers plugins contribute (hardware, ...)")
+                   help="do not start the managers plugins contribute (hardware, ...), nor "
+                   "the GUI's locks (--xy-lock/--z-lock still start them)")
     p.add_argument("--panels", default=None,
                    help="GUI: comma-separated panel ids to load (default: the gui.panels "
                    "setting, else every installed panel)")
@@ -91,19 +92,21 @@ def run(args: argparse.Namespace) -> int:
     if args.help_camera:
         return help_camera(err, console(), plugins, args.camera)
     writers = [w for w in args.writers.split(",") if w] if args.writers else None
+    frontend = None if args.headless else _choose_frontend(plugins, err)
     try:
         plan = plan_session(
             plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
             with_managers=not args.no_managers, tracker=args.tracker, mode=args.mode,
             saving=not args.no_save, zlut=args.zlut, n_workers=args.workers,
-            camera_options=_key_values(args.camera_option),
+            camera_options=_key_values(args.camera_option), locks=wants_locks(args),
+            managers=(frontend.spec.managers if frontend is not None and not args.no_managers
+                      else ()),
         )
         prepare_out_dir(plan.out_dir)
     except ConfigurationError as exc:
         return config_error_line(err, str(exc))
     log_file = plan.out_dir / "magscope.log"
     configure_logging(store.get("core").log_level, log_file)
-    frontend = None if args.headless else _choose_frontend(plugins, err)
     try:
         hub = Hub(plan.managers, plan.commands, plan.config)
     except (CommandConflictError, UnknownCommandError, TypeError) as exc:

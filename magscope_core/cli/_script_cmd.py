@@ -17,6 +17,7 @@ from magscope_core._app import plan_session, prepare_out_dir
 from magscope_core._builtin import GetPipelineStats
 from magscope_core._config_errors import ConfigurationError
 from magscope_core._hub import Hub
+from magscope_core._locks import LOCK_COMMAND_TYPES
 from magscope_core._logging import configure_logging
 from magscope_core._proctitle import set_process_title
 from magscope_core._protocol_load import Protocol, ProtocolError, load_protocol
@@ -86,6 +87,9 @@ def print_plan(out: Console, protocol: Protocol) -> None:
     total, exact = protocol.duration_s()
     note = "" if exact else " (at least: waits and ramps of unknown length count 0)"
     out.print(f"{len(protocol.steps)} steps, duration {_hms(total)}{note}", highlight=False)
+    if protocol.uses(*LOCK_COMMAND_TYPES):
+        out.print("uses a lock: 'magscope script run' starts the locks manager for it",
+                  highlight=False)
 
 
 def _hms(seconds: float) -> str:
@@ -147,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         plan = plan_session(
             plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
             tracker=args.tracker, mode=args.mode, saving=not args.no_save, zlut=args.zlut,
-            n_workers=args.workers, camera_options=_key_values(args.camera_option))
+            n_workers=args.workers, camera_options=_key_values(args.camera_option),
+            locks=protocol.uses(*LOCK_COMMAND_TYPES))
         prepare_out_dir(plan.out_dir)
     except ConfigurationError as exc:
         return config_error_line(err, str(exc))

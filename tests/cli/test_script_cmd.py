@@ -54,6 +54,7 @@ def test_run_sends_the_plugin_command_and_ends_the_session(testplugin_path, isol
     assert "protocol done: step 2/2 (line 1): sleep 0.2 s" in proc.stderr
     log = (out / "magscope.log").read_text()
     assert "step 1 reply: 'echo:hello from a protocol'" in log
+    assert "manager locks" not in log  # no lock command: no locks manager
 
 
 def test_a_failing_step_exits_1_with_its_line(testplugin_path, isolated_config,
@@ -102,3 +103,22 @@ def test_ctrl_c_stops_the_protocol_at_the_safe_force(testplugin_path, isolated_c
               if not row.startswith("#")]  # t, position_mm, target_mm, force_pn
     assert float(magnet[-1][3]) == pytest.approx(0.7, rel=1e-3)
     assert any(abs(float(r[3]) - 2.0) < 2e-3 for r in magnet)  # it was at 2 pN before
+
+
+def test_a_protocol_with_a_lock_command_gets_the_locks_manager(
+        testplugin_path, isolated_config, tmp_path: Path) -> None:
+    """Only a protocol that sends a lock command starts ``locks`` (one process less).
+
+    The protocol without one is ``test_run_sends_the_plugin_command_and_ends_the_session``.
+    """
+    path = tmp_path / "locked.py"
+    path.write_text("steps = [SetXYLock(on=False), GetLocks()]\n")
+    check = _magscope(testplugin_path, isolated_config, "script", "check", str(path))
+    assert check.returncode == 0, check.stderr
+    assert "uses a lock: 'magscope script run' starts the locks manager" in check.stdout
+    out = tmp_path / "out"
+    proc = _magscope(testplugin_path, isolated_config, "script", "run", str(path),
+                     "--headless", "--out", str(out), "--camera", "testcam",
+                     "--writers", "framelog", "--mode", "video-full", "--beads", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "manager locks is running" in (out / "magscope.log").read_text()

@@ -34,7 +34,7 @@ def _session(tmp_path: Path, **camera: Any) -> tuple[Any, Any]:
     plugins, store = load_everything(None)
     plan = plan_session(
         plugins, store, camera="sim", out_dir=tmp_path / "run", writers=["telemetry"],
-        tracker="cpu", mode="track", n_workers=1,
+        tracker="cpu", mode="track", n_workers=1, locks=True,
         camera_options={"width": 320, "height": 320, "fps": FPS, "seed": 3,
                         "contour_length_nm": 1000.0, "force_pn": 2.0, **camera})
     return plan, attrs.evolve(plan.config, start_timeout_s=120.0)
