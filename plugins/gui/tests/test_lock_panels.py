@@ -147,3 +147,26 @@ def test_locking_tab_picture(qtbot, context: PanelContext, sim_hub: Hub, locks_o
     if os.environ.get("MAGSCOPE_UPDATE_SCREENSHOT") == "1":
         docs = Path(__file__).resolve().parents[3] / "docs" / "locks.png"
         docs.write_bytes(path.read_bytes())
+
+
+def test_xy_panel_locks_only_the_beads_named(qtbot, context: PanelContext, sim_hub: Hub,
+                                             locks_off: None) -> None:
+    panel = show_widget(qtbot, XYLockPanel(context), 420, 420)
+    beads = sorted(_rois(sim_hub))
+    context.selected_bead = beads[1]
+    qtbot.mouseClick(panel.use_selected, Qt.MouseButton.LeftButton)
+    assert panel.beads.text() == str(beads[1])
+    panel.enable.setChecked(True)
+    assert sim_hub.call(GetLocks())["xy"]["beads"] == [beads[1]]
+    panel.enable.setChecked(False)
+    panel.beads.setText(f"{beads[0]}, {beads[2]}")
+    assert panel.command(on=True).beads == (beads[0], beads[2])
+    panel.beads.setText("all")
+    assert panel.command(on=True).beads is None
+    panel.beads.setText("0, x")  # refused in the panel, one line in the log; nothing sent
+    panel.enable.setChecked(True)
+    assert not sim_hub.call(GetLocks())["xy"]["on"]
+    # a lock turned on elsewhere (a script) shows its beads
+    sim_hub.call(SetXYLock(beads=[beads[3]]))
+    panel.refresh()
+    assert panel.beads.text() == str(beads[3]) and panel.enable.isChecked()
