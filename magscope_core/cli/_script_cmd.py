@@ -28,8 +28,12 @@ from magscope_core.cli._commands_cmd import _registry
 from magscope_core.cli._common import console, load_everything
 from magscope_core.cli._run_cmd import (
     _add_beads,
+    _choose_frontend,
+    _install_signal_handlers,
     _key_values,
     _print_summary,
+    _restore_signal_handlers,
+    _run_frontend,
     _StartupPrinter,
     _summary,
 )
@@ -51,10 +55,14 @@ def add_parser(sub: Any) -> None:
     c = inner.add_parser("check", help="check every step and print the plan with its duration")
     c.add_argument("file", type=Path)
     c.set_defaults(func=check)
-    r = inner.add_parser("run", help="run a protocol in a new session (headless)")
+    r = inner.add_parser("run", help="run a protocol in a new session (in the GUI's Script "
+                         "panel when a display exists, else headless)")
     r.add_argument("file", type=Path)
     r.add_argument("--headless", action="store_true",
-                   help="no GUI (protocols run headless here; in the GUI use the Script panel)")
+                   help="no GUI even if a display exists: the session ends with the protocol")
+    r.add_argument("--panels", default=None,
+                   help="GUI: comma-separated panel ids to load (the Script panel is always "
+                   "among them)")
     r.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder")
     r.add_argument("--camera", default=None, help="camera plugin name")
     r.add_argument("--camera-option", "-O", action="append", default=[], metavar="KEY=VALUE",
@@ -133,10 +141,13 @@ class _ProgressPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``magscope script run FILE``: a session that runs the protocol, then ends.
+    """``magscope script run FILE``: a session that runs the protocol.
 
-    Exit code 0 when the protocol is done, 1 when it failed or was stopped (Ctrl-C), 2
-    for a protocol or configuration error (nothing ran).
+    Headless (``--headless``, or no display) the session ends with the protocol. With
+    the GUI the window opens with the Script panel running the file, and the session
+    ends when the window closes. Exit code 0 when the protocol is done, 1 when it failed
+    or was stopped (Ctrl-C, the window closed first), 2 for a protocol or configuration
+    error (nothing ran).
     """
     set_process_title("hub")
     err = console(stderr=True)
@@ -147,12 +158,14 @@ def run(args: argparse.Namespace) -> int:
     settings = store.get(PROTOCOL_NAMESPACE)
     safe = args.safe_force if args.safe_force is not None else settings.safe_force
     writers = [w for w in args.writers.split(",") if w] if args.writers else None
+    frontend = None if args.headless else _choose_frontend(plugins, err)
     try:
         plan = plan_session(
             plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
             tracker=args.tracker, mode=args.mode, saving=not args.no_save, zlut=args.zlut,
             n_workers=args.workers, camera_options=_key_values(args.camera_option),
-            locks=protocol.uses(*LOCK_COMMAND_TYPES))
+            locks=protocol.uses(*LOCK_COMMAND_TYPES),
+            managers=frontend.spec.managers if frontend is not None else ())
         prepare_out_dir(plan.out_dir)
     except ConfigurationError as exc:
         return config_error_line(err, str(exc))
@@ -162,6 +175,8 @@ def run(args: argparse.Namespace) -> int:
     except (CommandConflictError, UnknownCommandError, TypeError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return CONFIG_ERROR
+    if frontend is not None:
+        return _run_in_gui(frontend, hub, plan, protocol, args, err, (plugins, store))
     runner = ProtocolRunner(hub, protocol, safe_force_pn=safe,
                             poll_s=settings.poll_interval_s, on_change=_ProgressPrinter(err))
     previous = _signals(runner, hub)
@@ -181,10 +196,7 @@ def run(args: argparse.Namespace) -> int:
         while not runner.wait(0.2):
             if hub.stop_requested:  # a fatal error: abort the protocol
                 runner.stop(f"the session is ending ({hub.stop_reason or 'stop requested'})")
-        try:
-            stats = hub.call(GetPipelineStats(), timeout=5.0)
-        except Exception as exc:
-            logging.getLogger("magscope").warning("no pipeline statistics: %s", exc)
+        stats = _pipeline_stats(hub)
     finally:
         runner.stop("the session is ending")
         if runner.started:
@@ -196,8 +208,60 @@ def run(args: argparse.Namespace) -> int:
         hub.stop()
         for sig, old in previous.items():
             signal.signal(sig, old)
-    summary = _summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats)
-    _print_summary(summary)
+    _print_summary(_summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats))
+    return _outcome(err, protocol, runner)
+
+
+def _run_in_gui(frontend: Any, hub: Hub, plan: Any, protocol: Protocol,
+                args: argparse.Namespace, err: Console, loaded: tuple[Any, Any]) -> int:
+    """The GUI runs the session; its Script panel loads and runs the protocol."""
+    args.protocol_file = protocol.path
+    args.protocol_runner = None
+    args.duration = None
+    previous = _install_signal_handlers(hub)  # Ctrl-C / SIGTERM: the window closes
+    started = time.monotonic()
+    status: dict[str, Any] = {}
+    stats: dict[str, Any] = {}
+    try:
+        err.print(f"session starting for protocol {protocol.name} in the GUI (Script "
+                  f"panel): camera {plan.camera}, output {plan.out_dir}", highlight=False)
+        if not frontend.spec.starts_session:
+            hub.start()
+            if not hub.config_errors:
+                _add_beads(hub, args.beads, loaded[1].get("core").roi_size, err)
+        if not hub.config_errors:
+            started = _run_frontend(frontend, hub, plan, args, err, loaded)
+            stats = _pipeline_stats(hub) if not hub.config_errors else {}
+    finally:
+        runner: ProtocolRunner | None = args.protocol_runner
+        if runner is not None:  # the window closed: its panel stopped a run under way
+            runner.stop("the session is ending")
+            runner.wait(10.0)
+        elapsed = time.monotonic() - started
+        if hub.session is not None:
+            status = hub.status()
+        hub.stop()
+        _restore_signal_handlers(previous)
+    if hub.config_errors:
+        return config_error_line(err, remote_config_line(hub.config_errors[0]))
+    _print_summary(_summary(hub, plan.out_dir, elapsed, status, hub.pipeline_final or stats))
+    if runner is None:
+        err.print(f"[red]protocol {protocol.name} not run[/red] (see the window's log and "
+                  f"{plan.out_dir / 'magscope.log'})", soft_wrap=True, highlight=False)
+        return RUN_FAILED
+    return _outcome(err, protocol, runner)
+
+
+def _pipeline_stats(hub: Hub) -> dict[str, Any]:
+    try:
+        return dict(hub.call(GetPipelineStats(), timeout=5.0))
+    except Exception as exc:
+        logging.getLogger("magscope").warning("no pipeline statistics: %s", exc)
+        return {}
+
+
+def _outcome(err: Console, protocol: Protocol, runner: ProtocolRunner) -> int:
+    """Say how the protocol ended; its exit code."""
     final = runner.progress()
     if final.state == "done":
         err.print(f"protocol {protocol.name} done in {final.elapsed_s:.1f} s", highlight=False)

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.integration
 def _magscope(testplugin_path: Path, config: Path, *args: str,
               timeout: float = 90) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(testplugin_path), MAGSCOPE_CONFIG_DIR=str(config))
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):  # no display: the GUI is not an option
+        env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "magscope_core.cli", *args], env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -47,9 +49,12 @@ def test_run_sends_the_plugin_command_and_ends_the_session(testplugin_path, isol
     path.write_text('steps = [Echo(text="hello from a protocol"), sleep(0.2)]\n')
     out = tmp_path / "out"
     proc = _magscope(testplugin_path, isolated_config, "script", "run", str(path),
-                     "--headless", "--out", str(out), "--camera", "testcam",
+                     "--out", str(out), "--camera", "testcam",
                      "--writers", "framelog", "--mode", "video-full", "--beads", "0")
     assert proc.returncode == 0, proc.stderr
+    # no --headless, but no display either: one line says so, and it runs headless
+    assert proc.stderr.splitlines()[0] == "no display: running headless (use --headless to " \
+        "say so)"
     assert "protocol echo.py done" in proc.stderr
     assert "protocol done: step 2/2 (line 1): sleep 0.2 s" in proc.stderr
     log = (out / "magscope.log").read_text()
@@ -111,11 +116,21 @@ def test_a_protocol_with_a_lock_command_gets_the_locks_manager(
 
     The protocol without one is ``test_run_sends_the_plugin_command_and_ends_the_session``.
     """
+    import io
+
+    from rich.console import Console
+
+    from magscope_core import CORE_COMMANDS
+    from magscope_core._protocol_load import parse_protocol
+    from magscope_core.cli._script_cmd import print_plan
+
     path = tmp_path / "locked.py"
     path.write_text("steps = [SetXYLock(on=False), GetLocks()]\n")
-    check = _magscope(testplugin_path, isolated_config, "script", "check", str(path))
-    assert check.returncode == 0, check.stderr
-    assert "uses a lock: 'magscope script run' starts the locks manager" in check.stdout
+    for text, uses in ((path.read_text(), True), ("steps = [sleep(1)]\n", False)):
+        printed = io.StringIO()
+        print_plan(Console(file=printed, width=200), parse_protocol(text, path, CORE_COMMANDS))
+        assert ("uses a lock: 'magscope script run' starts the locks manager"
+                in printed.getvalue()) is uses
     out = tmp_path / "out"
     proc = _magscope(testplugin_path, isolated_config, "script", "run", str(path),
                      "--headless", "--out", str(out), "--camera", "testcam",

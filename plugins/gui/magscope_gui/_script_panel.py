@@ -5,11 +5,16 @@ main process that talks to the managers through the hub); the panel only starts 
 forwards the buttons and shows :meth:`~magscope_core.ProtocolRunner.progress` on the
 display tick: step n/N, the current command and the time left. Stop aborts at once and
 leaves the magnet at the ``protocol.safe_force_pn`` setting.
+
+``magscope script run FILE`` (with a display) opens the window with this panel shown,
+the file loaded and running: :func:`run_in_window`.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +33,12 @@ from PySide6.QtWidgets import (
 from magscope_core import Protocol, ProtocolError, ProtocolRunner, ProtocolSettings, load_protocol
 from magscope_gui._context import PanelContext
 
-__all__ = ["ScriptPanel"]
+if TYPE_CHECKING:
+    from magscope_gui._window import MainWindow
+
+__all__ = ["ScriptPanel", "run_in_window"]
+
+log = logging.getLogger("magscope.gui")
 
 _ENDED = ("done", "stopped", "failed")
 
@@ -238,3 +248,25 @@ class ScriptPanel(QWidget):
         self.stop_button.setEnabled(running)
         paused = self.runner is not None and self.runner.state == "paused"
         self.pause_button.setText("Resume" if paused else "Pause")
+
+
+def run_in_window(window: MainWindow, path: Path) -> ProtocolRunner | None:
+    """Show the window's Script panel, load ``path`` in it and run it.
+
+    Returns
+    -------
+    ProtocolRunner or None
+        The run's runner; None when the panel is not loaded or the file fails its check
+        (the panel and the log say why).
+    """
+    panel = window.panel("script")
+    if not isinstance(panel, ScriptPanel):
+        log.error("protocol %s not run: the Script panel is not loaded (%s)", path,
+                  window.failed_panels.get("script", "not among the panels"))
+        return None
+    window.set_panel_visible("script", True)
+    if not panel.load(path):
+        return None
+    panel.run()
+    log.info("Script panel: protocol %s loaded and started", path)
+    return panel.runner
