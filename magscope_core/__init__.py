@@ -104,6 +104,7 @@ from magscope_core._lock_control import XYLockParams, ZLockParams
 from magscope_core._locks import GetLocks, LockManager, SetXYLock, SetZLock
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._messages import CommandError, RemoteError
+from magscope_core._motion import MotionModel, motion_models
 from magscope_core._options import check_option, check_options
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import (
@@ -225,6 +226,7 @@ __all__ = [
     "ManagerProcess",
     "ManagerSpec",
     "ManagerState",
+    "MotionModel",
     "MoveBead",
     "MoveFocus",
     "MoveMagnet",
@@ -317,6 +319,7 @@ __all__ = [
     "hookspec",
     "load_plugins",
     "load_protocol",
+    "motion_models",
     "plan_session",
     "setting",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "choose_tracker",
     "plan_session",
     "prepare_out_dir",
+    "settings_for",
 ]
 
 log = logging.getLogger("magscope")
@@ -121,7 +122,7 @@ def choose_tracker(plugins: PluginSet, name: str | None) -> Contribution[Tracker
     return max(trackers.values(), key=lambda c: (c.spec.priority, c.spec.name))
 
 
-def _settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
+def settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
     """Factory keyword arguments from the settings namespace of a spec.
 
     That is the namespace whose schema is ``spec.settings`` or, without a schema, the
@@ -162,7 +163,7 @@ def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
                                  "use it (see 'magscope plugins')")
     if not path.is_file():
         raise ConfigurationError(f"Z-LUT file {path} does not exist (or is not a file)")
-    options = {**tracker.spec.options, **_settings_for(store, tracker.spec)}
+    options = {**tracker.spec.options, **settings_for(store, tracker.spec)}
     try:
         obj = call_factory(tracker.spec.factory, options, f"tracker {tracker.spec.name!r}")
     except ConfigurationError:
@@ -246,7 +247,7 @@ def _plugin_managers(plugins: PluginSet, store: SettingsStore | None, autostart:
         if (autostart and contrib.spec.autostart) or name in wanted:
             # a settings namespace named like the manager supplies its options
             spec = contrib.spec
-            configured = _settings_for(store, spec)
+            configured = settings_for(store, spec)
             if configured:
                 spec = attrs.evolve(spec, options={**spec.options, **configured})
             entries.append(ManagerEntry(spec, contrib.plugin, contrib.distribution))
@@ -317,7 +318,7 @@ def plan_session(
     """
     core: CoreSettings = store.get("core") if store is not None else CoreSettings()
     cam = choose_camera(plugins, camera or core.default_camera or None)
-    cam_options = {**cam.spec.options, **_settings_for(store, cam.spec),
+    cam_options = {**cam.spec.options, **settings_for(store, cam.spec),
                    **_camera_options(cam, camera_options or {})}
     if cam.spec.settings is None and cam.spec.manager is None:
         check_call(cam.spec.factory, cam_options, f"camera {cam.spec.name!r}")
@@ -362,7 +363,7 @@ def plan_session(
         (
             name,
             available[name].spec.factory,
-            {**available[name].spec.options, **_settings_for(store, available[name].spec)},
+            {**available[name].spec.options, **settings_for(store, available[name].spec)},
         )
         for name in chosen
     ]
@@ -389,7 +390,7 @@ def plan_session(
                     "metadata": metadata,
                     "tracker": (
                         (trk.spec.name, trk.spec.factory,
-                         {**trk.spec.options, **_settings_for(store, trk.spec)})
+                         {**trk.spec.options, **settings_for(store, trk.spec)})
                         if trk is not None else None
                     ),
                     "n_workers": n_workers or core.tracker_workers,

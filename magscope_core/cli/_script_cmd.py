@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -19,6 +20,7 @@ from magscope_core._config_errors import ConfigurationError
 from magscope_core._hub import Hub
 from magscope_core._locks import LOCK_COMMAND_TYPES
 from magscope_core._logging import configure_logging
+from magscope_core._motion import MotionModel, describe_models, motion_models
 from magscope_core._proctitle import set_process_title
 from magscope_core._protocol_load import Protocol, ProtocolError, load_protocol
 from magscope_core._protocol_runner import ProtocolRunner, RunProgress
@@ -82,19 +84,26 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
 
-def print_plan(out: Console, protocol: Protocol) -> None:
-    """The plan table: step, line, what, duration, start."""
+def print_plan(out: Console, protocol: Protocol,
+               motion: Mapping[str, MotionModel] | None = None) -> None:
+    """The plan table: step, line, what, duration, start.
+
+    ``motion``: the motors' models; motor moves and waits for them are timed with them.
+    """
     table = Table(title=f"{protocol.name}: {protocol.title}")
     for col in ("step", "line", "what", "duration", "starts at"):
         table.add_column(col)
-    for row in protocol.plan():
+    for row in protocol.plan(motion):
         table.add_row(str(row.number), str(row.line or "-"), row.text,
-                      "?" if row.duration_s is None else f"{row.duration_s:g} s",
-                      f"{row.start_s:g} s")
+                      "?" if row.duration_s is None else f"{row.duration_s:.4g} s",
+                      f"{row.start_s:.4g} s")
     out.print(table)
-    total, exact = protocol.duration_s()
+    total, exact = protocol.duration_s(motion)
     note = "" if exact else " (at least: waits and ramps of unknown length count 0)"
     out.print(f"{len(protocol.steps)} steps, duration {_hms(total)}{note}", highlight=False)
+    out.print("motor moves timed with: "
+              + (describe_models(motion) if motion else "no motor models (waits for motors "
+                 "unknown)"), highlight=False)
     if protocol.uses(*LOCK_COMMAND_TYPES):
         out.print("uses a lock: 'magscope script run' starts the locks manager for it",
                   highlight=False)
@@ -122,7 +131,8 @@ def check(args: argparse.Namespace) -> int:
     protocol = _load(args, err)
     if protocol is None:
         return CONFIG_ERROR
-    print_plan(console(), protocol)
+    plugins, store = load_everything(args)
+    print_plan(console(), protocol, motion_models(plugins, store))
     return 0
 
 
@@ -178,7 +188,8 @@ def run(args: argparse.Namespace) -> int:
     if frontend is not None:
         return _run_in_gui(frontend, hub, plan, protocol, args, err, (plugins, store))
     runner = ProtocolRunner(hub, protocol, safe_force_pn=safe,
-                            poll_s=settings.poll_interval_s, on_change=_ProgressPrinter(err))
+                            poll_s=settings.poll_interval_s, on_change=_ProgressPrinter(err),
+                            motion=motion_models(plugins, store))
     previous = _signals(runner, hub)
     started = time.monotonic()
     status: dict[str, Any] = {}

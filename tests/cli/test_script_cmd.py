@@ -137,3 +137,30 @@ def test_a_protocol_with_a_lock_command_gets_the_locks_manager(
                      "--writers", "framelog", "--mode", "video-full", "--beads", "0")
     assert proc.returncode == 0, proc.stderr
     assert "manager locks is running" in (out / "magscope.log").read_text()
+
+
+def test_check_times_motor_moves_with_the_installed_motors(isolated_config, tmp_path: Path) -> None:
+    """The simulated magnet: 2 mm/s from 10 mm, its own force calibration (ground truth)."""
+    import io
+
+    from rich.console import Console
+
+    from magscope_core import CORE_COMMANDS, motion_models
+    from magscope_core._protocol_load import parse_protocol
+    from magscope_core.cli._common import load_everything
+    from magscope_core.cli._script_cmd import print_plan
+
+    calibration = pytest.importorskip("magscope_sim._magnet").MagnetCalibration.default()
+    plugins, store = load_everything(None)
+    text = 'steps = [SetForce(force_pn=5), wait_motor("magnet"), MoveFocus(z_nm=2500), ' \
+        'wait_motor("focus")]\n'
+    protocol = parse_protocol(text, tmp_path / "moves.py", CORE_COMMANDS)
+    motion = motion_models(plugins, store)
+    expected = abs(calibration.position_for(5.0) - 10.0) / 2.0
+    assert [r.duration_s for r in protocol.plan(motion)] == pytest.approx(
+        [0.0, expected, 0.0, 2.5])
+    printed = io.StringIO()
+    print_plan(Console(file=printed, width=200), protocol, motion)
+    out = printed.getvalue()
+    assert f"{expected:.4g} s" in out and "2.5 s" in out and "at least" not in out
+    assert "motor moves timed with: focus 1000 nm/s, magnet 2 mm/s, rotation 5 turns/s" in out

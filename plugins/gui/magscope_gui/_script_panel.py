@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -30,7 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from magscope_core import Protocol, ProtocolError, ProtocolRunner, ProtocolSettings, load_protocol
+from magscope_core import (
+    GetFocus,
+    GetMagnet,
+    MotionModel,
+    Protocol,
+    ProtocolError,
+    ProtocolRunner,
+    ProtocolSettings,
+    load_protocol,
+    motion_models,
+)
 from magscope_gui._context import PanelContext
 
 if TYPE_CHECKING:
@@ -151,9 +162,9 @@ class ScriptPanel(QWidget):
             return False
         self.protocol = protocol
         self._fill_plan(protocol)
-        total, exact = protocol.duration_s()
+        total, exact = protocol.duration_s(self._motion())
         self.status.setText(f"{protocol.title}: {len(protocol.steps)} steps, "
-                            f"{'' if exact else 'at least '}{total:g} s")
+                            f"{'' if exact else 'at least '}{total:.4g} s")
         self.bar.setMaximum(len(protocol.steps))
         self.bar.setValue(0)
         self._update_buttons()
@@ -167,7 +178,7 @@ class ScriptPanel(QWidget):
         self.safe.setText(f"Stop leaves the magnet at {self._safe_text()}")
         self.runner = ProtocolRunner(self.context.hub, self.protocol,
                                      safe_force_pn=settings.safe_force,
-                                     poll_s=settings.poll_interval_s)
+                                     poll_s=settings.poll_interval_s, motion=self._motion())
         self._shown = (-1, "")
         self.runner.start()
         self.context.notify("info", f"protocol {self.protocol.name} started")
@@ -205,13 +216,33 @@ class ScriptPanel(QWidget):
             pass
 
     # ------------------------------------------------------------------ display
+    def _motion(self) -> dict[str, MotionModel]:
+        """The motors' models for the plan's motor moves, starting where the motors are."""
+        try:
+            models = motion_models(self.context.plugins, self.context.settings)
+        except Exception as exc:
+            log.warning("no motor models for the protocol plan: %s", exc)
+            return {}
+        here: dict[str, float] = {}
+        try:
+            if "magnet" in models or "rotation" in models:
+                magnet = self.context.hub.call(GetMagnet(), timeout=1.0)
+                here["magnet"] = float(magnet["target_mm"])
+                here["rotation"] = float(magnet.get("target_turns", 0.0))
+            if "focus" in models:
+                here["focus"] = float(self.context.hub.call(GetFocus(), timeout=1.0)["target_nm"])
+        except Exception as exc:  # a motor not answering: its configured start is used
+            log.debug("motor positions for the plan: %s", exc)
+        return {axis: attrs.evolve(m, position=here.get(axis, m.position))
+                for axis, m in models.items()}
+
     def _fill_plan(self, protocol: Protocol) -> None:
-        rows = protocol.plan()
+        rows = protocol.plan(self._motion())
         self.plan.setRowCount(len(rows))
         for r, row in enumerate(rows):
             cells = (str(row.line or "-"), row.text,
-                     "?" if row.duration_s is None else f"{row.duration_s:g} s",
-                     f"{row.start_s:g} s")
+                     "?" if row.duration_s is None else f"{row.duration_s:.4g} s",
+                     f"{row.start_s:.4g} s")
             for c, text in enumerate(cells):
                 self.plan.setItem(r, c, QTableWidgetItem(text))
         self.plan.resizeColumnsToContents()
