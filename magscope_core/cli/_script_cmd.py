@@ -29,7 +29,6 @@ from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core.cli._commands_cmd import _registry
 from magscope_core.cli._common import console, load_everything
 from magscope_core.cli._run_cmd import (
-    _add_beads,
     _choose_frontend,
     _install_signal_handlers,
     _key_values,
@@ -38,6 +37,7 @@ from magscope_core.cli._run_cmd import (
     _run_frontend,
     _StartupPrinter,
     _summary,
+    session_beads,
 )
 from magscope_core.cli._run_report import (
     CONFIG_ERROR,
@@ -45,6 +45,7 @@ from magscope_core.cli._run_report import (
     config_error_line,
     remote_config_line,
 )
+from magscope_core.cli._similar_flag import add_similar_argument
 
 __all__ = ["add_parser", "print_plan"]
 
@@ -76,6 +77,7 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--no-save", action="store_true", help="do not write files")
     r.add_argument("--beads", type=int, default=None, metavar="N",
                    help="add up to N bead ROIs automatically before the protocol (0: none)")
+    add_similar_argument(r)
     r.add_argument("--zlut", type=Path, default=None, help="Z-LUT file to load at start")
     r.add_argument("--safe-force", type=float, default=None, metavar="PN",
                    help="force to leave the magnet at if the protocol stops or fails "
@@ -201,7 +203,9 @@ def run(args: argparse.Namespace) -> int:
         hub.start()
         if hub.config_errors:
             return config_error_line(err, remote_config_line(hub.config_errors[0]))
-        _add_beads(hub, args.beads, store.get("core").roi_size, err)
+        problem = session_beads(hub, args, store.get("core").roi_size, err)
+        if problem is not None:
+            return config_error_line(err, problem)
         started = time.monotonic()
         runner.start()
         while not runner.wait(0.2):
@@ -239,7 +243,9 @@ def _run_in_gui(frontend: Any, hub: Hub, plan: Any, protocol: Protocol,
         if not frontend.spec.starts_session:
             hub.start()
             if not hub.config_errors:
-                _add_beads(hub, args.beads, loaded[1].get("core").roi_size, err)
+                problem = session_beads(hub, args, loaded[1].get("core").roi_size, err)
+                if problem is not None:
+                    err.print(f"[yellow]warning:[/yellow] {problem}", soft_wrap=True)
         if not hub.config_errors:
             started = _run_frontend(frontend, hub, plan, args, err, loaded)
             stats = _pipeline_stats(hub) if not hub.config_errors else {}

@@ -78,3 +78,4 @@ def test_xy_lock_ids_that_are_not_bead_ids_are_one_line_and_exit_2(
         "argument --xy-lock: '0,x' rejected; allowed: comma-separated bead ids (e.g. 0,2), "
         "or nothing for every bead")
     assert not (tmp_path / "run").exists()  # refused before any session started
+
