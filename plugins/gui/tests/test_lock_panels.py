@@ -129,12 +129,15 @@ def test_locking_tab_picture(qtbot, context: PanelContext, sim_hub: Hub, locks_o
     assert isinstance(app, QApplication)
     palette, sheet = app.palette(), app.styleSheet()
     apply_theme(app, theme_for(True))
-    show_widget(qtbot, host, 760, 460)
+    show_widget(qtbot, host, 760, 500)
     xy.every.setValue(0.3)
+    chosen = sorted(_rois(sim_hub))[:3]  # the XY-lock on three of the four beads
+    xy.beads.setText(", ".join(map(str, chosen)))
     xy.enable.setChecked(True)
+    assert sim_hub.call(GetLocks())["xy"]["beads"] == chosen
     zp.bead.setValue(min(_rois(sim_hub)))
     zp.enable.setChecked(True)
-    wait_ticking(qtbot, context, lambda: "beads judged" in xy.status.text()
+    wait_ticking(qtbot, context, lambda: "3 beads judged" in xy.status.text()
                  and "Z-LUT" in zp.status.text(), timeout=15000)
     image = host.grab().toImage()
     app.setPalette(palette)  # the other tests get the application as it was
