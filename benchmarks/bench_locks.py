@@ -81,7 +81,7 @@ def main() -> None:
     truth_file = tmp / "truth.npz"
     plugins, store = load_everything(None)
     plan = plan_session(plugins, store, camera="sim", out_dir=tmp / "run", writers=["telemetry"],
-                        tracker="cpu", mode="track", n_workers=1,
+                        tracker="cpu", mode="track", n_workers=1, locks=True,
                         camera_options={"width": 400, "height": 400, "fps": 100.0,
                                         "n_fixed": 3, "n_tethered": 5, "seed": 5,
                                         "contour_length_nm": 1000.0,

@@ -1,6 +1,13 @@
 """Similar-bead search on simulated frames: recall, precision and time, per seed bead.
 
     python benchmarks/bench_similar_beads.py [--size 1024] [--beads 60] [--seeds 5]
+    python benchmarks/bench_similar_beads.py --grabbing [--size 1024] [--fps 50]
+
+``--grabbing``: does the camera keep grabbing while a search runs? A real session
+(simulated camera, no beads, nothing saved) grabs for a few seconds without a search,
+then while searches run back to back; frames the camera should have made at its rate
+but did not are dropped frames (the camera manager's own frame counter, against the
+clock).
 
 For each simulator seed and each kind of seed bead (tethered, fixed), the search is
 seeded on one bead of that kind; the beads of the same kind are the truth (the
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import attrs
 import numpy as np
@@ -76,12 +84,82 @@ def _run(seed: int, size: int, n_teth: int, n_fixed: int, spacing: float | None
     return out
 
 
+def _frames(hub: Any) -> float:
+    return float(hub.status()["counters"].get("camera_frames", 0))
+
+
+def _window(hub: Any, seconds: float, fps: float, search: tuple[float, float] | None
+            ) -> tuple[int, float, list[float]]:
+    """Frames grabbed and dropped in ``seconds``, and the searches' times (s)."""
+    from magscope_core import find_similar_beads
+
+    start_frames, t0 = _frames(hub), time.monotonic()
+    times: list[float] = []
+    while time.monotonic() - t0 < seconds:
+        if search is None:
+            time.sleep(0.05)  # a pause: the camera grabs on its own meanwhile
+            continue
+        s0 = time.monotonic()
+        find_similar_beads(hub, search[0], search[1], ROI, add=False, poll_s=0.02)
+        times.append(time.monotonic() - s0)
+    elapsed = time.monotonic() - t0
+    got = int(_frames(hub) - start_frames)
+    return got, max(0.0, fps * elapsed - got), times
+
+
+def grabbing(size: int, fps: float, seconds: float, in_process: bool) -> None:
+    """Dropped frames without and during bead searches, in a real session."""
+    import logging
+    import tempfile
+    from pathlib import Path
+
+    from magscope_core import Hub, plan_session
+    from magscope_core.cli._common import load_everything
+
+    logging.getLogger("magscope").setLevel(logging.WARNING)
+    plugins, store = load_everything(None)
+    plan = plan_session(plugins, store, camera="sim", writers=[], mode="video-full",
+                        saving=False, with_managers=False, n_workers=1,
+                        out_dir=Path(tempfile.mkdtemp(prefix="bench-search-")),
+                        camera_options={"width": size, "height": size, "fps": fps,
+                                        "n_tethered": max(4, size * size // 20000),
+                                        "n_fixed": 4, "seed": 3})
+    managers = [attrs.evolve(e, spec=attrs.evolve(e.spec, options={
+        **e.spec.options, "search_process": in_process})) if e.spec.name == "camera" else e
+        for e in plan.managers]
+    where = "a search process" if in_process else "a thread of the camera manager"
+    with Hub(managers, plan.commands, plan.config) as hub:
+        from magscope_sim._managers import GetSimTruth
+
+        truth = hub.call(GetSimTruth())
+        seed = (truth["x_px"][0], truth["y_px"][0])
+        _window(hub, 2.0, fps, None)  # warm up
+        _window(hub, 1.0, fps, seed)  # the first search (starts what it needs)
+        for label, search in (("no search", None), ("searches", seed), ("no search", None)):
+            got, dropped, times = _window(hub, seconds, fps, search)
+            extra = (f"; {len(times)} searches, median {np.median(times) * 1e3:.0f} ms"
+                     if times else "")
+            print(f"search in {where}: {size} px at {fps:g} fps, {label:9s}: {got} frames "
+                  f"in {seconds:g} s, "
+                  f"{dropped:.0f} dropped ({dropped / max(1.0, fps * seconds):.1%}){extra}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=1024, help="frame side (px)")
     ap.add_argument("--beads", type=int, default=60, help="tethered beads (+1/6 fixed)")
     ap.add_argument("--seeds", type=int, default=5, help="simulator seeds")
+    ap.add_argument("--grabbing", action="store_true",
+                    help="measure dropped frames while searches run in a session")
+    ap.add_argument("--fps", type=float, default=50.0, help="--grabbing: camera rate")
+    ap.add_argument("--seconds", type=float, default=5.0, help="--grabbing: each window")
+    ap.add_argument("--repeats", type=int, default=2, help="--grabbing: rounds of both")
     args = ap.parse_args()
+    if args.grabbing:
+        for _ in range(args.repeats):
+            for in_process in (False, True):  # before (a thread), after (a process)
+                grabbing(args.size, args.fps, args.seconds, in_process)
+        return
     for layout, spacing in (("spaced", 92.0), ("default", None)):
         tot = np.zeros(3, int)
         worst = (1.0, 1.0)

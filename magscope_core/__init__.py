@@ -110,6 +110,7 @@ from magscope_core._lock_control import XYLockParams, ZLockParams
 from magscope_core._locks import GetLocks, LockManager, SetXYLock, SetZLock
 from magscope_core._manager import ManagerProcess, handles
 from magscope_core._messages import CommandError, RemoteError
+from magscope_core._motion import MotionModel, motion_models
 from magscope_core._options import check_option, check_options
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import (
@@ -233,6 +234,7 @@ __all__ = [
     "ManagerProcess",
     "ManagerSpec",
     "ManagerState",
+    "MotionModel",
     "MoveBead",
     "MoveFocus",
     "MoveMagnet",
@@ -327,6 +329,7 @@ __all__ = [
     "load_import_path",
     "load_plugins",
     "load_protocol",
+    "motion_models",
     "plan_session",
     "setting",
 ]

@@ -22,6 +22,7 @@ from magscope_core._config_errors import (
 )
 from magscope_core._hub import HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._locks import LOCKS_MANAGER
 from magscope_core._options import check_options
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import Contribution, PluginSet
@@ -39,6 +40,7 @@ __all__ = [
     "plan_session",
     "plugin_managers",
     "prepare_out_dir",
+    "settings_for",
 ]
 
 log = logging.getLogger("magscope")
@@ -121,7 +123,7 @@ def choose_tracker(plugins: PluginSet, name: str | None) -> Contribution[Tracker
     return max(trackers.values(), key=lambda c: (c.spec.priority, c.spec.name))
 
 
-def _settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
+def settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
     """Factory keyword arguments from the settings namespace of a spec.
 
     That is the namespace whose schema is ``spec.settings`` or, without a schema, the
@@ -162,7 +164,7 @@ def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
                                  "use it (see 'magscope plugins')")
     if not path.is_file():
         raise ConfigurationError(f"Z-LUT file {path} does not exist (or is not a file)")
-    options = {**tracker.spec.options, **_settings_for(store, tracker.spec)}
+    options = {**tracker.spec.options, **settings_for(store, tracker.spec)}
     try:
         obj = call_factory(tracker.spec.factory, options, f"tracker {tracker.spec.name!r}")
     except ConfigurationError:
@@ -243,8 +245,12 @@ def _direct_commands(spec: ManagerSpec, routes: dict[type, Route]) -> set[type]:
 
 
 def plugin_managers(plugins: PluginSet, store: SettingsStore | None,
-                    requested: Sequence[str] = ()) -> list[ManagerEntry]:
+                    requested: Sequence[str] = (), *,
+                    autostart: bool = True) -> list[ManagerEntry]:
     """The plugins' managers a session starts: the ``autostart`` ones and ``requested``.
+
+    With ``autostart`` false only the requested ones (``--no-managers`` with a frontend
+    that needs the locks manager, for instance).
 
     A requested manager (one with ``autostart=False``, e.g. a stage that must be
     configured first) replaces an autostarted one that handles one of the same direct
@@ -276,14 +282,14 @@ def plugin_managers(plugins: PluginSet, store: SettingsStore | None,
             )
         spec = contrib.spec
         if name not in requested:
-            if not spec.autostart:
+            if not (autostart and spec.autostart):
                 continue
             clash = _direct_commands(spec, routes) & taken
             if clash:
                 log.info("manager %s left out: %s handle(s) %s", name,
                          ", ".join(requested), ", ".join(sorted(c.__name__ for c in clash)))
                 continue
-        configured = _settings_for(store, spec)
+        configured = settings_for(store, spec)
         if configured:
             spec = attrs.evolve(spec, options={**spec.options, **configured})
         entries.append(ManagerEntry(spec, contrib.plugin, contrib.distribution))
@@ -304,6 +310,7 @@ def plan_session(
     zlut: Path | None = None,
     n_workers: int | None = None,
     camera_options: dict[str, Any] | None = None,
+    locks: bool = False,
     managers: Sequence[str] = (),
 ) -> SessionPlan:
     """Decide what a run starts.
@@ -336,8 +343,12 @@ def plan_session(
     camera_options
         Options for the camera factory, over the spec's and the settings' values; text
         is converted to the declared types when the camera declares a settings schema.
+    locks
+        Start the ``locks`` manager (XY- and Z-lock), even with ``with_managers`` False.
+        Without it a lock command is answered with one line saying how to enable locks.
     managers
-        Managers to start as well as the ``autostart`` ones (see :func:`plugin_managers`).
+        Names of plugin managers started on demand (``autostart`` False) to start too,
+        even with ``with_managers`` False (a frontend's :attr:`FrontendSpec.managers`).
 
     Raises
     ------
@@ -349,7 +360,7 @@ def plan_session(
     """
     core: CoreSettings = store.get("core") if store is not None else CoreSettings()
     cam = choose_camera(plugins, camera or core.default_camera or None)
-    cam_options = {**cam.spec.options, **_settings_for(store, cam.spec),
+    cam_options = {**cam.spec.options, **settings_for(store, cam.spec),
                    **_camera_options(cam, camera_options or {})}
     if cam.spec.settings is None and cam.spec.manager is None:
         check_call(cam.spec.factory, cam_options, f"camera {cam.spec.name!r}")
@@ -394,7 +405,7 @@ def plan_session(
         (
             name,
             available[name].spec.factory,
-            {**available[name].spec.options, **_settings_for(store, available[name].spec)},
+            {**available[name].spec.options, **settings_for(store, available[name].spec)},
         )
         for name in chosen
     ]
@@ -421,7 +432,7 @@ def plan_session(
                     "metadata": metadata,
                     "tracker": (
                         (trk.spec.name, trk.spec.factory,
-                         {**trk.spec.options, **_settings_for(store, trk.spec)})
+                         {**trk.spec.options, **settings_for(store, trk.spec)})
                         if trk is not None else None
                     ),
                     "n_workers": n_workers or core.tracker_workers,
@@ -435,8 +446,9 @@ def plan_session(
             )
         ),
     ]
-    if with_managers:
-        entries.extend(plugin_managers(plugins, store, managers))
+    wanted = [*managers, *((LOCKS_MANAGER,) if locks and LOCKS_MANAGER not in managers
+                           else ())]
+    entries.extend(plugin_managers(plugins, store, wanted, autostart=with_managers))
     commands = tuple(
         (c.spec, c.plugin, c.distribution)
         for c in plugins.commands.values()

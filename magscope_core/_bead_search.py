@@ -1,8 +1,10 @@
-"""Similar-bead search commands, run by the camera manager in a background thread.
+"""Similar-bead search commands, handled by the camera manager, run in a process of their own.
 
 ``FindSimilarBeads`` copies the newest frame, starts a :class:`SimilarSearch` (NCC with a
-seed bead, see :mod:`magscope_core._similar_beads`) and returns at once; the camera keeps
-grabbing meanwhile. ``GetBeadSearch`` reports its state, progress and candidates,
+seed bead, see :mod:`magscope_core._similar_beads`) in the camera manager's search
+process (:class:`~magscope_core._search_worker.SearchWorker`, started at the first search
+and kept for the session) and returns at once; the camera keeps grabbing meanwhile, its
+interpreter free of the search. ``GetBeadSearch`` reports its state, progress and candidates,
 ``CancelBeadSearch`` stops it. With ``add`` true the camera manager adds the peaks at or
 above the threshold (the proposed one unless ``threshold`` is given) as bead ROIs,
 leaving out peaks whose ROI would overlap an existing one. One search runs at a time.
@@ -22,6 +24,7 @@ import numpy as np
 from magscope_core._beads import AddBead
 from magscope_core._commands import Command, CommandSpec, Route
 from magscope_core._manager import handles
+from magscope_core._search_worker import SearchWorker
 from magscope_core._similar_beads import SimilarSearch
 
 __all__ = [
@@ -82,6 +85,8 @@ class BeadSearchHandlers:
     _search: SimilarSearch | None = None
     _search_info: dict[str, Any] | None = None
     _search_count = 0
+    _search_worker: SearchWorker | None = None
+    _search_process = True
 
     if TYPE_CHECKING:
         def send(self, command: Command, *, to: str | None = None) -> None: ...
@@ -104,12 +109,26 @@ class BeadSearchHandlers:
             raise ValueError(f"FindSimilarBeads: a {cmd.size} px ROI centred on "
                              f"({cmd.x:g}, {cmd.y:g}) does not fit in the {w}x{h} frame")
         self._search_count += 1
-        self._search = SimilarSearch(frame, cmd.x, cmd.y, cmd.size)
+        if self._search_process and (self._search_worker is None
+                                     or not self._search_worker.alive):
+            self._search_worker = SearchWorker()
+            self.log.info("bead search process started")
+        self._search = SimilarSearch(frame, cmd.x, cmd.y, cmd.size,
+                                     worker=self._search_worker if self._search_process
+                                     else None)
         self._search_info = {"id": self._search_count, "add": cmd.add,
                              "threshold": None if math.isnan(cmd.threshold)
                              else float(cmd.threshold),
                              "added": None, "t0": time.monotonic()}
         return self._search_count
+
+    def close_search(self) -> None:
+        """End the search process (the camera manager's teardown)."""
+        if self._search is not None:
+            self._search.cancel()
+        if self._search_worker is not None:
+            self._search_worker.close()
+            self._search_worker = None
 
     @handles(CancelBeadSearch)
     def cancel_search(self, cmd: CancelBeadSearch) -> None:

@@ -39,6 +39,9 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         Keyword arguments for the factory.
     grab_timeout
         Seconds to wait for one frame before counting a timeout.
+    search_process
+        Run bead searches in a process of their own (default), not in a thread of this
+        one (``benchmarks/bench_similar_beads.py --grabbing`` compares both).
     """
 
     tick_interval = 0.0  # grab every loop turn; grab_into itself blocks until a frame
@@ -48,8 +51,10 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         camera_factory: Callable[..., Camera],
         camera_options: dict[str, Any] | None = None,
         grab_timeout: float = 0.5,
+        search_process: bool = True,
     ) -> None:
         super().__init__()
+        self._search_process = search_process
         self._factory = camera_factory
         self._camera_options = dict(camera_options or {})
         self._grab_timeout = grab_timeout
@@ -135,7 +140,8 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
             pass
 
     def teardown(self) -> None:
-        """Disconnect the camera."""
+        """End a bead search process; disconnect the camera."""
+        self.close_search()
         if self.camera is not None:
             self.camera.disconnect()
             self.camera = None

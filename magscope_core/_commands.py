@@ -220,12 +220,16 @@ class CommandSpec:
         Whether scripts and the CLI may send it.
     description
         One line shown by ``magscope commands``.
+    enable_hint
+        For a command whose manager a session starts only when asked: how to get it
+        (added to the error a session without that manager answers).
     """
 
     command: type[Command] = attrs.field(validator=_check_command_type)
     route: Route = attrs.field(validator=attrs.validators.instance_of(Route))
     scriptable: bool = False
     description: str = ""
+    enable_hint: str = ""
 
     @property
     def name(self) -> str:

@@ -45,9 +45,13 @@ class CorePlugin:
 
     @hookimpl
     def magscope_managers(self) -> Sequence[ManagerSpec]:
-        """The XY- and Z-lock manager (``locks``), started in every session."""
+        """The XY- and Z-lock manager (``locks``), started only when wanted.
+
+        ``autostart`` is off: :func:`~magscope_core.plan_session` adds it with
+        ``locks=True``.
+        """
         return [ManagerSpec(name=LOCKS_MANAGER, factory=LockManager,
-                            restart=RestartPolicy("restart"),
+                            restart=RestartPolicy("restart"), autostart=False,
                             description="XY-lock (ROIs follow beads) and Z-lock (focus)")]
 
     @hookimpl

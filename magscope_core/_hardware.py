@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -19,6 +20,7 @@ import numpy as np
 
 from magscope_core._commands import Command, CommandSpec, CommandValidationError, Route
 from magscope_core._manager import ManagerProcess
+from magscope_core._motion import MotionModel
 
 __all__ = [
     "HARDWARE_COMMANDS",
@@ -177,6 +179,15 @@ class HardwareManager(ManagerProcess):
 
     telemetry_columns: ClassVar[tuple[str, ...]] = ()
     telemetry_capacity: ClassVar[int] = 100_000
+
+    @classmethod
+    def motion_models(cls, **options: Any) -> Sequence[MotionModel]:
+        """How this manager's motors move, from the options it would be built with.
+
+        Protocol plans (``magscope script check``) time motor moves with them; the
+        default is none (waits for this manager's motors are then unknown in plans).
+        """
+        return ()
 
     def record(self, *values: float, t: float | None = None) -> None:
         """Append one telemetry row ``(t, *values)`` (``t`` defaults to now)."""

@@ -61,6 +61,9 @@ class Child:
         return self.started_at + float(limit)
     config_error: str = ""
     """The message of a :class:`~magscope_core.ConfigurationError` it died of ("": none)."""
+    kept_state: Any = None
+    """The latest state it asked to keep (a ``KeepState`` message): handed to
+    the process that replaces it after a restart."""
 
     def send(self, obj: Any) -> None:
         """Send ``obj`` to the process.

@@ -1,7 +1,9 @@
 """The XY- and Z-locks: a manager process that keeps beads centred and in focus.
 
-The ``locks`` manager (contributed by the core, started in every session) reads the
-shared tracks matrix, never the GUI:
+The ``locks`` manager (contributed by the core) reads the shared tracks matrix, never the
+GUI. A session starts it only when wanted (``plan_session(locks=True)``: ``magscope run
+--xy-lock/--z-lock``, the GUI, a protocol sending a lock command); a lock command sent
+to a session without it is answered with :data:`ENABLE_LOCKS`.
 
 - the **XY-lock** moves each bead's ROI (``MoveBead``) towards the bead when the bead's
   mean position over a window of fresh rows is off the ROI centre by more than a dead
@@ -36,7 +38,16 @@ from magscope_core._manager import handles
 from magscope_core._messages import CommandError
 from magscope_core._zlut_sweep import GetZLutSweep
 
-__all__ = ["LOCKS_MANAGER", "LOCK_COMMANDS", "GetLocks", "LockManager", "SetXYLock", "SetZLock"]
+__all__ = [
+    "ENABLE_LOCKS",
+    "LOCKS_MANAGER",
+    "LOCK_COMMANDS",
+    "LOCK_COMMAND_TYPES",
+    "GetLocks",
+    "LockManager",
+    "SetXYLock",
+    "SetZLock",
+]
 
 LOCKS_MANAGER = "locks"
 """Routing name of the lock manager."""
@@ -46,12 +57,22 @@ _KEEP_S = 30.0  # rows kept in memory: the longest window allowed
 _SWEEPING = ("moving", "settling", "capturing")
 
 
+def _bead_ids(value: Any) -> tuple[int, ...] | None:
+    """``None`` (every bead) or the bead ids as a tuple (a protocol may give a list)."""
+    if value is None or isinstance(value, tuple):
+        return value
+    if isinstance(value, (list, range)):
+        return tuple(value)
+    return value  # type: ignore[no-any-return]  # validate_command names the wrong type
+
+
 @attrs.frozen
 class SetXYLock(Command):
     """Turn the XY-lock on or off; returns the lock's state (as :class:`GetLocks`).
 
-    ``once`` centres every bead one time, then turns the lock off. Windows longer than
-    30 s are refused.
+    ``once`` centres the beads one time, then turns the lock off. ``beads`` are the ids
+    of the beads whose ROIs the lock moves (None: every bead, also beads added later).
+    Windows longer than 30 s are refused.
     """
 
     on: bool = True
@@ -60,6 +81,7 @@ class SetXYLock(Command):
     dead_band_px: float = 0.5
     max_step_px: int = 3
     interval_s: float = 1.0
+    beads: tuple[int, ...] | None = attrs.field(default=None, converter=_bead_ids)
 
 
 @attrs.frozen
@@ -87,11 +109,21 @@ class GetLocks(Command):
     """
 
 
+ENABLE_LOCKS = ("the locks run in the 'locks' manager, started only when wanted: use "
+                "'magscope run --xy-lock' or '--z-lock BEAD', the GUI, a protocol that "
+                "sends a lock command, or plan_session(..., locks=True)")
+"""How to get the ``locks`` manager into a session (said when it is not there)."""
+
 LOCK_COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec(SetXYLock, Route.DIRECT, True, "XY-lock on/off: keep beads centred in ROIs"),
-    CommandSpec(SetZLock, Route.DIRECT, True, "Z-lock on/off: hold a bead's Z with the focus"),
-    CommandSpec(GetLocks, Route.DIRECT, True, "state and recent corrections of both locks"),
+    CommandSpec(SetXYLock, Route.DIRECT, True, "XY-lock on/off: keep beads centred in ROIs",
+                enable_hint=ENABLE_LOCKS),
+    CommandSpec(SetZLock, Route.DIRECT, True, "Z-lock on/off: hold a bead's Z with the focus",
+                enable_hint=ENABLE_LOCKS),
+    CommandSpec(GetLocks, Route.DIRECT, True, "state and recent corrections of both locks",
+                enable_hint=ENABLE_LOCKS),
 )
+LOCK_COMMAND_TYPES: tuple[type[Command], ...] = tuple(c.command for c in LOCK_COMMANDS)
+"""The commands that need the ``locks`` manager."""
 
 
 def _check_window(window_s: float) -> None:
@@ -116,6 +148,7 @@ class LockManager(HardwareManager):
         self._cursor = int(self.resources.tracks().total_written)
         self._rows = np.empty((0, 7))
         self._xy: dict[str, Any] = {"on": False, "once": False, "params": XYLockParams(),
+                                    "beads": None,
                                     "status": "off", "corrections": 0, "recent": [],
                                     "next": 0.0, "moved_at": {}}
         self._z: dict[str, Any] = {"on": False, "bead": None, "target": None,
@@ -125,6 +158,9 @@ class LockManager(HardwareManager):
                                    "z": None, "next_correction": 0.0}
         if not self._focus_installed():
             self._z["status"] = self._no_focus_reason()
+        self._kept: dict[str, Any] | None = None
+        if self.kept_state:
+            self._restore(self.kept_state)
 
     # ------------------------------------------------------------------ commands
     @handles(SetXYLock)
@@ -133,14 +169,25 @@ class LockManager(HardwareManager):
         params = XYLockParams(window_s=cmd.window_s, dead_band_px=cmd.dead_band_px,
                               max_step_px=cmd.max_step_px, interval_s=cmd.interval_s)
         _check_window(cmd.window_s)
+        beads = None if cmd.beads is None else tuple(sorted({int(b) for b in cmd.beads}))
+        if cmd.on and beads is not None:
+            ids = self.resources.rois().snapshot().ids.tolist()
+            missing = [b for b in beads if b not in ids]
+            if missing or not beads:
+                what = f"no bead {', '.join(map(str, missing))}" if missing else "no ids"
+                raise ValueError(
+                    f"SetXYLock.beads: {what}; allowed: ids of beads in the session "
+                    f"({', '.join(map(str, ids)) or 'none'}), or None for every bead")
         xy = self._xy
-        xy.update(on=bool(cmd.on), once=bool(cmd.once), params=params, next=0.0)
-        xy["status"] = ("centring every bead once" if cmd.once else "on") if cmd.on else "off"
+        xy.update(on=bool(cmd.on), once=bool(cmd.once), params=params, next=0.0, beads=beads)
+        which = "every bead" if beads is None else f"beads {', '.join(map(str, beads))}"
+        xy["status"] = (f"centring {which} once" if cmd.once else "on") if cmd.on else "off"
         self._ticking()
-        self.log.info("XY-lock %s (window %g s, dead band %g px, max step %d px, every %g s)",
-                      "once" if cmd.once and cmd.on else "on" if cmd.on else "off",
-                      params.window_s, params.dead_band_px, params.max_step_px,
+        self.log.info("XY-lock %s for %s (window %g s, dead band %g px, max step %d px, every "
+                      "%g s)", "once" if cmd.once and cmd.on else "on" if cmd.on else "off",
+                      which, params.window_s, params.dead_band_px, params.max_step_px,
                       params.interval_s)
+        self._keep()
         return dict(self._state()["xy"])
 
     @handles(SetZLock)
@@ -151,6 +198,7 @@ class LockManager(HardwareManager):
             z.update(on=False, status="off")
             self._ticking()
             self.log.info("Z-lock off")
+            self._keep()
             return dict(self._state()["z"])
         if not self._focus_installed():
             z.update(on=False, status=self._no_focus_reason())
@@ -176,6 +224,7 @@ class LockManager(HardwareManager):
                       "the current Z" if cmd.target_nm is None else f"{cmd.target_nm:g} nm",
                       params.window_s, params.max_correction_nm, params.gain,
                       params.interval_s)
+        self._keep()
         return dict(self._state()["z"])
 
     def _ticking(self) -> None:
@@ -195,6 +244,7 @@ class LockManager(HardwareManager):
         xy, z = self._xy, self._z
         return {
             "xy": {"on": xy["on"], "once": xy["once"], "status": xy["status"],
+                   "beads": None if xy["beads"] is None else list(xy["beads"]),
                    "corrections": xy["corrections"], "recent": list(xy["recent"]),
                    **attrs.asdict(xy["params"])},
             "z": {"on": z["on"], "bead_id": z["bead"], "target_nm": z["target"],
@@ -221,6 +271,7 @@ class LockManager(HardwareManager):
                     lock.update(on=False, status=f"stopped by an error: {exc}")
                     self.log.exception("%s-lock stopped by an error",
                                        "XY" if lock is self._xy else "Z")
+        self._keep()
 
     def _read_rows(self, now: float) -> None:
         tracks = self.resources.tracks()
@@ -246,7 +297,8 @@ class LockManager(HardwareManager):
         xy = self._xy
         snap = self.resources.rois().snapshot()
         rois = [(int(i), int(r[0]), int(r[1]), int(r[2]))
-                for i, r in zip(snap.ids, snap.rois, strict=True)]
+                for i, r in zip(snap.ids, snap.rois, strict=True)
+                if xy["beads"] is None or int(i) in xy["beads"]]
         moves, waiting = xy_corrections(self._rows, rois, self._nm_per_px(), xy["params"],
                                         now=self._data_time(now), moved_at=xy["moved_at"])
         for m in moves:
@@ -336,6 +388,50 @@ class LockManager(HardwareManager):
         self.log.info("Z-lock: bead %d at Z %.1f nm, target %.1f nm over %d rows: focus %+.1f "
                       "nm -> %.1f nm", z["bead"], z_mean, z["target"], len(finite), corr, new)
         self.record(Z_LOCK, z["bead"], 0.0, 0.0, 0.0, 0.0, z_mean, z["target"], corr, new)
+
+    # ------------------------------------------------------------------ restarts
+    def _snapshot(self) -> dict[str, Any]:
+        """What a restarted process needs to carry on (plain data)."""
+        xy, z = self._xy, self._z
+        return {
+            "xy": {"on": xy["on"], "once": xy["once"], "beads": xy["beads"],
+                   "params": attrs.asdict(xy["params"]), "corrections": xy["corrections"],
+                   "recent": list(xy["recent"])},
+            "z": {"on": z["on"], "bead": z["bead"], "target": z["target"],
+                  "adopted": z["adopted"], "params": attrs.asdict(z["params"]),
+                  "corrections": z["corrections"], "recent": list(z["recent"])},
+        }
+
+    def _keep(self) -> None:
+        """Hand the state to the hub when it changed (see :meth:`keep_state`)."""
+        snap = self._snapshot()
+        if snap != self._kept:
+            self._kept = snap
+            self.keep_state(snap)
+
+    def _restore(self, kept: dict[str, Any]) -> None:
+        """Carry on after a restart: both locks as they were (on/off, targets, settings)."""
+        xy, z = dict(kept.get("xy", {})), dict(kept.get("z", {}))
+        self._xy.update(on=bool(xy.get("on")), once=bool(xy.get("once")),
+                        beads=xy.get("beads"), params=XYLockParams(**xy.get("params", {})),
+                        corrections=int(xy.get("corrections", 0)),
+                        recent=list(xy.get("recent", [])))
+        self._xy["status"] = "on (restored after a restart)" if self._xy["on"] else "off"
+        z_on = bool(z.get("on")) and self._focus_installed()
+        self._z.update(on=z_on, bead=z.get("bead"), target=z.get("target"),
+                       adopted=bool(z.get("adopted")), params=ZLockParams(**z.get("params", {})),
+                       corrections=int(z.get("corrections", 0)),
+                       recent=list(z.get("recent", [])))
+        if z_on:
+            self._z["status"] = "restored after a restart: waiting for the focus"
+        self._ticking()
+        self._kept = self._snapshot()
+        target = self._z["target"]
+        self.log.warning(
+            "locks restored after a restart: XY-lock %s, Z-lock %s",
+            "on" if self._xy["on"] else "off",
+            f"on bead {self._z['bead']}, target "
+            f"{'to adopt' if target is None else f'{target:.1f} nm'}" if z_on else "off")
 
     # ------------------------------------------------------------------ focus motor
     def _focus_installed(self) -> bool:

@@ -38,6 +38,7 @@ from magscope_core._messages import (
     Envelope,
     ErrorReport,
     Goodbye,
+    KeepState,
     Launched,
     Progress,
     Ready,
@@ -97,6 +98,7 @@ class Bootstrap:
     resources: SharedResources
     heartbeat_interval: float
     log_level: int
+    kept_state: Any = None
 
 
 class _ConnSender:
@@ -136,6 +138,10 @@ class ManagerProcess:
         process name.
     resources
         The session's :class:`~magscope_core.SharedResources`.
+    kept_state
+        What the previous process of this manager passed to :meth:`keep_state` before
+        the supervisor restarted it (None on the first start): read it in :meth:`setup`
+        to carry on where it stopped.
     """
 
     tick_interval: float | None = None
@@ -162,6 +168,7 @@ class ManagerProcess:
         self._quitting = False
         self._backlog: deque[Any] = deque()
         self._request_ids = itertools.count(1)
+        self.kept_state: Any = None
 
     # ------------------------------------------------------------------ class API
     @classmethod
@@ -259,6 +266,18 @@ class ManagerProcess:
         except (OSError, ValueError) as exc:
             self.log.debug("could not report progress: %s", exc)
 
+    def keep_state(self, state: Any) -> None:
+        """Hand ``state`` (plain, picklable data) to this manager's next process.
+
+        The hub keeps the latest state per manager for the session; if the process dies
+        and the supervisor restarts it, the new one finds it in :attr:`kept_state`. Call
+        it whenever the state worth restoring changes (settings, on/off, targets).
+        """
+        try:
+            self._sender.send(KeepState(self.name, state))
+        except (OSError, ValueError) as exc:
+            self.log.debug("could not keep the state: %s", exc)
+
     def quit(self) -> None:
         """Ask the hub to end the whole session (every manager gets ``Quit``)."""
         self.send(Shutdown(reason=f"requested by {self.name}"))
@@ -273,9 +292,10 @@ class ManagerProcess:
         entry = self._registry.get(command)
         targets = entry.owners if to is None else (to,)
         if not targets:
+            hint = f"; {entry.spec.enable_hint}" if entry.spec.enable_hint else ""
             raise CommandError(
                 f"{entry.name}: no running manager handles it (defined by plugin "
-                f"{entry.plugin!r}, {entry.distribution})"
+                f"{entry.plugin!r}, {entry.distribution}){hint}"
             )
         if entry.route.value == "broadcast":
             return None
@@ -300,6 +320,7 @@ class ManagerProcess:
         self._sender = sender or _ConnSender(boot.conn)
         self._registry = boot.registry
         self._heartbeat_interval = boot.heartbeat_interval
+        self.kept_state = boot.kept_state
         self._status = StatusBoard(boot.resources.counters())
 
     def _recv(self) -> Any:

@@ -18,6 +18,7 @@ __all__ = [
     "Envelope",
     "ErrorReport",
     "Goodbye",
+    "KeepState",
     "Launched",
     "Progress",
     "Ready",
@@ -122,6 +123,18 @@ class Progress:
 
     manager: str
     message: str
+
+
+@attrs.frozen
+class KeepState:
+    """A manager's state to hand to its next process if the supervisor restarts it.
+
+    Sent by :meth:`~magscope_core.ManagerProcess.keep_state`; the hub keeps the latest
+    one per manager for the session (plain, picklable data).
+    """
+
+    manager: str
+    state: Any
 
 
 @attrs.frozen

@@ -20,7 +20,7 @@ import ast
 import builtins
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import CodeType, FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ import attrs
 import numpy as np
 
 from magscope_core._commands import Command, CommandSpec
+from magscope_core._motion import MotionModel
 from magscope_core._protocol_steps import (
     CommandStep,
     PlanState,
@@ -99,20 +100,31 @@ class Protocol:
         """The file's name."""
         return self.path.name
 
-    def plan(self) -> list[PlanRow]:
-        """Every step with its expected duration and start (unknown durations count 0)."""
-        state = PlanState()
+    def plan(self, motion: Mapping[str, MotionModel] | None = None) -> list[PlanRow]:
+        """Every step with its expected duration and start (unknown durations count 0).
+
+        ``motion``: the motors' models (:func:`~magscope_core.motion_models`); with them
+        motor moves and waits for them are timed, without them those waits are unknown.
+        """
+        state = PlanState(motion=dict(motion or {}))
         rows: list[PlanRow] = []
         t = 0.0
         for i, step in enumerate(self.steps, 1):
+            state.t = t
             d = step.estimate_s(state)
             rows.append(PlanRow(i, step.line, step.describe(), d, t))
             t += d or 0.0
         return rows
 
-    def duration_s(self) -> tuple[float, bool]:
+    def uses(self, *types: type[Command]) -> bool:
+        """Whether a step sends a command of one of ``types`` (e.g. a lock command)."""
+        return any(isinstance(step, CommandStep) and isinstance(step.command, types)
+                   for step in self.steps)
+
+    def duration_s(self, motion: Mapping[str, MotionModel] | None = None
+                   ) -> tuple[float, bool]:
         """``(seconds, exact)``: the planned duration; not exact when a step's is unknown."""
-        rows = self.plan()
+        rows = self.plan(motion)
         return (sum(r.duration_s or 0.0 for r in rows),
                 all(r.duration_s is not None for r in rows))
 

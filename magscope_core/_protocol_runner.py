@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -29,11 +29,11 @@ import numpy as np
 from magscope_core._commands import Command, Route
 from magscope_core._hardware import GetFocus, GetMagnet, HoldRamp, SetForce
 from magscope_core._logging import CONSOLE_ATTR
+from magscope_core._motion import MotionModel
 from magscope_core._protocol_load import Protocol
 from magscope_core._protocol_record import ProtocolEnded, ProtocolStarted, ProtocolStepStarted
 from magscope_core._protocol_steps import (
     CommandStep,
-    PlanState,
     Sleep,
     Step,
     WaitAcquisition,
@@ -120,11 +120,15 @@ class ProtocolRunner:
     on_change
         Called (from the runner's thread) with a :class:`RunProgress` at every change
         of step or state.
+    motion
+        The motors' models (:func:`~magscope_core.motion_models`): the time left then
+        counts motor moves.
     """
 
     def __init__(self, hub: Any, protocol: Protocol, *, safe_force_pn: float | None = 0.1,
                  poll_s: float = 0.05, safe_timeout_s: float = 60.0,
-                 on_change: Callable[[RunProgress], None] | None = None) -> None:
+                 on_change: Callable[[RunProgress], None] | None = None,
+                 motion: Mapping[str, MotionModel] | None = None) -> None:
         self.hub = hub
         self.protocol = protocol
         self.safe_force_pn = safe_force_pn
@@ -147,8 +151,7 @@ class ProtocolRunner:
         self._paused_total = 0.0
         self._pause_began: float | None = None
         self._stop_reason = "stopped by the user"
-        state = PlanState()
-        self._estimates = [s.estimate_s(state) for s in protocol.steps]
+        self._estimates = [row.duration_s for row in protocol.plan(motion)]
 
     # ------------------------------------------------------------------ control
     @property

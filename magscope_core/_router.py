@@ -18,6 +18,7 @@ from magscope_core._messages import (
     Envelope,
     ErrorReport,
     Goodbye,
+    KeepState,
     Launched,
     Progress,
     Ready,
@@ -76,6 +77,8 @@ class Router:
             child.pid = msg.pid
             log.info("manager %s is running (pid %d)", msg.manager, msg.pid)
             self.startup.emit(child.name, "ready", f"{child.name} ready")
+        elif isinstance(msg, KeepState):
+            child.kept_state = msg.state
         elif isinstance(msg, Launched):
             child.launched = True
             child.started_at = time.monotonic()  # setup() gets start_timeout_s from here
@@ -122,7 +125,9 @@ class Router:
                 return
             target = env.target or (entry.owners[0] if entry.owners else None)
             if target is None:
-                raise CommandError(f"{entry.name}: no manager handles it")
+                raise CommandError(f"{entry.name}: no manager handles it"
+                                   + (f" in this session; {entry.spec.enable_hint}"
+                                      if entry.spec.enable_hint else ""))
             if target == HUB:
                 self._run_hub_handler(env)
                 return

@@ -8,14 +8,16 @@ ROIs of two peaks never overlap. A threshold is proposed in the largest gap betw
 consecutive peak scores (below the seed itself), where true beads end and background
 begins; a GUI may move it and preview which peaks pass.
 
-:class:`SimilarSearch` runs the search in a thread (the camera manager's loop keeps
-grabbing while it runs).
+:class:`SimilarSearch` follows one search from a thread: in that thread itself, or in a
+:class:`~magscope_core._search_worker.SearchWorker` process (what the camera manager
+does, so that its grab loop never shares an interpreter with the search).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 import attrs
 import numpy as np
@@ -35,6 +37,19 @@ MIN_SCORE = 0.2
 
 class SearchCancelled(Exception):
     """The search was cancelled before it finished."""
+
+
+class _Flag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class _Worker(Protocol):
+    @property
+    def progress(self) -> float: ...
+
+    def search(self, frame: np.ndarray, x: float, y: float, size: int) -> SimilarPeaks: ...
+
+    def cancel(self) -> None: ...
 
 
 @attrs.frozen
@@ -81,7 +96,7 @@ def _window_sums(img: np.ndarray, k: int) -> np.ndarray:
 
 def ncc_map(frame: np.ndarray, template: np.ndarray, *,
             progress: Callable[[float], None] | None = None,
-            cancel: threading.Event | None = None, band_rows: int = 256) -> np.ndarray:
+            cancel: _Flag | None = None, band_rows: int = 256) -> np.ndarray:
     """NCC of ``template`` with every window of ``frame`` (valid positions only).
 
     Parameters
@@ -158,7 +173,7 @@ def propose_threshold(scores: np.ndarray, floor: float = MIN_SCORE) -> float:
 def find_similar(frame: np.ndarray, x: float, y: float, size: int, *,
                  max_peaks: int = 10_000, min_score: float = MIN_SCORE,
                  progress: Callable[[float], None] | None = None,
-                 cancel: threading.Event | None = None) -> SimilarPeaks:
+                 cancel: _Flag | None = None) -> SimilarPeaks:
     """Peaks of the NCC of the seed patch centred on ``(x, y)`` with ``frame``.
 
     Parameters
@@ -212,42 +227,59 @@ def find_similar(frame: np.ndarray, x: float, y: float, size: int, *,
 
 
 class SimilarSearch:
-    """One search in a background thread, with progress and cancel.
+    """One search followed by a background thread, with progress and cancel.
 
     Parameters
     ----------
     frame
-        The frame to search (copied by the caller; the thread only reads it).
+        The frame to search (copied by the caller; the search only reads it).
     x, y, size
         Seed bead centre and ROI side (see :func:`find_similar`).
+    worker
+        A search process (:class:`~magscope_core._search_worker.SearchWorker`) to run
+        it in; None runs it in the thread.
     """
 
-    def __init__(self, frame: np.ndarray, x: float, y: float, size: int) -> None:
-        self.progress = 0.0
+    def __init__(self, frame: np.ndarray, x: float, y: float, size: int,
+                 worker: _Worker | None = None) -> None:
+        self._progress = 0.0
         self.result: SimilarPeaks | None = None
         self.error: str | None = None
         self.cancelled = False
         self._cancel = threading.Event()
+        self._worker = worker
         self._thread = threading.Thread(target=self._run, args=(frame, x, y, size),
                                         name="magscope-bead-search", daemon=True)
         self._thread.start()
 
+    @property
+    def progress(self) -> float:
+        """Fraction done (0-1)."""
+        if self._worker is not None and not self.done:
+            return self._worker.progress
+        return self._progress
+
     def _run(self, frame: np.ndarray, x: float, y: float, size: int) -> None:
         def report(fraction: float) -> None:
-            self.progress = fraction
+            self._progress = fraction
 
         try:
-            self.result = find_similar(frame, x, y, size, progress=report,
-                                       cancel=self._cancel)
+            if self._worker is not None:
+                self.result = self._worker.search(frame, x, y, size)
+            else:
+                self.result = find_similar(frame, x, y, size, progress=report,
+                                           cancel=self._cancel)
         except SearchCancelled:
             self.cancelled = True
         except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
-        self.progress = 1.0
+        self._progress = 1.0
 
     def cancel(self) -> None:
-        """Ask the thread to stop after its current band."""
+        """Ask the search to stop after its current band."""
         self._cancel.set()
+        if self._worker is not None:
+            self._worker.cancel()
 
     @property
     def done(self) -> bool:

@@ -212,6 +212,10 @@ class PanelSpec:
     panel without a focus motor). Empty: the panel is always shown."""
 
 
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
 @attrs.frozen
 class FrontendSpec:
     """A user interface that can run a session (the GUI is one).
@@ -228,6 +232,10 @@ class FrontendSpec:
     of its own, following the steps with :meth:`~magscope_core.Hub.add_startup_listener`.
     It must wait for that call to return before returning itself, whatever happens
     (window closed, Ctrl-C), so that the CLI can stop the hub.
+
+    ``managers`` names managers that are not started by default (``autostart`` False,
+    such as the core's ``locks``) that sessions run with this frontend start (unless
+    ``magscope run --no-managers``): the GUI has lock panels, so it names ``locks``.
     """
 
     name: str = attrs.field(validator=_check_name)
@@ -236,6 +244,7 @@ class FrontendSpec:
     priority: int = 0
     description: str = ""
     starts_session: bool = False
+    managers: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
 
 @attrs.frozen

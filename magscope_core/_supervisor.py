@@ -62,6 +62,7 @@ class Supervisor:
             resources=self.session.resources,
             heartbeat_interval=self.config.heartbeat_interval_s,
             log_level=self.config.log_level,
+            kept_state=old.kept_state if old is not None else None,
         )
         proc = self._ctx.Process(target=child_main, args=(boot,), name=f"magscope:{name}")
         status = self.session.status
@@ -75,6 +76,7 @@ class Supervisor:
         if old is not None:
             child.restarts = old.restarts
             child.restart_times = old.restart_times
+            child.kept_state = old.kept_state
         self._children[name] = child
 
     def _on_exit(self, child: Child) -> None:

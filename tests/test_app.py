@@ -77,3 +77,20 @@ def test_output_folder_is_created_or_named_in_the_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(ConfigurationError, match="is a file, not a folder; choose another"):
         prepare_out_dir(tmp_path / "file" / "run")
+
+
+def _manager_names(plan) -> list[str]:
+    return [e.spec.name for e in plan.managers]
+
+
+def test_the_locks_manager_is_started_only_when_asked(plugins, tmp_path: Path) -> None:
+    plain = plan_session(plugins, camera="sim", out_dir=tmp_path)
+    assert "locks" not in _manager_names(plain) and "focus" in _manager_names(plain)
+    locked = plan_session(plugins, camera="sim", out_dir=tmp_path, locks=True)
+    assert _manager_names(locked).count("locks") == 1
+    # asked for by name (a frontend's managers), even without the plugins' own managers
+    bare = plan_session(plugins, camera="sim", out_dir=tmp_path, with_managers=False,
+                        managers=["locks"])
+    assert _manager_names(bare) == ["camera", "pipeline", "locks"]
+    with pytest.raises(SetupError, match="unknown manager 'lock'; did you mean 'locks'"):
+        plan_session(plugins, camera="sim", out_dir=tmp_path, managers=["lock"])

@@ -154,3 +154,31 @@ def test_only_the_given_commands_exist(tmp_path: Path) -> None:
     with pytest.raises(ProtocolError, match="ShineLaser"):
         load_protocol(path, CORE_COMMANDS)
     assert load_protocol(path, COMMANDS).steps[0].line == 1
+
+
+def test_plan_times_motor_moves_with_the_motors_models(tmp_path: Path) -> None:
+    """Moves last distance / speed from their command; a wait lasts what is left of it."""
+    from magscope_core import MotionModel
+
+    motion = {"magnet": MotionModel("magnet", 2.0, 10.0, position_for_force=lambda f: 20 - f),
+              "focus": MotionModel("focus", 1000.0, 0.0),
+              "rotation": MotionModel("rotation", 5.0, 0.0)}
+    path = write(tmp_path, '''
+        steps = [
+            SetForce(force_pn=4),          # magnet 10 -> 16 mm at 2 mm/s: arrives at 3 s
+            sleep(1),
+            wait_motor("magnet"),          # 2 s left
+            MoveFocus(z_nm=-500),          # 0.5 s
+            wait_motor("focus"),
+            RampForce(stop_pn=2, rate_pn_s=1, start_pn=6),  # 16 -> 14 mm: 1 s, ramp 4 s
+            wait_motor("magnet"),          # the ramp ended there
+            RotateMagnet(turns=10),        # 10 turns at 5 turns/s
+            wait_motor("magnet"),
+            RampMagnet(stop_mm=20, speed_mm_s=1),  # from 18 mm (2 pN): 2 s
+        ]
+    ''')
+    p = load_protocol(path, COMMANDS)
+    assert [r.duration_s for r in p.plan(motion)] == [0, 1, 2, 0, 0.5, 5, 0, 0, 2, 2]
+    assert p.duration_s(motion) == (12.5, True)
+    # without models the waits are unknown (the plan says "at least")
+    assert [r.duration_s for r in p.plan()] == [0, 1, None, 0, None, 4, None, 0, None, None]

@@ -27,7 +27,7 @@ from magscope_core._registry import CommandConflictError, UnknownCommandError
 from magscope_core._startup import StartupStep
 from magscope_core._zlut_run import sweep_at_start, zlut_line
 from magscope_core.cli._common import console, load_everything
-from magscope_core.cli._lock_flags import add_lock_arguments, start_locks
+from magscope_core.cli._lock_flags import add_lock_arguments, start_locks, wants_locks
 from magscope_core.cli._run_report import (
     CONFIG_ERROR,
     RUN_FAILED,
@@ -36,8 +36,9 @@ from magscope_core.cli._run_report import (
     remote_config_line,
     run_problems,
 )
+from magscope_core.cli._similar_flag import add_similar_argument, add_similar_beads
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "session_beads"]
 
 
 def add_parser(sub: Any) -> None:
@@ -74,13 +75,15 @@ def add_parser(sub: Any) -> None:
                    "0: none)")
     p.add_argument("--zlut", type=Path, default=None, help="Z-LUT file to load at start")
     p.add_argument("--no-managers", action="store_true",
-                   help="do not start the managers plugins contribute (hardware, ...)")
+                   help="do not start the managers plugins contribute (hardware, ...), nor "
+                   "the GUI's locks (--xy-lock/--z-lock still start them)")
     p.add_argument("--manager", action="append", default=[], metavar="NAME",
                    help="also start this plugin manager (one that does not start by itself, "
                    "e.g. microscope-focus); it replaces a default one driving the same motor")
     p.add_argument("--panels", default=None,
                    help="GUI: comma-separated panel ids to load (default: the gui.panels "
                    "setting, else every installed panel)")
+    add_similar_argument(p)
     add_lock_arguments(p)
     p.add_argument("--json-summary", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
@@ -94,19 +97,22 @@ def run(args: argparse.Namespace) -> int:
     if args.help_camera:
         return help_camera(err, console(), plugins, args.camera)
     writers = [w for w in args.writers.split(",") if w] if args.writers else None
+    frontend = None if args.headless else _choose_frontend(plugins, err)
     try:
         plan = plan_session(
             plugins, store, camera=args.camera, out_dir=args.out, writers=writers,
             with_managers=not args.no_managers, tracker=args.tracker, mode=args.mode,
             saving=not args.no_save, zlut=args.zlut, n_workers=args.workers,
-            camera_options=_key_values(args.camera_option), managers=args.manager,
+            camera_options=_key_values(args.camera_option), locks=wants_locks(args),
+            managers=[*args.manager,
+                      *(frontend.spec.managers if frontend is not None and not args.no_managers
+                        else ())],
         )
         prepare_out_dir(plan.out_dir)
     except ConfigurationError as exc:
         return config_error_line(err, str(exc))
     log_file = plan.out_dir / "magscope.log"
     configure_logging(store.get("core").log_level, log_file)
-    frontend = None if args.headless else _choose_frontend(plugins, err)
     try:
         hub = Hub(plan.managers, plan.commands, plan.config)
     except (CommandConflictError, UnknownCommandError, TypeError) as exc:
@@ -131,10 +137,12 @@ def run(args: argparse.Namespace) -> int:
             if hub.config_errors:  # a manager refused the configuration: nothing to run
                 hub.request_stop("configuration error")
             else:
-                _add_beads(hub, args.beads, store.get("core").roi_size, err)
-                sweep_at_start(hub, plan, err)
-                if (lock_error := start_locks(hub, args, err)) is not None:
-                    hub.request_stop("a lock could not start")
+                lock_error = session_beads(hub, args, store.get("core").roi_size, err)
+                if lock_error is None:
+                    sweep_at_start(hub, plan, err)
+                    lock_error = start_locks(hub, args, err)
+                if lock_error is not None:
+                    hub.request_stop("a bead search or a lock could not start")
         started = time.monotonic()  # the --duration clock: every consumer is ready now
         frames_at_start = _acquired(hub)  # a start-up sweep's frames are not in the rate
         if frontend is not None and not hub.config_errors:
@@ -217,10 +225,12 @@ def _run_frontend(contrib: Any, hub: Hub, plan: Any, args: argparse.Namespace,
         if hub.config_errors:  # the window shows it; the run ends with the one line
             hub.request_stop("configuration error")
             return
-        _add_beads(hub, args.beads, plugins_and_store[1].get("core").roi_size, err)
+        problem = session_beads(hub, args, plugins_and_store[1].get("core").roi_size, err)
         sweep_at_start(hub, plan, err)
-        if (lock_error := start_locks(hub, args, err)) is not None:
-            err.print(f"[yellow]warning:[/yellow] {lock_error}", soft_wrap=True)
+        if problem is None:
+            problem = start_locks(hub, args, err)
+        if problem is not None:
+            err.print(f"[yellow]warning:[/yellow] {problem}", soft_wrap=True)
         ready_at[0] = time.monotonic()
 
     module, _, attr = contrib.spec.run.partition(":")
@@ -256,6 +266,20 @@ def _key_values(items: list[str]) -> dict[str, str]:
                                      "(see --help-camera)")
         out[key.strip()] = value.strip()
     return out
+
+
+def session_beads(hub: Hub, args: argparse.Namespace, size: int, err: Console) -> str | None:
+    """The bead ROIs a session starts with: ``--similar-to`` or ``--beads``.
+
+    Returns one line when the ``--similar-to`` search could not run, else None.
+    """
+    seed = getattr(args, "similar_to", None)
+    if seed is None:
+        _add_beads(hub, getattr(args, "beads", None), size, err)
+        return None
+    if hub.stop_requested:
+        return None
+    return add_similar_beads(hub, seed, size, err)
 
 
 def _add_beads(hub: Hub, limit: int | None, size: int, err: Console) -> None:

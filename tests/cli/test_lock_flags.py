@@ -67,3 +67,15 @@ def test_z_lock_without_a_focus_motor_says_so(
     assert proc.returncode == 2, proc.stderr
     assert "--z-lock 0: Z-lock disabled: no focus motor is installed" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_xy_lock_ids_that_are_not_bead_ids_are_one_line_and_exit_2(
+        isolated_config: Path, tmp_path: Path) -> None:
+    proc = _run(isolated_config, "--duration", "1", "--out", str(tmp_path / "run"),
+                "--xy-lock", "0,x")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].endswith(
+        "argument --xy-lock: '0,x' rejected; allowed: comma-separated bead ids (e.g. 0,2), "
+        "or nothing for every bead")
+    assert not (tmp_path / "run").exists()  # refused before any session started
+

@@ -103,3 +103,33 @@ def test_add_random_beads(hub: Any) -> None:
     with pytest.raises(Exception, match="could place only"):
         hub.call(AddRandomBeads(count=100, seed=1, size=SIZE))
     assert len(_centres(hub)) == 13  # nothing added by the refused command
+
+
+def test_similar_to_adds_every_bead_like_the_seed_before_tracking(hub: Any) -> None:
+    """``magscope run --similar-to X,Y`` (its start-up step, on a real session)."""
+    import argparse
+    import io
+
+    from rich.console import Console
+
+    from magscope_core import FindBeads
+    from magscope_core.cli._run_cmd import session_beads
+    from magscope_core.cli._similar_flag import similar_to
+
+    truth = np.array(hub.call(FindBeads(n=100, size=SIZE)), dtype=float)
+    x, y = truth[2]
+    printed = io.StringIO()
+    args = argparse.Namespace(similar_to=similar_to(f"{x:.0f},{y:.0f},{SIZE}"), beads=None)
+    assert session_beads(hub, args, 48, Console(file=printed, width=200)) is None
+    centres = _centres(hub)
+    for bx, by in truth:  # one ROI per true bead (the seed's too), none elsewhere
+        assert np.sum(np.hypot(centres[:, 0] - bx, centres[:, 1] - by) <= 40) == 1
+    assert len(centres) == len(truth)
+    line = printed.getvalue().strip()
+    assert line.startswith(f"--similar-to {x:.0f},{y:.0f},{SIZE}: added {len(truth)} bead "
+                           f"ROI(s) of {SIZE} px like the one at ({x:.0f}, {y:.0f})"), line
+    # a seed whose ROI leaves the frame: one line naming the flag and the reason
+    args = argparse.Namespace(similar_to=(2.0, 2.0, None), beads=None)
+    problem = session_beads(hub, args, 48, Console(file=io.StringIO()))
+    assert problem is not None and problem.startswith("--similar-to 2,2: ")
+    assert "a 48 px ROI centred on (2, 2) does not fit in the 448x384 frame" in problem

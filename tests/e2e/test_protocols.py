@@ -28,6 +28,7 @@ from magscope_core import (
     ProtocolRunner,
     SetAcquisition,
     SetForce,
+    Sleep,
     load_protocol,
     plan_session,
 )
@@ -112,6 +113,57 @@ def test_zlut_sweep_then_recording_example_gives_z(hub: Hub, tmp_path: Path) -> 
     z = rows[:, tracks.column("z")]
     assert np.isfinite(z).all(), f"Z is NaN in {np.isnan(z).sum()} of {z.size} frames"
     assert abs(float(np.median(z))) < 500.0, np.median(z)
+
+
+def test_rotation_extension_example_follows_the_hat_curve_for_every_bead(
+        hub: Hub) -> None:
+    """Per tethered bead, its true height over each hold: flat near 0 turns, lower past
+    buckling by the model's slope (the simulator's ground truth, sampled while it runs).
+
+    The example turns -20..+20 in steps of 4 with 2 s holds; here -12..+12 in steps of 6
+    with 0.6 s holds (the same file, its two constants replaced) to keep the test short.
+    """
+    from magscope_sim._managers import GetSimTruth
+    from magscope_sim._twist import buckling_turns, plectoneme_slope_nm_per_turn
+
+    text = (EXAMPLES / "rotation_extension.py").read_text()
+    for old, new in (("np.arange(-20, 21, 4)", "np.arange(-12, 13, 6)"),
+                     ("HOLD = 2 * s", "HOLD = 0.6 * s")):
+        assert old in text
+        text = text.replace(old, new)
+    protocol = parse_protocol(text, EXAMPLES / "rotation_extension.py", hub.registry)
+    runner = ProtocolRunner(hub, protocol, safe_force_pn=None, poll_s=0.02)
+    samples: dict[int, tuple[float, float, np.ndarray]] = {}  # frame -> t, turns, z
+    runner.start()
+    while not runner.wait(0.02):
+        truth = hub.call(GetSimTruth())
+        samples[truth["frame"]] = (truth["timestamp"], truth["turns"],
+                                   np.asarray(truth["z_nm"]))
+    assert runner.state == "done", runner.progress().error
+    tethered = np.asarray(hub.call(GetSimTruth())["tethered"], dtype=bool)
+    force, contour = 0.5, 2000.0  # the example's force, the simulator's default tether
+    nb = buckling_turns(force, contour)
+    slope = plectoneme_slope_nm_per_turn(force)
+    times = [*runner.step_times, float("inf")]
+    heights: dict[float, np.ndarray] = {}  # turns -> mean true Z of every bead
+    for i, step in enumerate(protocol.steps):
+        if isinstance(step, Sleep):  # a hold: rotation done, from its start to its end
+            n = protocol.steps[i - 2].command.turns
+            held = [z for t, turns, z in samples.values()
+                    if times[i] <= t <= times[i + 1] and turns == n]
+            assert len(held) >= 10, (n, len(held))
+            heights[n] = np.mean(held, axis=0)
+    assert sorted(heights) == [-12, -6, 0, 6, 12] and 6 < nb < 12
+    for b in np.flatnonzero(tethered):
+        flat = heights[0][b]
+        curve = {n: round(float(h[b] - flat)) for n, h in sorted(heights.items())}
+        print(f"bead {b}: extension vs 0 turns {curve} nm; model past buckling "
+              f"{-slope * (12 - nb):.0f} nm at +-12 turns (buckling at {nb:.1f} turns)")
+        for n in (-6, 6):  # the flat top
+            assert abs(heights[n][b] - flat) < 40, (b, n, curve)
+        for n in (-12, 12):  # past buckling: lower, by the slope
+            assert flat - heights[n][b] == pytest.approx(slope * (12 - nb), abs=60), (b, curve)
+    assert hub.call(GetMagnet())["turns"] == 0  # back where it began
 
 
 def test_pause_freezes_a_sleep_and_resume_finishes_it(hub: Hub, tmp_path: Path) -> None:

@@ -18,6 +18,11 @@ Optional attributes of ``args`` it honours:
     The PluginSet and SettingsStore the CLI already loaded (loaded again otherwise).
 ``start_session`` (callable)
     Starts the session (the hub and the CLI's start-up work); default ``hub.start``.
+``protocol_file`` (path)
+    A protocol to run (``magscope script run FILE``): the Script panel is loaded (added
+    to ``panels`` if needed) and shown, loads the file and runs it once the window is
+    up; ``args.protocol_runner`` is then its :class:`~magscope_core.ProtocolRunner`
+    (None when the file did not pass the check), for the caller's exit code.
 ``screenshot`` (path)
     Save a PNG of the window (also ``$MAGSCOPE_GUI_SCREENSHOT``) once the video is live
     (at the latest just before the window closes), or of the start-up window when the
@@ -48,7 +53,7 @@ if TYPE_CHECKING:  # imported when the main window is built: the start-up window
     from magscope_gui._context import PanelContext
     from magscope_gui._window import MainWindow
 
-__all__ = ["SCREENSHOT_ENV", "build_window", "run"]
+__all__ = ["SCREENSHOT_ENV", "build_window", "run", "with_script_panel"]
 
 SCREENSHOT_ENV = "MAGSCOPE_GUI_SCREENSHOT"
 """Environment variable: save a PNG of the window to this path before closing."""
@@ -68,6 +73,25 @@ def _plugins_and_settings(args: Any) -> tuple[PluginSet, SettingsStore]:
     from magscope_core.cli._common import load_everything
 
     return load_everything(args if args is not None else argparse.Namespace())
+
+
+def with_script_panel(panels: str | list[str] | None, store: SettingsStore
+                      ) -> str | list[str] | None:
+    """The panel list to load (``--panels``, else ``gui.panels``) with ``script`` in it.
+
+    None or empty (every panel) stays as it is.
+    """
+    from magscope_gui._panels import parse_panel_list
+
+    wanted = parse_panel_list(panels)
+    if wanted is None:
+        try:
+            wanted = parse_panel_list(str(getattr(store.get(GUI_NAMESPACE), "panels", "")))
+        except Exception:
+            wanted = None
+    if wanted is None or "script" in wanted:
+        return panels
+    return [*wanted, "script"]
 
 
 def _ensure_gui_settings(store: SettingsStore) -> None:
@@ -243,12 +267,16 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     plugins, store = _plugins_and_settings(args)
     _ensure_gui_settings(store)
     panels = getattr(args, "panels", None)
+    protocol = getattr(args, "protocol_file", None)
+    if protocol is not None:
+        panels = with_script_panel(panels, store)
     if hub.session is not None:  # started by the caller
         window = build_window(hub, plugins, store, panels)
         _title(window, plan)
         if not window.layout_path or not window.layout_path.exists():
             _place(window)
         window.show()
+        _start_protocol(window, args)
         return _run_window(window, hub, args)
     startup = _startup_window(plan, store)
     launcher = SessionLauncher(hub, startup, getattr(args, "start_session", None))
@@ -278,7 +306,18 @@ def run(hub: Hub, plan: Any, args: Any) -> int:
     window.show()
     startup.close()
     startup.deleteLater()
+    _start_protocol(window, args)
     return _run_window(window, hub, args)
+
+
+def _start_protocol(window: MainWindow, args: Any) -> None:
+    """``args.protocol_file``: load it in the Script panel and run it (see the module doc)."""
+    path = getattr(args, "protocol_file", None)
+    if path is None:
+        return
+    from magscope_gui._script_panel import run_in_window
+
+    args.protocol_runner = run_in_window(window, Path(path))
 
 
 def _application() -> QApplication:

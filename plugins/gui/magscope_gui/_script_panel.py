@@ -5,12 +5,18 @@ main process that talks to the managers through the hub); the panel only starts 
 forwards the buttons and shows :meth:`~magscope_core.ProtocolRunner.progress` on the
 display tick: step n/N, the current command and the time left. Stop aborts at once and
 leaves the magnet at the ``protocol.safe_force_pn`` setting.
+
+``magscope script run FILE`` (with a display) opens the window with this panel shown,
+the file loaded and running: :func:`run_in_window`.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import attrs
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,10 +31,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from magscope_core import Protocol, ProtocolError, ProtocolRunner, ProtocolSettings, load_protocol
+from magscope_core import (
+    GetFocus,
+    GetMagnet,
+    MotionModel,
+    Protocol,
+    ProtocolError,
+    ProtocolRunner,
+    ProtocolSettings,
+    load_protocol,
+    motion_models,
+)
 from magscope_gui._context import PanelContext
 
-__all__ = ["ScriptPanel"]
+if TYPE_CHECKING:
+    from magscope_gui._window import MainWindow
+
+__all__ = ["ScriptPanel", "run_in_window"]
+
+log = logging.getLogger("magscope.gui")
 
 _ENDED = ("done", "stopped", "failed")
 
@@ -141,9 +162,9 @@ class ScriptPanel(QWidget):
             return False
         self.protocol = protocol
         self._fill_plan(protocol)
-        total, exact = protocol.duration_s()
+        total, exact = protocol.duration_s(self._motion())
         self.status.setText(f"{protocol.title}: {len(protocol.steps)} steps, "
-                            f"{'' if exact else 'at least '}{total:g} s")
+                            f"{'' if exact else 'at least '}{total:.4g} s")
         self.bar.setMaximum(len(protocol.steps))
         self.bar.setValue(0)
         self._update_buttons()
@@ -157,7 +178,7 @@ class ScriptPanel(QWidget):
         self.safe.setText(f"Stop leaves the magnet at {self._safe_text()}")
         self.runner = ProtocolRunner(self.context.hub, self.protocol,
                                      safe_force_pn=settings.safe_force,
-                                     poll_s=settings.poll_interval_s)
+                                     poll_s=settings.poll_interval_s, motion=self._motion())
         self._shown = (-1, "")
         self.runner.start()
         self.context.notify("info", f"protocol {self.protocol.name} started")
@@ -195,13 +216,33 @@ class ScriptPanel(QWidget):
             pass
 
     # ------------------------------------------------------------------ display
+    def _motion(self) -> dict[str, MotionModel]:
+        """The motors' models for the plan's motor moves, starting where the motors are."""
+        try:
+            models = motion_models(self.context.plugins, self.context.settings)
+        except Exception as exc:
+            log.warning("no motor models for the protocol plan: %s", exc)
+            return {}
+        here: dict[str, float] = {}
+        try:
+            if "magnet" in models or "rotation" in models:
+                magnet = self.context.hub.call(GetMagnet(), timeout=1.0)
+                here["magnet"] = float(magnet["target_mm"])
+                here["rotation"] = float(magnet.get("target_turns", 0.0))
+            if "focus" in models:
+                here["focus"] = float(self.context.hub.call(GetFocus(), timeout=1.0)["target_nm"])
+        except Exception as exc:  # a motor not answering: its configured start is used
+            log.debug("motor positions for the plan: %s", exc)
+        return {axis: attrs.evolve(m, position=here.get(axis, m.position))
+                for axis, m in models.items()}
+
     def _fill_plan(self, protocol: Protocol) -> None:
-        rows = protocol.plan()
+        rows = protocol.plan(self._motion())
         self.plan.setRowCount(len(rows))
         for r, row in enumerate(rows):
             cells = (str(row.line or "-"), row.text,
-                     "?" if row.duration_s is None else f"{row.duration_s:g} s",
-                     f"{row.start_s:g} s")
+                     "?" if row.duration_s is None else f"{row.duration_s:.4g} s",
+                     f"{row.start_s:.4g} s")
             for c, text in enumerate(cells):
                 self.plan.setItem(r, c, QTableWidgetItem(text))
         self.plan.resizeColumnsToContents()
@@ -238,3 +279,25 @@ class ScriptPanel(QWidget):
         self.stop_button.setEnabled(running)
         paused = self.runner is not None and self.runner.state == "paused"
         self.pause_button.setText("Resume" if paused else "Pause")
+
+
+def run_in_window(window: MainWindow, path: Path) -> ProtocolRunner | None:
+    """Show the window's Script panel, load ``path`` in it and run it.
+
+    Returns
+    -------
+    ProtocolRunner or None
+        The run's runner; None when the panel is not loaded or the file fails its check
+        (the panel and the log say why).
+    """
+    panel = window.panel("script")
+    if not isinstance(panel, ScriptPanel):
+        log.error("protocol %s not run: the Script panel is not loaded (%s)", path,
+                  window.failed_panels.get("script", "not among the panels"))
+        return None
+    window.set_panel_visible("script", True)
+    if not panel.load(path):
+        return None
+    panel.run()
+    log.info("Script panel: protocol %s loaded and started", path)
+    return panel.runner

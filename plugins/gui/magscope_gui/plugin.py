@@ -62,7 +62,7 @@ def magscope_panels() -> list[PanelSpec]:
 def magscope_frontends() -> list[FrontendSpec]:
     """The Qt desktop interface."""
     return [FrontendSpec(name="gui", run=_M + "_frontend:run", needs_display=True, priority=10,
-                         starts_session=True,
+                         starts_session=True, managers=("locks",),
                          description="Qt desktop interface (docks, panels, preferences)")]
 
 

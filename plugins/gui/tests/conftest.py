@@ -2,9 +2,9 @@
 
 ``sim_hub`` (session scope) runs the real application's managers in spawned processes:
 the simulated camera (256 x 256, 4 beads, 50 fps), the pipeline with the CPU tracker
-(1 worker) and the writers (saving off), and the simulated focus and magnet motors,
-with 4 bead ROIs added. Tests that change the session's state (mode, saving, camera
-settings, Z-LUT) put it back.
+(1 worker) and the writers (saving off), the simulated focus and magnet motors and the
+locks (as a GUI session has them), with 4 bead ROIs added. Tests that change the
+session's state (mode, saving, camera settings, Z-LUT) put it back.
 
 ``context`` builds a :class:`magscope_gui.PanelContext` on it, with a fresh settings
 store (saved in the test's temporary folder) so tests never share settings changes.
@@ -87,7 +87,7 @@ def sim_session(tmp_path_factory: pytest.TempPathFactory, gui_config_dir: Path
     store = make_store(plugins, None)
     out_dir = tmp_path_factory.mktemp("gui-run")
     plan = plan_session(plugins, store, camera="sim", out_dir=out_dir, n_workers=1,
-                        saving=False, camera_options=dict(SIM_CAMERA))
+                        saving=False, camera_options=dict(SIM_CAMERA), locks=True)
     hub = Hub(plan.managers, plan.commands, plan.config)
     try:
         hub.start()

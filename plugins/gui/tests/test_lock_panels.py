@@ -129,12 +129,15 @@ def test_locking_tab_picture(qtbot, context: PanelContext, sim_hub: Hub, locks_o
     assert isinstance(app, QApplication)
     palette, sheet = app.palette(), app.styleSheet()
     apply_theme(app, theme_for(True))
-    show_widget(qtbot, host, 760, 460)
+    show_widget(qtbot, host, 760, 500)
     xy.every.setValue(0.3)
+    chosen = sorted(_rois(sim_hub))[:3]  # the XY-lock on three of the four beads
+    xy.beads.setText(", ".join(map(str, chosen)))
     xy.enable.setChecked(True)
+    assert sim_hub.call(GetLocks())["xy"]["beads"] == chosen
     zp.bead.setValue(min(_rois(sim_hub)))
     zp.enable.setChecked(True)
-    wait_ticking(qtbot, context, lambda: "beads judged" in xy.status.text()
+    wait_ticking(qtbot, context, lambda: "3 beads judged" in xy.status.text()
                  and "Z-LUT" in zp.status.text(), timeout=15000)
     image = host.grab().toImage()
     app.setPalette(palette)  # the other tests get the application as it was
@@ -147,3 +150,26 @@ def test_locking_tab_picture(qtbot, context: PanelContext, sim_hub: Hub, locks_o
     if os.environ.get("MAGSCOPE_UPDATE_SCREENSHOT") == "1":
         docs = Path(__file__).resolve().parents[3] / "docs" / "locks.png"
         docs.write_bytes(path.read_bytes())
+
+
+def test_xy_panel_locks_only_the_beads_named(qtbot, context: PanelContext, sim_hub: Hub,
+                                             locks_off: None) -> None:
+    panel = show_widget(qtbot, XYLockPanel(context), 420, 420)
+    beads = sorted(_rois(sim_hub))
+    context.selected_bead = beads[1]
+    qtbot.mouseClick(panel.use_selected, Qt.MouseButton.LeftButton)
+    assert panel.beads.text() == str(beads[1])
+    panel.enable.setChecked(True)
+    assert sim_hub.call(GetLocks())["xy"]["beads"] == [beads[1]]
+    panel.enable.setChecked(False)
+    panel.beads.setText(f"{beads[0]}, {beads[2]}")
+    assert panel.command(on=True).beads == (beads[0], beads[2])
+    panel.beads.setText("all")
+    assert panel.command(on=True).beads is None
+    panel.beads.setText("0, x")  # refused in the panel, one line in the log; nothing sent
+    panel.enable.setChecked(True)
+    assert not sim_hub.call(GetLocks())["xy"]["on"]
+    # a lock turned on elsewhere (a script) shows its beads
+    sim_hub.call(SetXYLock(beads=[beads[3]]))
+    panel.refresh()
+    assert panel.beads.text() == str(beads[3]) and panel.enable.isChecked()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,13 @@ def test_run_pause_resume_to_the_end(qtbot, panel: ScriptPanel, tmp_path: Path,
     assert panel.load(path)
     assert panel.plan.rowCount() == 4
     assert panel.plan.item(1, 1).text() == "sleep 1 s" and panel.plan.item(1, 0).text() == "4"
-    assert "Two forces.: 4 steps, at least 1 s" in panel.status.text()
+    # the simulated magnet's speed and calibration time the moves: the plan is exact
+    assert re.search(r"Two forces\.: 4 steps, [0-9.]+ s$", panel.status.text())
+    assert panel.plan.item(3, 2).text().endswith(" s")  # the wait for the magnet
     click(qtbot, panel.run_button)
     wait_ticking(qtbot, context, lambda: "step 2/4 (line 4): sleep 1 s" in panel.status.text())
     assert panel.bar.value() == 2 and panel.bar.maximum() == 4
-    assert panel.left.text().startswith("time left: ≥ ")
+    assert panel.left.text().startswith("time left: ") and "≥" not in panel.left.text()
     click(qtbot, panel.pause_button)
     assert panel.pause_button.text() == "Resume"
     assert panel.status.text().startswith("paused: step 2/4")

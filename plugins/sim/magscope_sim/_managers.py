@@ -21,6 +21,7 @@ from magscope_core import (
     GetMagnet,
     HardwareManager,
     HoldRamp,
+    MotionModel,
     MoveFocus,
     MoveMagnet,
     RampForce,
@@ -204,6 +205,12 @@ class SimFocusMotor(_MotorManager):
         self.axis = MotorAxis.focus(position_nm)
         self.axis.set_speed(speed_nm_s)
 
+    @classmethod
+    def motion_models(cls, position_nm: float = 0.0, speed_nm_s: float = 1000.0,
+                      **_: Any) -> list[MotionModel]:
+        """The focus axis: its speed and start position (for protocol plans)."""
+        return [MotionModel("focus", speed_nm_s, position_nm)]
+
     def telemetry_values(self) -> tuple[float, ...]:
         """``z_nm, target_nm, at_target``."""
         return (self.axis.position, self.axis.target, float(self.axis.at_target))
@@ -263,14 +270,28 @@ class SimMagnetMotor(_MotorManager):
                 f"{str(exc).rstrip('.')}. Allowed: "
                 "a text file of two columns (position_mm force_pn), or '' for the built-in "
                 "curve.") from None
+        self._check_calibration(calibration_file)
+        self.ramp: MagnetRamp | None = None
+        self._speed_before_ramp = self.axis.speed
+
+    @classmethod
+    def motion_models(cls, position_mm: float = 10.0, speed_mm_s: float = 2.0,
+                      calibration_file: str | None = None,
+                      rotation_speed_turns_s: float = 5.0, **_: Any) -> list[MotionModel]:
+        """The magnet's axes and its force calibration (for protocol plans)."""
+        calibration = (MagnetCalibration.from_file(calibration_file) if calibration_file
+                       else MagnetCalibration.default())
+        return [MotionModel("magnet", speed_mm_s, position_mm,
+                            position_for_force=calibration.position_for),
+                MotionModel("rotation", rotation_speed_turns_s, 0.0)]
+
+    def _check_calibration(self, calibration_file: str | None) -> None:
         lo, hi = self.calibration.position_range
         if lo > self.axis.lower or hi < self.axis.upper:
             raise ConfigurationError(
                 f"magnet setting calibration_file = {calibration_file!r} rejected: it covers "
                 f"{lo:g}..{hi:g} mm. Allowed: a table covering the whole travel "
                 f"{self.axis.lower:g}..{self.axis.upper:g} mm.")
-        self.ramp: MagnetRamp | None = None
-        self._speed_before_ramp = self.axis.speed
 
     def tick(self) -> None:
         """Advance a running ramp (its target moves with time), then the axis."""
