@@ -9,6 +9,7 @@ by side (a mosaic); the background is set once per ring slot, not per frame.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -102,8 +103,8 @@ class ReplayCamera:
 
     def __init__(self, path: str = "", fps: float = RATE_RECORDED, loop: bool = False,
                  at_end: str = "stop", timestamps: str = "recorded",
-                 wait_when_full: bool = False, preload: bool = False, dataset: str = "",
-                 nm_per_px: float = 0.0) -> None:
+                 wait_when_full: bool = False, rois: str = "auto", preload: bool = False,
+                 dataset: str = "", nm_per_px: float = 0.0) -> None:
         source = open_video(path, dataset)
         if preload and source.mapped:
             source = source.loaded()
@@ -122,6 +123,7 @@ class ReplayCamera:
                 "recorded rate is unknown; give one with -O fps=N (0: as fast as possible)")
         self._recorded_fps = rec
         self.layout = roi_layout(source)
+        self.start_rois = self._start_rois(rois)
         self._bits_of = {"uint8": 8, "uint16": 16, "uint32": 32}
         n = source.n_frames
         stamps = source.timestamps
@@ -135,6 +137,7 @@ class ReplayCamera:
         self._part = 0
         self._t0: float | None = None  # monotonic time of frame 0 of pass 0
         self._epoch0 = 0.0
+        self._resume = False
         self._filled: set[int] = set()  # ring slots whose ROI-video background is set
         self._bg = 0
         self._connected = False
@@ -159,17 +162,27 @@ class ReplayCamera:
                           model=f"replay of {s.name} ({s.format})",
                           serial=str(s.paths[0]))
 
-    def _due(self) -> float:
-        """Monotonic time the next frame is due (-inf: at once)."""
-        assert self._t0 is not None
+    def _offset(self) -> float:
+        """Seconds from the clock origin to the next frame (-inf: at once)."""
         if self._fps == 0:
             return -math.inf
         if self._fps > 0:
-            return self._t0 + (self._pass * self.source.n_frames + self._i) / self._fps
+            return (self._pass * self.source.n_frames + self._i) / self._fps
         if self._rel is not None:
-            return self._t0 + self._pass * self._period + float(self._rel[self._i])
+            return self._pass * self._period + float(self._rel[self._i % self.source.n_frames])
         assert self._recorded_fps is not None
-        return self._t0 + (self._pass * self.source.n_frames + self._i) / self._recorded_fps
+        return (self._pass * self.source.n_frames + self._i) / self._recorded_fps
+
+    def _due(self) -> float:
+        """Monotonic time the next frame is due (-inf: at once)."""
+        assert self._t0 is not None
+        return self._t0 + self._offset()
+
+    def hold(self) -> None:
+        """Pause: when frames are asked for again, the next one is due at once."""
+        if self._t0 is not None:
+            self._t0 = None
+            self._resume = True
 
     def due_in(self) -> float:
         """Seconds until the next frame is due (0 or less: now, or the video ended)."""
@@ -192,7 +205,13 @@ class ReplayCamera:
             self._i, self._part = 0, 0
             self._pass += 1
         if self._t0 is None:
-            self._t0, self._epoch0 = time.monotonic(), time.time()
+            now = time.monotonic()
+            if self._resume:  # after a hold or a new rate: the next frame is due now
+                offset = self._offset()
+                self._t0 = now - offset if math.isfinite(offset) else now
+                self._resume = False
+            else:
+                self._t0, self._epoch0 = now, time.time()
         wait = self._due() - time.monotonic()
         if wait > 0:
             if wait > timeout:
@@ -259,21 +278,52 @@ class ReplayCamera:
                 raise CameraError("replay: the video's recorded rate is unknown")
             # keep the frame being due now: restart the clock at the current frame
             self._fps = float(value)
-            self._t0 = None if self._i == 0 else self._restart_clock()
+            self.hold()
         else:
             setattr(self, name, value)
 
-    def _restart_clock(self) -> float:
-        """A clock origin that makes the next frame due now at the new rate."""
-        self._t0 = time.monotonic()
-        behind = self._due() - self._t0
-        return self._t0 - behind
-
     # ------------------------------------------------------------------ extras
+    def _start_rois(self, spec: str) -> list[tuple[int, int, int, int]]:
+        """``(bead_id, x0, y0, size)`` of the ROIs to add before the first frame."""
+        if spec == "none":
+            return []
+        if spec == "auto":
+            lay = self.layout
+            if lay is None:
+                return []
+            return [(int(i), int(x), int(y), lay.size)
+                    for i, x, y in zip(lay.ids.tolist(), lay.x0.tolist(), lay.y0.tolist())]
+        try:
+            rows = json.loads(Path(spec).read_text())
+            out = [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+        except (OSError, ValueError, TypeError, IndexError) as exc:
+            raise ConfigurationError(
+                f"replay: rois={spec!r} is not 'auto', 'none' or a readable JSON file of "
+                f"[[bead_id, x0, y0, size], ...] ({type(exc).__name__}: {exc})") from None
+        return out
+
+
     @property
     def path(self) -> Path:
         """The (first) file played."""
         return self.source.paths[0]
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        """Frames ``start`` to ``stop`` as the camera shows them, ``(n, height, width)``."""
+        s = self.source
+        if s.kind == "full":
+            return np.asarray(s.chunk(start, stop), dtype=s.dtype)
+        assert self.layout is not None
+        rois = np.asarray(s.chunk(start, stop))
+        out = np.empty((rois.shape[0], *self.layout.shape), dtype=s.dtype)
+        bg = int(np.median(np.asarray(s.frame(0))))
+        saved, self._filled = self._filled, set()
+        for k in range(rois.shape[0]):
+            out[k].fill(bg)
+            self._filled.add(out[k].__array_interface__["data"][0])
+            self._draw_rois(out[k], rois[k])
+        self._filled = saved
+        return out
 
     def first_frame(self) -> np.ndarray:
         """Frame 0 as the camera shows it (ROI videos drawn into the camera frame)."""

@@ -2,6 +2,8 @@
 
 On top of :class:`magscope_core.CameraManager`:
 
+- **Acquisition off holds the video** (the session's start-up included): no frame is
+  played into the live view only, so none is skipped.
 - **Bursts.** Frames that are already due (``fps=0``, or a replay running behind) are
   grabbed in one loop turn, up to :data:`BURST` frames or :data:`BURST_S` seconds, so the
   manager's per-turn cost (pipe poll, heartbeat) is paid once per burst, not per frame.
@@ -11,8 +13,9 @@ On top of :class:`magscope_core.CameraManager`:
   live-only frames (the pipeline tracks and saves only the real ones), and once every
   stack has been tracked and written the session is ended (``Shutdown``), or, with
   ``at_end=pause``, kept running without frames.
-- **Bead ROIs.** ``FindBeads`` returns the recorded ROIs of a ROI video (exactly placed
-  when ``core.roi_size`` is the recorded size), else the beads found in the first frame.
+- **Bead ROIs.** Those of the camera option ``rois`` (a ROI video's recorded ROIs by
+  default, with their ids and size) are added before the first frame; ``FindBeads``
+  then finds nothing more, and otherwise finds the beads in the video's first frame.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from magscope_core import CameraManager, FindBeads, Shutdown, find_beads, handles
+from magscope_core import (
+    AddBead,
+    CameraManager,
+    FindBeads,
+    GetBeads,
+    Shutdown,
+    find_beads,
+    handles,
+)
 from magscope_replay._camera import ReplayCamera, ReplayFinished
 
 __all__ = ["BURST", "BURST_S", "ReplayCameraManager"]
@@ -31,6 +42,7 @@ BURST_S = 0.005
 """Most seconds one burst may take (commands are answered between bursts)."""
 _FULL_WAIT_S = 0.0005
 _DRAIN_WAIT_S = 0.002
+_HOLD_WAIT_S = 0.01
 
 
 class ReplayCameraManager(CameraManager):
@@ -42,6 +54,21 @@ class ReplayCameraManager(CameraManager):
         self._finished = False
         self._ended = False
         super().setup()
+        self._added = self._add_start_rois()
+
+    def _add_start_rois(self) -> int:
+        """Add the camera's start ROIs (those already in the table are kept: a restart)."""
+        rois = self._replay.start_rois
+        if not rois:
+            return 0
+        have = {int(b[0]) for b in self.call(GetBeads(), timeout=10.0)}
+        for bead_id, x0, y0, size in rois:
+            if bead_id not in have:
+                self.call(AddBead(x=x0 + size / 2, y=y0 + size / 2, size=size,
+                                  bead_id=bead_id), timeout=10.0)
+        self.log.info("added %d bead ROI(s) from %s before the first frame", len(rois),
+                      self._replay.source.name)
+        return len(rois)
 
     @property
     def _replay(self) -> ReplayCamera:
@@ -52,9 +79,13 @@ class ReplayCameraManager(CameraManager):
     def tick(self) -> None:
         """Grab the frames that are due (a burst), or finish the video."""
         if self._finished:
-            self._drain()
+            self._after_end()
             return
         cam = self._replay
+        if not self.acquiring:  # acquisition off: the video holds (nothing is skipped)
+            cam.hold()
+            time.sleep(_HOLD_WAIT_S)
+            return
         deadline = time.perf_counter() + BURST_S
         for _ in range(BURST):
             if (self._wait_full and self.acquiring and self.ring.fill_position == 0
@@ -64,12 +95,12 @@ class ReplayCameraManager(CameraManager):
             try:
                 super().tick()
             except ReplayFinished:
-                self._finish()
+                self._end_of_video()
                 return
             if cam.due_in() > 0 or time.perf_counter() > deadline:
                 return
 
-    def _finish(self) -> None:
+    def _end_of_video(self) -> None:
         """Complete the stack being filled with live-only frames and tell the pipeline."""
         self._finished = True
         cam = self._replay
@@ -83,7 +114,7 @@ class ReplayCameraManager(CameraManager):
         self.log.info("replay of %s ended after %d frames (%d loops)", cam.source.name,
                       cam.frames_played, cam.get_settings()["loops"])
 
-    def _drain(self) -> None:
+    def _after_end(self) -> None:
         """Once the pipeline has taken every stack, end the session (at_end=stop)."""
         if self._ended or self._replay.at_end != "stop":
             time.sleep(0.05)
@@ -99,7 +130,9 @@ class ReplayCameraManager(CameraManager):
 
     @handles(FindBeads)
     def find_beads(self, cmd: FindBeads) -> list[tuple[float, float]]:
-        """The recorded ROIs' centres (ROI videos), else beads found in the first frame."""
+        """None when the camera added its ROIs; else beads found in the first frame."""
+        if self._added:
+            return []
         lay = self._replay.layout
         if lay is None:
             return find_beads(self._replay.first_frame(), cmd.n, cmd.size)

@@ -32,6 +32,9 @@ class ReplayCameraOptions:
     wait_when_full: bool = setting(False, doc="When the video ring is full, wait for the "
                                    "pipeline instead of dropping the frame (offline "
                                    "re-tracking: no frame lost).")
+    rois: str = setting("auto", doc="Bead ROIs the camera adds before the first frame: "
+                        "'auto' (a ROI video's recorded ROIs), 'none', or a JSON file of "
+                        "[[bead_id, x0, y0, size], ...].")
     preload: bool = setting(False, doc="Read every frame into memory at start instead of "
                             "memory-mapping the file.")
     dataset: str = setting("", doc="HDF5: the dataset holding the frames (default: the "
