@@ -291,8 +291,9 @@ class ReplayCamera:
             lay = self.layout
             if lay is None:
                 return []
+            cols = (lay.ids.tolist(), lay.x0.tolist(), lay.y0.tolist())
             return [(int(i), int(x), int(y), lay.size)
-                    for i, x, y in zip(lay.ids.tolist(), lay.x0.tolist(), lay.y0.tolist())]
+                    for i, x, y in zip(*cols, strict=True)]
         try:
             rows = json.loads(Path(spec).read_text())
             out = [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]

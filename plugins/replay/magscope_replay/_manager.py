@@ -142,7 +142,7 @@ class ReplayCameraManager(CameraManager):
                              "to place them exactly)", lay.size, cmd.size, lay.size)
         half = lay.size / 2
         return [(float(x) + half, float(y) + half)
-                for x, y in zip(lay.x0.tolist(), lay.y0.tolist())][: cmd.n]
+                for x, y in zip(lay.x0.tolist(), lay.y0.tolist(), strict=True)][: cmd.n]
 
     def get_info(self) -> dict[str, Any]:
         """The video's settings (for tests and status)."""

@@ -84,7 +84,7 @@ def _rois_from_tracking(path: Path, size: int) -> list[tuple[int, int, int, int]
     first = data.frame_index == int(data.frame_index.min())
     ids = data.bead_ids[first].astype(int).tolist()
     corners = data.roi_positions_px[first].astype(int).tolist()
-    return [(i, x, y, size) for i, (x, y) in zip(ids, corners)]
+    return [(i, x, y, size) for i, (x, y) in zip(ids, corners, strict=True)]
 
 
 def plan_job(video: str, out: Path, *, rois_file: Path | None, beads: int | None,

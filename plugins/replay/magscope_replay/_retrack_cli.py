@@ -124,7 +124,7 @@ def _client(address: str) -> Any:
         raise ConfigurationError("retrack --scheduler needs dask.distributed: pip install "
                                  "'magscope-replay[dask]'") from None
     try:
-        return Client(address, timeout=10)
+        return Client(address, timeout=10)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigurationError(f"retrack: cannot reach the Dask scheduler {address}: "
                                  f"{exc}") from None

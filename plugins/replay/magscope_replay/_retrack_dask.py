@@ -140,7 +140,7 @@ def retrack_dask(job: RetrackJob, plugins: Any, store: Any, client: Any, *, zlut
     """
     from distributed import as_completed
 
-    trk, (wname, wfactory, wopts), metadata = session_parts(plugins, store, job, zlut,
+    trk, (_, wfactory, wopts), metadata = session_parts(plugins, store, job, zlut,
                                                              tracker)
     write_rois(job)
     cam = ReplayCamera(path=job.video, fps=0, dataset=dataset)
@@ -164,7 +164,7 @@ def retrack_dask(job: RetrackJob, plugins: Any, store: Any, client: Any, *, zlut
 
     owner: dict[str, tuple[int, int]] = {}
     t0 = time.monotonic()
-    futures = as_completed([submit(k, 0) for k in range(len(spans))])
+    futures = as_completed([submit(k, 0) for k in range(len(spans))])  # type: ignore[no-untyped-call]
     done: dict[int, ChunkResult] = {}
     failures: list[dict[str, Any]] = []
     writer = wfactory(**wopts)
@@ -180,7 +180,7 @@ def retrack_dask(job: RetrackJob, plugins: Any, store: Any, client: Any, *, zlut
                 failures.append({"chunk": k, "frames": list(spans[k]), "attempt": attempt + 1,
                                  "error": error})
                 if attempt < retries:
-                    futures.add(submit(k, attempt + 1))
+                    futures.add(submit(k, attempt + 1))  # type: ignore[no-untyped-call]
                 else:
                     failed = failures[-1]
                     break

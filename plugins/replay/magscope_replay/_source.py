@@ -123,13 +123,14 @@ class VideoSource:
     def frame(self, i: int) -> np.ndarray:
         """Frame ``i`` (a view into the mapped file where possible)."""
         part = int(np.searchsorted(self.starts, i, side="right")) - 1
-        return self.parts[part][i - int(self.starts[part])]
+        frame: np.ndarray = self.parts[part][i - int(self.starts[part])]
+        return frame
 
     def chunk(self, start: int, stop: int) -> np.ndarray:
         """Frames ``start`` to ``stop`` as one array (copied only across file borders)."""
         out = [self.parts[p][max(start, a) - a:min(stop, b) - a]
                for p, (a, b) in enumerate(zip(self.starts[:-1].tolist(),
-                                              self.starts[1:].tolist()))
+                                              self.starts[1:].tolist(), strict=True))
                if a < stop and b > start]
         return out[0] if len(out) == 1 else np.concatenate(out)
 
@@ -165,7 +166,7 @@ def video_files(path: str | Path) -> list[Path]:
                                  f"({_FORMATS}, a folder of them or a glob pattern)")
     p = Path(text).expanduser()
     if p.is_dir():
-        found = sorted(f for f in p.iterdir() if f.suffix.lower() in _TIFF + (".npy",))
+        found = sorted(f for f in p.iterdir() if f.suffix.lower() in (*_TIFF, ".npy"))
         if not found:
             raise ConfigurationError(f"replay: folder {p} holds no video file (.tif, .tiff, "
                                      ".npy)")

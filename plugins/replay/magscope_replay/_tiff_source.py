@@ -118,6 +118,7 @@ def _open_one(path: Path) -> VideoSource:
     ids_meta = meta.get("bead_ids") if meta else None
     channels = len(ids_meta) if ids_meta else 0
     y, x = int(data.shape[-2]), int(data.shape[-1])
+    frames: np.ndarray
     if channels >= 1 or (meta is None and "C" in axes):
         c = channels or int(data.shape[axes.index("C")])
         frames = data.reshape(-1, c, y, x)

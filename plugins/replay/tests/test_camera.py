@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from magscope_replay import ReplayCamera, ReplayCameraOptions, ReplayFinished
+from magscope_writers import TiffVideoWriter
 
 from magscope_core import CameraError, CameraInfo, ConfigurationError, check_options
 from magscope_core._writer import RoiBatch
-from magscope_replay import ReplayCamera, ReplayCameraOptions, ReplayFinished
-from magscope_writers import TiffVideoWriter
 
 T0 = 1_764_075_520.25
 
@@ -42,7 +42,7 @@ def test_plays_once_pixel_exact_with_recorded_timestamps(tmp_path: Path) -> None
     cam = ReplayCamera(path=str(path), fps=0)
     got, ts = _play(cam, 10)
     assert cam.connect().nm_per_px == 72.0
-    for a, b in zip(got, frames):
+    for a, b in zip(got, frames, strict=True):
         np.testing.assert_array_equal(a, b)
     assert ts == stamps.tolist()
     with pytest.raises(ReplayFinished):
@@ -110,7 +110,7 @@ def test_options_are_typed_and_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="did you mean 'loop'"):
         check_options(ReplayCameraOptions, {"lop": "1"}, "camera 'replay'")
     np.save(tmp_path / "v.npy", np.zeros((3, 8, 8), np.uint8))
-    with pytest.raises(ConfigurationError, match="recorded rate is unknown.*-O fps=N"):
+    with pytest.raises(ConfigurationError, match=r"recorded rate is unknown.*-O fps=N"):
         ReplayCamera(path=str(tmp_path / "v.npy"))
     cam = ReplayCamera(path=str(tmp_path / "v.npy"), fps=5)
     cam.set_setting("fps", "0")

@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("magscope_sim")
 pytest.importorskip("magscope_tracker")
-from magscope_writers import read_tracking  # noqa: E402
+from magscope_writers import read_tracking
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -96,7 +96,7 @@ def _per_bead(path: Path) -> dict[tuple[int, int], np.ndarray]:
     """``(bead, frame timestamp ns) -> (x, y, z)`` of every record of a tracking file."""
     data = read_tracking(path)
     return {(int(b), int(t)): p for b, t, p in zip(data.bead_ids, data.timestamps_ns,
-                                                    data.positions_nm)}
+                                                    data.positions_nm, strict=True)}
 
 
 def test_retrack_equals_the_live_tracks(live: dict[str, Any]) -> None:
@@ -128,9 +128,10 @@ def test_retrack_equals_the_live_tracks(live: dict[str, Any]) -> None:
 
 def test_dask_equals_local_and_retries_a_failed_task(live: dict[str, Any]) -> None:
     distributed = pytest.importorskip("distributed")
-    from magscope_core.cli._common import load_everything
     from magscope_replay._retrack import plan_job
     from magscope_replay._retrack_dask import retrack_dask
+
+    from magscope_core.cli._common import load_everything
 
     root = live["root"]
     local = live.get("local_h5")

@@ -9,11 +9,11 @@ import h5py
 import numpy as np
 import pytest
 import tifffile
+from magscope_replay import open_video
+from magscope_writers import TiffVideoWriter, seconds_to_ns
 
 from magscope_core import CameraInfo, ConfigurationError
 from magscope_core._writer import RoiBatch
-from magscope_replay import open_video
-from magscope_writers import TiffVideoWriter, seconds_to_ns
 
 T0 = 1_764_075_520.25
 
@@ -138,8 +138,8 @@ def test_mixing_roi_and_full_frame_videos_is_refused(tmp_path: Path) -> None:
     writer.write_rois(RoiBatch(0, np.arange(2), T0 + 0.01 * np.arange(2), np.array([0]),
                                _frames(2, 8, 8)[:, None], np.array([0]), np.array([0])))
     writer.close({})
-    with pytest.raises(ConfigurationError, match="ROI video .* full-frame video|full-frame "
-                       "video .* ROI video"):
+    with pytest.raises(ConfigurationError, match=r"ROI video .* full-frame video|full-frame "
+                       r"video .* ROI video"):
         open_video(tmp_path)
     side = json.loads(next(tmp_path.glob("Video ROIs*.json")).read_text())
     assert side["bead_ids"] == [0]  # one bead: ImageJ drops C, the sidecar still says ROIs
