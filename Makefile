@@ -8,7 +8,7 @@ PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml
 # The plugin packages mypy checks, named explicitly: a wildcard also matches the
 # magscope_*.egg-info folders an editable install leaves (mypy then stops).
 PLUGIN_PKGS := plugins/analysis/magscope_analysis plugins/gui/magscope_gui plugins/magtrack/magscope_magtrack \
-               plugins/microscope/magscope_microscope plugins/sim/magscope_sim \
+               plugins/microscope/magscope_microscope plugins/replay/magscope_replay plugins/sim/magscope_sim \
                plugins/tracker/magscope_tracker plugins/writers/magscope_writers
 STAMP  := $(VENV)/.installed
 DEMO_SECONDS ?= 10

@@ -45,7 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
         _script_cmd, _zlut_cmd, _new_plugin_cmd,
     ):
         module.add_parser(sub)
+    _plugin_commands(sub)
     return parser
+
+
+def _plugin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Subcommands plugins declare in the entry-point group ``magscope.cli``.
+
+    Each entry point names a module with ``add_parser(subparsers)`` (like the core's own
+    commands). A module that fails to load is skipped with one line on stderr.
+    """
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="magscope.cli"):
+        try:
+            ep.load().add_parser(sub)
+        except Exception as exc:  # a broken plugin must not break the command line
+            print(f"warning: command {ep.name!r} of {ep.value} not loaded: "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,177 @@
+"""Re-tracking a live recording: the tracks equal the live run's, per bead and per frame.
+
+One module-scoped live session (simulated microscope, CPU tracker, HDF5 with ROI
+positions, full-frame TIFF video) is re-tracked with the same Z-LUT and tracker options:
+by ``magscope retrack`` on this machine (a session with the replay camera), then on a
+Dask ``LocalCluster`` of 2 workers with one task made to fail once.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("magscope_sim")
+pytest.importorskip("magscope_tracker")
+from magscope_writers import read_tracking
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+FRAMES = 120  # live frames to wait for (3 stacks of 40)
+
+
+def _make_zlut(path: Path) -> None:
+    """A Z-LUT of the simulator's bead, by stepping its focus (in this process)."""
+    from magscope_sim import SimulatedCamera
+    from magscope_tracker import create_tracker
+
+    cam = SimulatedCamera(width=128, height=128, n_fixed=1, n_tethered=0, seed=5, fps=1000)
+    info = cam.connect()
+    x, y = cam.bead_positions()[0].roi_center
+    out = np.zeros(info.shape, info.dtype)
+    z = np.arange(-2000.0, 2001.0, 200.0)
+    stack = []
+    for dz in z:
+        cam.set_focus(-dz)
+        imgs = []
+        for _ in range(3):
+            cam.grab_into(out, 1.0)
+            imgs.append(out[y - 32:y + 32, x - 32:x + 32].astype(np.float32))
+        stack.append(imgs)
+    cam.disconnect()
+    tracker = create_tracker()
+    tracker.save_zlut(tracker.make_zlut(np.array(stack), z, nm_per_px=info.nm_per_px), path)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A live run: tracks (with ROI positions) and a full-frame video of the same frames."""
+    from magscope_core import AddBead, FindBeads, Hub, plan_session
+    from magscope_core.cli._common import load_everything
+
+    root = tmp_path_factory.mktemp("retrack")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MAGSCOPE_CONFIG_DIR", str(root / "config"))
+        mp.setenv("MAGSCOPE_DATA_DIR", str(root / "data"))
+        mp.setenv("MAGSCOPE_AUTO_ZLUT", "0")
+        lut = root / "zlut.txt"
+        _make_zlut(lut)
+        plugins, store = load_everything(None)
+        store.set("writer.hdf5", "save_roi_positions", True)
+        store.save()
+        plugins, store = load_everything(None)
+        plan = plan_session(
+            plugins, store, camera="sim", out_dir=root / "live", writers=["hdf5", "tiff"],
+            with_managers=False, tracker="cpu", mode="track+video-full", zlut=lut,
+            n_workers=1, camera_options={"width": 256, "height": 256, "n_fixed": 2,
+                                         "n_tethered": 1, "fps": 60.0, "seed": 3})
+        with Hub(plan.managers, plan.commands, plan.config) as hub:
+            for x, y in hub.call(FindBeads(n=3, size=64)):
+                hub.call(AddBead(x=x, y=y, size=64))
+            ring = hub.resources.ring()
+            deadline = time.monotonic() + 30
+            while (ring.frames_written - ring.frames_live_only < FRAMES
+                   and time.monotonic() < deadline):
+                hub.wait(0.1)
+        yield {"root": root, "lut": lut, "h5": next((root / "live").glob("*.h5")),
+               "video": next((root / "live").glob("Video *.tif"))}
+
+
+def _env(root: Path) -> dict[str, str]:
+    import os
+
+    return {**os.environ, "MAGSCOPE_CONFIG_DIR": str(root / "config"),
+            "MAGSCOPE_DATA_DIR": str(root / "data"), "MAGSCOPE_AUTO_ZLUT": "0"}
+
+
+def _per_bead(path: Path) -> dict[tuple[int, int], np.ndarray]:
+    """``(bead, frame timestamp ns) -> (x, y, z)`` of every record of a tracking file."""
+    data = read_tracking(path)
+    return {(int(b), int(t)): p for b, t, p in zip(data.bead_ids, data.timestamps_ns,
+                                                    data.positions_nm, strict=True)}
+
+
+def test_retrack_equals_the_live_tracks(live: dict[str, Any]) -> None:
+    root = live["root"]
+    out = root / "local"
+    cmd = [sys.executable, "-m", "magscope_core.cli", "retrack", str(live["video"]),
+           "--zlut", str(live["lut"]), "--out", str(out), "--rois", str(live["h5"]),
+           "--workers", "1", "--json-summary"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(root), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert summary[0]["engine"] == "local" and summary[0]["beads"] == 3
+    h5 = [Path(f) for f in summary[0]["files"]]
+    assert len(h5) == 1
+    live_rows, again = _per_bead(live["h5"]), _per_bead(h5[0])
+    video_frames = summary[0]["frames"]
+    assert video_frames >= FRAMES and len(again) == 3 * video_frames
+    # every re-tracked record is a live record of the same bead and frame, equal
+    assert set(again) <= set(live_rows)
+    for key, pos in again.items():
+        np.testing.assert_array_equal(pos, live_rows[key], err_msg=str(key))
+    assert np.isfinite(np.stack(list(again.values()))[:, 2]).all()  # Z tracked
+    # a second run finds it done and writes nothing
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(root), timeout=60)
+    assert proc.returncode == 0 and json.loads(proc.stdout)[0]["skipped"]
+    assert sorted(p.name for p in (out / h5[0].parent.name).glob("*.h5")) == [h5[0].name]
+    live["local_h5"] = h5[0]
+
+
+def test_dask_equals_local_and_retries_a_failed_task(live: dict[str, Any]) -> None:
+    distributed = pytest.importorskip("distributed")
+    from magscope_replay._retrack import plan_job
+    from magscope_replay._retrack_dask import retrack_dask
+
+    from magscope_core.cli._common import load_everything
+
+    root = live["root"]
+    local = live.get("local_h5")
+    if local is None:
+        pytest.skip("needs the local re-track of test_retrack_equals_the_live_tracks")
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in _env(root).items():
+            if k.startswith("MAGSCOPE"):
+                mp.setenv(k, v)
+        plugins, store = load_everything(None)
+        job = plan_job(str(live["video"]), root / "dask", rois_file=live["h5"], beads=None,
+                       roi_size=64)
+        fail = FailOnce(root / "fail-marker", chunk_start=40)
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                      dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            summary = retrack_dask(job, plugins, store, client, zlut=live["lut"],
+                                   chunk_frames=40, task_fn=fail)
+    assert [r["frames"] for r in summary["retried"]] == [[40, 80]]
+    assert "injected failure" in summary["retried"][0]["error"]
+    dask_rows, local_rows = _per_bead(Path(summary["files"][0])), _per_bead(local)
+    assert dask_rows.keys() == local_rows.keys()  # each frame once: nothing written twice
+    for key, pos in dask_rows.items():
+        np.testing.assert_array_equal(pos, local_rows[key], err_msg=str(key))
+
+
+class FailOnce:
+    """A Dask task that fails the first time it gets the chunk starting at ``chunk_start``."""
+
+    def __init__(self, marker: Path, chunk_start: int) -> None:
+        self.marker, self.chunk_start = marker, chunk_start
+
+    def __call__(self, task: Any) -> Any:
+        from magscope_replay._retrack_dask import track_chunk
+
+        if task.start == self.chunk_start:
+            try:
+                self.marker.open("x").close()
+            except FileExistsError:
+                pass
+            else:
+                raise RuntimeError("injected failure")
+        return track_chunk(task)
