@@ -55,13 +55,13 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=200)
     args = ap.parse_args()
     from distributed import Client, LocalCluster
-    from test_retrack import _make_zlut
-
-    from magscope_core.cli._common import load_everything
     from magscope_replay._retrack import plan_job, rois_array
     from magscope_replay._retrack_dask import retrack_dask
     from magscope_replay._retrack_local import retrack_local
     from magscope_tracker import create_tracker
+    from test_retrack import _make_zlut
+
+    from magscope_core.cli._common import load_everything
 
     root = Path(tempfile.mkdtemp(prefix="bench-retrack-"))
     os.environ.update(MAGSCOPE_CONFIG_DIR=str(root / "config"),
@@ -75,7 +75,7 @@ def main() -> None:
 
     # baseline: the tracker alone, one core, on the ROIs of the first video
     job = plan_job(str(videos[0]), root / "base", rois_file=None, beads=None, roi_size=64)
-    ids, rois = rois_array(job)
+    _ids, rois = rois_array(job)
     from magscope_core._workers import crop_rois
 
     frames = np.load(videos[0], mmap_mode="r")

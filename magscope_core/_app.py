@@ -22,6 +22,7 @@ from magscope_core._config_errors import (
 )
 from magscope_core._hub import HubConfig
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._import_path import resolve_factory
 from magscope_core._locks import LOCKS_MANAGER
 from magscope_core._options import check_options
 from magscope_core._pipeline import PipelineManager
@@ -239,7 +240,7 @@ def prepare_out_dir(path: Path) -> Path:
 
 def _direct_commands(spec: ManagerSpec, routes: dict[type, Route]) -> set[type]:
     """The command types ``spec``'s manager handles that have a single owner."""
-    handlers = getattr(spec.factory, "handlers", None)
+    handlers = getattr(resolve_factory(spec.factory), "handlers", None)
     handled = {cmd for cmd, _ in handlers()} if callable(handlers) else set()
     return {cmd for cmd in handled if routes.get(cmd, Route.DIRECT) is not Route.BROADCAST}
 

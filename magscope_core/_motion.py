@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from magscope_core._import_path import resolve_factory
+
 if TYPE_CHECKING:
     from magscope_core._plugins import PluginSet
     from magscope_core._settings import SettingsStore
@@ -74,7 +76,7 @@ def motion_models(plugins: PluginSet, store: SettingsStore | None = None
 
     models: dict[str, MotionModel] = {}
     for name, contrib in sorted(plugins.managers.items()):
-        describe = getattr(contrib.spec.factory, "motion_models", None)
+        describe = getattr(resolve_factory(contrib.spec.factory), "motion_models", None)
         if not (contrib.spec.autostart and callable(describe)):
             continue
         options: dict[str, Any] = {**contrib.spec.options,

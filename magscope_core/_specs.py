@@ -212,10 +212,6 @@ class PanelSpec:
     panel without a focus motor). Empty: the panel is always shown."""
 
 
-def _names(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(str(v) for v in value)
-
-
 @attrs.frozen
 class FrontendSpec:
     """A user interface that can run a session (the GUI is one).

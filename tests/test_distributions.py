@@ -115,17 +115,24 @@ def test_one_version_source(folder: Path) -> None:
     assert module.__version__ == importlib.metadata.version(project["name"])
 
 
-@pytest.mark.parametrize("folder", PROJECTS[1:], ids=_id)
+def _uses_the_core(folder: Path) -> bool:
+    deps = _pyproject(folder)["project"].get("dependencies", [])
+    return any(Requirement(r).name == "magscope-core" for r in deps)
+
+
+def test_only_the_analysis_library_stands_alone() -> None:
+    """Every plugin depends on the core; the numpy-only analysis library does not."""
+    assert [_id(p) for p in PROJECTS[1:] if not _uses_the_core(p)] == ["analysis"]
+
+
+@pytest.mark.parametrize("folder", [p for p in PROJECTS[1:] if _uses_the_core(p)], ids=_id)
 def test_plugins_pin_the_plugin_api_range(folder: Path) -> None:
     """``magscope-core>=X.Y,<X.(Y+1)`` while the core is 0.x (docs/plugins/versions.md)."""
     core = _pyproject(ROOT)["project"]["version"]
     major, minor = (int(part) for part in core.split(".")[:2])
     project = _pyproject(folder)["project"]
     pins = [Requirement(r) for r in project["dependencies"]]
-    pins = [r for r in pins if r.name == "magscope-core"]
-    if not pins:
-        pytest.skip(f"{project['name']} does not depend on magscope-core (not a plugin)")
-    (pin,) = pins
+    (pin,) = [r for r in pins if r.name == "magscope-core"]
     upper = f"<{major}.{minor + 1}" if major == 0 else f"<{major + 1}"
     expected = {f">={major}.{minor}", upper}
     assert {str(s) for s in pin.specifier} == expected, (

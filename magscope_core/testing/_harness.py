@@ -30,6 +30,7 @@ from magscope_core._commands import Command, CommandSpec, Route, validate_comman
 from magscope_core._core_plugin import CORE_COMMANDS
 from magscope_core._hub import Hub
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._import_path import resolve_factory
 from magscope_core._manager import Bootstrap, ManagerProcess
 from magscope_core._messages import (
     CommandError,
@@ -107,7 +108,7 @@ class ManagerHarness:
         TimeoutError
             If ``setup`` did not finish within ``timeout`` seconds.
         """
-        factory = self.spec.factory
+        factory = resolve_factory(self.spec.factory)
         handlers = getattr(factory, "handlers", None)
         if handlers is None:
             raise TypeError(f"manager {self.name!r}: factory {factory!r} is not a "
@@ -284,7 +285,7 @@ class ManagerHarness:
     @property
     def telemetry_columns(self) -> tuple[str, ...]:
         """The telemetry columns, ``t`` first (empty without telemetry)."""
-        cols = tuple(getattr(self.spec.factory, "telemetry_columns", ()))
+        cols = tuple(getattr(resolve_factory(self.spec.factory), "telemetry_columns", ()))
         return ("t", *cols) if cols else ()
 
     def telemetry(self) -> np.ndarray:

@@ -40,10 +40,12 @@ from magscope_core._hardware import (
     SetForce,
 )
 from magscope_core._hub_child import ManagerEntry
+from magscope_core._import_path import resolve_factory
 from magscope_core._messages import CommandError
 from magscope_core._specs import ManagerSpec
 from magscope_core.testing._harness import ManagerHarness
 from magscope_core.testing._hubs import HubFactory
+from magscope_core.testing._optional import drop_inapplicable_tests
 
 __all__ = ["FocusMotorContract", "MagnetMotorContract", "settle"]
 
@@ -52,7 +54,8 @@ MAGNET_KEYS = ("position_mm", "target_mm", "force_pn", "moving")
 
 
 def _handlers(spec: ManagerSpec) -> list[tuple[type[Command], str]]:
-    handlers = getattr(spec.factory, "handlers", None)
+    factory = resolve_factory(spec.factory)
+    handlers = getattr(factory, "handlers", None)
     assert callable(handlers), f"{spec.factory!r} is not a ManagerProcess subclass"
     return list(handlers())
 
@@ -80,6 +83,10 @@ class _MotorContract:
     """The plugin's own command specs (what its ``magscope_commands`` returns)."""
     settle_timeout_s: ClassVar[float] = 10.0
     run_session_test: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        drop_inapplicable_tests(cls, {"run_session_test": ("test_runs_in_a_session",)})
 
     def _harness(self, spec: ManagerSpec) -> Iterator[ManagerHarness]:
         harness = ManagerHarness(spec, commands=self.commands)
@@ -169,8 +176,6 @@ class FocusMotorContract(_MotorContract):
     def test_runs_in_a_session(self, focus_manager: ManagerSpec,
                                magscope_hub: HubFactory) -> None:
         """In a spawned process under a real hub, GetFocus and MoveFocus answer."""
-        if not self.run_session_test:
-            pytest.skip("run_session_test = False")
         hub = magscope_hub.start([ManagerEntry(focus_manager, "under-test", "under-test")],
                                  [(c, "under-test", "under-test") for c in self.commands])
         state = hub.call(GetFocus())
@@ -266,8 +271,6 @@ class MagnetMotorContract(_MotorContract):
     def test_runs_in_a_session(self, magnet_manager: ManagerSpec,
                                magscope_hub: HubFactory) -> None:
         """In a spawned process under a real hub, GetMagnet answers."""
-        if not self.run_session_test:
-            pytest.skip("run_session_test = False")
         hub = magscope_hub.start([ManagerEntry(magnet_manager, "under-test", "under-test")],
                                  [(c, "under-test", "under-test") for c in self.commands])
         state = hub.call(GetMagnet())

@@ -17,9 +17,13 @@ session in ``test_contracts.py``.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# test_startup's gate manager (magscope_gui_startup_support) runs in spawned manager
+# processes too: this folder on sys.path reaches them (multiprocessing hands it over)
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 # the sessions here never touch the user's data folder (remembered Z-LUTs) nor sweep
 os.environ.setdefault("MAGSCOPE_DATA_DIR", tempfile.mkdtemp(prefix="magscope-gui-test-data-"))
 os.environ.setdefault("MAGSCOPE_AUTO_ZLUT", "0")

@@ -8,6 +8,7 @@ plugins``) does not import MagTrack and SciPy.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 from magscope_magtrack._options import MagTrackSettings
@@ -26,3 +27,6 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module("magscope_magtrack._tracker"), name)
     raise AttributeError(f"module 'magscope_magtrack' has no attribute {name!r}")
+
+__version__ = _version("magscope-magtrack")
+"""The distribution's version (from its metadata: pyproject.toml is the one source)."""

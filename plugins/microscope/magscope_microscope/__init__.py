@@ -9,6 +9,7 @@ first use), so listing the plugin stays light.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 from magscope_microscope._camera import MicroscopeCamera
@@ -36,3 +37,6 @@ def __getattr__(name: str) -> Any:
     if name == "simulated_stage":
         return importlib.import_module("magscope_microscope._devices").simulated_stage
     raise AttributeError(f"module 'magscope_microscope' has no attribute {name!r}")
+
+__version__ = _version("magscope-microscope")
+"""The distribution's version (from its metadata: pyproject.toml is the one source)."""

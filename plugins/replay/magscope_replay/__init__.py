@@ -12,11 +12,12 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from magscope_replay._camera import ReplayCamera, ReplayFinished, RoiLayout, roi_layout
 from magscope_replay._manager import ReplayCameraManager
 from magscope_replay._settings import RATE_RECORDED, ReplayCameraOptions
 from magscope_replay._source import VideoSource, open_video
-from magscope_replay._version import __version__
 
 __all__ = [
     "RATE_RECORDED",
@@ -30,3 +31,6 @@ __all__ = [
     "open_video",
     "roi_layout",
 ]
+
+__version__ = _version("magscope-replay")
+"""The distribution's version (from its metadata: pyproject.toml is the one source)."""
