@@ -50,8 +50,13 @@ lint: install
 sysdeps:
 	@if [ -f scripts/install-gui-sysdeps.sh ]; then bash scripts/install-gui-sysdeps.sh; fi
 
+# Two workers (the CI machine has 2 cores; most tests wait on real processes and real
+# time), then the few tests marked serial alone: they check what a killed session leaves
+# in /dev/shm, which any concurrent magscope start would clean first.
+PYTEST_WORKERS ?= 2
 pytest: install sysdeps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
 test: lint pytest
 

@@ -174,6 +174,7 @@ def test_attaching_processes_never_unlink(memory):
 
 @needs_dev_shm
 @pytest.mark.integration
+@pytest.mark.serial  # a concurrent start would clean the dead sessions first
 def test_cleanup_removes_dead_sessions_only(memory):
     mine = memory.create("vid", 4096).name
     q = ctx.Queue()

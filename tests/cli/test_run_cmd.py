@@ -92,6 +92,7 @@ def test_sigterm_to_main_process_leaves_no_orphan_and_no_segment(
     assert shm_segments(f"{proc.pid}-") == []
 
 
+@pytest.mark.serial  # a concurrent start would clean the killed session first
 def test_sigkill_to_main_process_children_exit_and_next_start_cleans(
     testplugin_path, isolated_config, tmp_path
 ):

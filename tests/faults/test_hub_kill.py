@@ -19,7 +19,8 @@ import pytest
 from faults._session_support import session_processes
 from support import shm_segments, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# serial: what a killed session leaves is cleaned by whichever magscope starts next
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
 
 SESSION = ("run", "--headless", "--camera", "counter", "--tracker", "slow", "--workers", "2",
            "--mode", "track", "--no-save")
