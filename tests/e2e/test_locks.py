@@ -103,10 +103,15 @@ def test_z_lock_stops_beads_following_the_z_drift(
         _hold(ring, 8.0)
         locks = hub.call(GetLocks())["z"]
         assert locks["corrections"] >= 6, locks
-        focus_end = hub.call(GetFocus())["z_nm"]
         t_moved = ring.peek_latest().timestamp
-        # someone else moves the focus 300 nm up: the lock starts over from the Z there
+        # someone else moves the focus 300 nm up: the lock starts over from the Z there.
+        # Stop the drift first and let the lock catch up with it (while drifting, the bead
+        # lags its target by up to a correction interval's drift), so that the bead sits
+        # at the old target when the focus moves
         hub.call(SetCameraSetting(name="drift_z_nm_per_s", value=0.0))
+        assert wait_for(lambda: abs(hub.call(GetLocks())["z"]["z_nm"] - locks["target_nm"])
+                        < 5.0, timeout=15)
+        focus_end = hub.call(GetFocus())["z_nm"]
         hub.call(MoveFocus(z_nm=focus_end + 300.0))
         assert wait_for(lambda: (hub.call(GetLocks())["z"]["target_nm"] or 1e9)
                         < locks["target_nm"] - 200, timeout=15)

@@ -191,8 +191,9 @@ def test_magnet_panel_rotates(qtbot, context, hub: Hub) -> None:
     panel.turns.setValue(3.0)
     qtbot.mouseClick(_button(panel, "Rotate"), QtCore.Qt.MouseButton.LeftButton)
     assert hub.call(GetMagnet())["target_turns"] == 3.0
+    # the label reads "3.00" from 2.995 turns on: wait for the magnet to arrive first
+    _wait(qtbot, panel.context, lambda: hub.call(GetMagnet())["turns"] == 3.0, timeout=5000)
     _wait(qtbot, panel.context, lambda: panel.labels["turns"].text() == "3.00", timeout=5000)
-    assert hub.call(GetMagnet())["turns"] == 3.0
     assert panel.rotate(0.0) == 0.0
     assert panel.rotate(5000.0) is None  # beyond the rotation axis: refused, notified
 
