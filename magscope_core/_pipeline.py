@@ -9,10 +9,8 @@ the ring is full the camera drops frames and counts them.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from magscope_core._pipeline_commands import TrackerCommandHandlers
 from magscope_core._pipeline_stats import PipelineFigures
 from magscope_core._protocol_record import ProtocolRecordHandlers
 from magscope_core._recording import Recording
+from magscope_core._startup import progress_while
 from magscope_core._tracks_batcher import TracksCoalescer
 from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois, warm_up_tracker
 from magscope_core._writer import RoiBatch, TracksBatch
@@ -107,6 +106,7 @@ class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandl
                                         np.ndarray | None]] = {}
         self._done: dict[int, tuple[TaskResult, tuple[Any, ...]]] = {}
         self._roi_version = -1
+        self._rois_given = -1  # ROI table version last given to the writers
         self._rois = (np.zeros(0, np.int64), np.zeros((0, 3), np.int64))
         self._captures: dict[int, dict[str, Any]] = {}
         self._next_token = 1
@@ -169,38 +169,17 @@ class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandl
         once. Both steps report progress, so a long first run is shown, not killed.
         """
         dtype = str(self.info.dtype) if self.info is not None else None
-        with self._reporting(f"preparing the tracker {name!r} (first run only)"):
+        with progress_while(self.report_progress, self.log,
+                            f"preparing the tracker {name!r} (first run only)"):
             self.tracker = factory(**options)
             try:
                 warm_up_tracker(self.tracker, dtype)
             except Exception:  # not fatal: the kernels are then prepared on first use
                 self.log.warning("tracker %r: warm-up failed", name, exc_info=True)
-        with self._reporting(f"starting {self._n_workers} tracker workers"):
+        with progress_while(self.report_progress, self.log,
+                            f"starting {self._n_workers} tracker workers"):
             self.pool = WorkerPool(self._n_workers, self.resources.ring_handle, factory,
                                    options, task_timeout_s=self._task_timeout_s, dtype=dtype)
-
-    @contextlib.contextmanager
-    def _reporting(self, what: str, first_after: float = 2.0,
-                   every: float = 2.0) -> Iterator[None]:
-        """Report ``"<what>: <seconds> s"`` every ``every`` s while the block runs long."""
-        done = threading.Event()
-        t0 = time.monotonic()
-
-        def report() -> None:
-            wait_s = first_after
-            while not done.wait(wait_s):
-                self.report_progress(f"{what}: {time.monotonic() - t0:.0f} s")
-                wait_s = every
-
-        thread = threading.Thread(target=report, name="magscope-progress", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join()
-        if time.monotonic() - t0 > first_after:
-            self.log.info("%s: done in %.1f s", what, time.monotonic() - t0)
 
     def wait_objects(self) -> list[Any]:
         """The camera's pokes and the workers' pipes."""
@@ -317,6 +296,11 @@ class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandl
             stamps = view.timestamps if whole else view.timestamps[keep]
             if video == "full":
                 frames = view.frames if whole else view.frames[keep]
+                if self._rois_given != self._roi_version:  # ROIs recorded with the video
+                    self._rois_given = self._roi_version
+                    size = int(rois[0, 2]) if len(rois) else 0
+                    self._write("write_roi_positions", int(numbers[0]), ids, rois[:, 0],
+                                rois[:, 1], size)
                 self._write("write_stack", frames, stamps, int(numbers[0]))
             elif video == "rois" and crops is not None:
                 self._write("write_rois", RoiBatch(
@@ -484,6 +468,7 @@ class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandl
     @handles(SetSaving)
     def set_saving(self, cmd: SetSaving) -> None:
         """Start or stop giving data to the writers."""
+        self._rois_given = -1  # new files: the ROIs again
         self._write_tracks(self._tracks_out.flush())
         self.saving = cmd.on
         self.recording.saving_changed(cmd.on)
@@ -491,11 +476,13 @@ class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandl
     @handles(SetOutputFolder)
     def set_folder(self, cmd: SetOutputFolder) -> None:
         """New files go to ``cmd.path`` (a new recording starts)."""
+        self._rois_given = -1  # new files: the ROIs again
         self._write_tracks(self._tracks_out.flush())
         self.recording.new_folder(Path(cmd.path))
 
     @handles(NewRecording)
     def new_recording(self, cmd: NewRecording) -> list[str]:
         """Close the files and start new ones; return the closed paths."""
+        self._rois_given = -1  # new files: the ROIs again
         self._write_tracks(self._tracks_out.flush())
         return [str(p) for p in self.recording.restart(self._stats())]

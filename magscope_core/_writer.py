@@ -174,6 +174,15 @@ class WriterBase:
     def write_rois(self, batch: RoiBatch) -> None:
         """Ignore ROI crops."""
 
+    def write_roi_positions(self, first_frame: int, bead_ids: np.ndarray, x0: np.ndarray,
+                            y0: np.ndarray, size: int) -> None:
+        """Ignore the bead ROIs in force from ``first_frame`` on.
+
+        Video (Full) modes: called before the first stack of a recording and whenever
+        the ROIs change, so a full-frame video can record where its beads' ROIs were
+        (``magscope retrack`` then takes them from the file).
+        """
+
     def write_tracks(self, batch: TracksBatch) -> None:
         """Ignore tracks."""
 

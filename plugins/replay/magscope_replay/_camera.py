@@ -357,6 +357,11 @@ class ReplayCamera:
             return []
         if spec == "auto":
             lay = self.layout
+            s = self.source
+            if lay is None and s.roi_size and s.bead_ids is not None and \
+                    s.roi_origins is not None:  # a full-frame video with its ROIs
+                return [(int(i), int(x), int(y), int(s.roi_size)) for i, (x, y) in
+                        zip(s.bead_ids.tolist(), s.roi_origins.tolist(), strict=True)]
             if lay is None:
                 return []
             cols = (lay.ids.tolist(), lay.x0.tolist(), lay.y0.tolist())

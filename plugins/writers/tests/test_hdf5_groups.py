@@ -63,7 +63,7 @@ def test_a_bad_batch_in_a_group_is_reported_after_the_others_are_written(
     bad = make_tracks(9, 2, [70_000], t0=t0 + 5, first_frame=20)  # id beyond uint16
     w = Hdf5TracksWriter()
     w.open(tmp_path, info, {})
-    with pytest.raises(WriterError, match="checking batch 9 for.*bead_ids"):
+    with pytest.raises(WriterError, match=r"checking batch 9 for.*bead_ids"):
         w.write_tracks_many([good[0], bad, *good[1:]])
     paths = w.close({})
     assert read_tracking(paths[0]).batch_sequence.tolist() == [0, 0, 1, 1, 2, 2]
