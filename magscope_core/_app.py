@@ -415,7 +415,8 @@ def plan_session(
             ManagerSpec(
                 CAMERA_MANAGER,
                 cam.spec.manager or CameraManager,
-                options={"camera_factory": cam.spec.factory, "camera_options": cam_options},
+                options={"camera_factory": cam.spec.factory, "camera_options": cam_options,
+                         "batch_frames": core.camera_batch_frames},
                 restart=RestartPolicy("restart"),
                 description=f"camera {cam.spec.name}",
             ),
@@ -438,6 +439,7 @@ def plan_session(
                     ),
                     "n_workers": n_workers or core.tracker_workers,
                     "task_timeout_s": core.tracker_task_timeout_s,
+                    "writer_batch_s": core.writer_batch_s,
                     "mode": mode,
                     "saving": saving,
                     "zlut_path": str(zlut) if zlut else None,

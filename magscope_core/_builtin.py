@@ -97,7 +97,13 @@ class PipelineFinished(Command):
 
 @attrs.frozen
 class GetPipelineStats(Command):
-    """Return the pipeline's counts (stacks and frames processed, writer errors)."""
+    """Return the pipeline's counts (stacks and frames processed, writer errors).
+
+    With ``reset_latency`` the frame latencies kept so far are forgotten after the reply
+    is made (``latency_ms`` then covers the frames from this call on).
+    """
+
+    reset_latency: bool = False
 
 
 @attrs.frozen

@@ -108,3 +108,11 @@ class Camera(Protocol):
 # the frames the device or its SDK dropped since ``connect`` (e.g. no free buffer, a gap
 # in its frame counter). The camera manager adds each increase to the session's
 # ``frames_dropped`` counter, so drops before MagScope ever saw a frame are counted too.
+#
+# Optional member: ``grab_many_into(out, timeout) -> numpy array | None``. ``out`` is a
+# writable ``(k, height, width)`` view of ``k`` consecutive ring slots; the camera writes
+# the frames it has (at least one, at most ``k``: those already due, a replay's burst, a
+# high-speed camera's buffered frames) into ``out[:n]`` and returns their ``n`` timestamps,
+# or None on timeout. The camera manager then publishes all ``n`` with one commit, so a
+# kHz camera pays the manager's per-frame cost once per batch (``core.camera_batch_frames``
+# caps ``k``; ADR 0015).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,9 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
     search_process
         Run bead searches in a process of their own (default), not in a thread of this
         one (``benchmarks/bench_similar_beads.py --grabbing`` compares both).
+    batch_frames
+        Most frames a camera with ``grab_many_into`` delivers per call (1: one frame per
+        call, ``grab_into``; setting ``core.camera_batch_frames``, ADR 0015).
     """
 
     tick_interval = 0.0  # grab every loop turn; grab_into itself blocks until a frame
@@ -52,8 +56,10 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         camera_options: dict[str, Any] | None = None,
         grab_timeout: float = 0.5,
         search_process: bool = True,
+        batch_frames: int = 1,
     ) -> None:
         super().__init__()
+        self._batch = max(1, int(batch_frames))
         self._search_process = search_process
         self._factory = camera_factory
         self._camera_options = dict(camera_options or {})
@@ -89,6 +95,10 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         lost = getattr(camera, "frames_lost", None)
         self._frames_lost = lost if callable(lost) else None
         self._lost_seen = int(lost()) if callable(lost) else 0
+        many = getattr(camera, "grab_many_into", None)
+        self._grab_many = many if callable(many) and self._batch > 1 else None
+        # on_frame per frame only for subclasses that use it (the simulator's ground truth)
+        self._per_frame = type(self).on_frame is not CameraManager.on_frame
         self.log.info("connected %s (%dx%d, %s)", info.model or type(camera).__name__,
                       info.width, info.height, info.dtype)
 
@@ -106,19 +116,20 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
         if self.ring.fill_position == 0:
             self._stack_live = not self.acquiring
         live = self._stack_live
+        if self._grab_many is not None:
+            self._tick_many(live)
+            return
         slot = self.ring.slot()
         target = slot if slot is not None else self._scratch
+        c0 = time.thread_time()
         t = self.camera.grab_into(target, self._grab_timeout)
+        self.counters.add("camera_grab_cpu_s", time.thread_time() - c0)
         if t is None:
             self.counters.add("camera_timeouts", 1)
             return
         self.counters.add("camera_frames", 1)
         self.counters.set("camera_last_frame_t", float(t))
-        if self._frames_lost is not None:  # frames the camera's SDK itself dropped
-            lost = int(self._frames_lost())
-            if lost > self._lost_seen:
-                self.counters.add("frames_dropped", lost - self._lost_seen)
-                self._lost_seen = lost
+        self._count_lost()
         if slot is None:
             if not live:
                 self.ring.drop()
@@ -129,6 +140,43 @@ class CameraManager(BeadSearchHandlers, ManagerProcess):
             self.on_frame(number, float(t))
         if self.ring.frames_written % self._stack_size == 0:
             self._poke()
+
+    def _tick_many(self, live: bool) -> None:
+        """Let the camera write several frames into consecutive ring slots at once."""
+        assert self._grab_many is not None
+        slots = self.ring.slots(self._batch)
+        # the ring full: one frame into the scratch buffer
+        target = self._scratch[None] if slots is None else slots
+        c0 = time.thread_time()
+        stamps = self._grab_many(target, self._grab_timeout)
+        self.counters.add("camera_grab_cpu_s", time.thread_time() - c0)
+        if stamps is None or len(stamps) == 0:
+            self.counters.add("camera_timeouts", 1)
+            return
+        stamps = np.asarray(stamps, np.float64)
+        n = int(stamps.shape[0])
+        self.counters.add("camera_frames", n)
+        self.counters.set("camera_last_frame_t", float(stamps[-1]))
+        self._count_lost()
+        if slots is None:
+            if not live:
+                self.ring.drop(n)
+                self.counters.add("frames_dropped", n)
+            return
+        first = self.ring.commit_many(stamps, live_only=live)
+        if self._per_frame and not live:
+            for k in range(n):
+                self.on_frame(first + k, float(stamps[k]))
+        if self.ring.fill_position == 0:
+            self._poke()
+
+    def _count_lost(self) -> None:
+        """Add the frames the camera's SDK itself dropped to the session's count."""
+        if self._frames_lost is not None:
+            lost = int(self._frames_lost())
+            if lost > self._lost_seen:
+                self.counters.add("frames_dropped", lost - self._lost_seen)
+                self._lost_seen = lost
 
     def on_frame(self, frame_number: int, timestamp: float) -> None:
         """Called after each frame is stored in the ring (subclasses may record extras)."""

@@ -70,6 +70,8 @@ def payload_bytes(args: tuple[Any, ...]) -> int:
         elif attrs.has(type(a)):
             total += sum(v.nbytes for v in attrs.astuple(a, recurse=False)
                          if isinstance(v, np.ndarray))
+        elif isinstance(a, list):  # a group of batches (write_tracks_many)
+            total += payload_bytes(tuple(a))
     return total
 
 

@@ -9,10 +9,8 @@ the ring is full the camera drops frames and counts them.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -22,23 +20,22 @@ import numpy as np
 
 from magscope_core._acquisition import (
     GetAcquisition,
-    GetCapture,
-    GetZLut,
     LoadZLut,
     NewRecording,
     SetAcquisitionMode,
     SetOutputFolder,
     SetSaving,
-    StartCapture,
-    UnloadZLut,
     mode_parts,
 )
 from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
 from magscope_core._config_errors import ConfigurationError
-from magscope_core._live_settings import SetTrackerOptions
 from magscope_core._manager import ManagerProcess, handles
+from magscope_core._pipeline_commands import TrackerCommandHandlers
+from magscope_core._pipeline_stats import PipelineFigures
 from magscope_core._protocol_record import ProtocolRecordHandlers
 from magscope_core._recording import Recording
+from magscope_core._startup import progress_while
+from magscope_core._tracks_batcher import TracksCoalescer
 from magscope_core._workers import Task, TaskResult, WorkerPool, crop_rois, warm_up_tracker
 from magscope_core._writer import RoiBatch, TracksBatch
 from magscope_core._zlut_sweep import SweepHandlers
@@ -46,7 +43,8 @@ from magscope_core._zlut_sweep import SweepHandlers
 __all__ = ["PipelineManager"]
 
 
-class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
+class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandlers,
+                      ManagerProcess):
     """Dispatch ring stacks to tracker workers and writers.
 
     Parameters
@@ -70,6 +68,9 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
     task_timeout_s
         Seconds after which a worker's stack counts as hung (0: automatic; see
         :meth:`WorkerPool.task_timeout`).
+    writer_batch_s
+        Seconds tracks batches may wait to be written together (0: each at once; see
+        :class:`~magscope_core._tracks_batcher.TracksCoalescer`, ADR 0015).
     """
 
     tick_interval = 0.25  # telemetry, sweep steps, and a catch-up if a poke was lost
@@ -85,6 +86,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
         saving: bool = True,
         zlut_path: str | None = None,
         task_timeout_s: float = 0.0,
+        writer_batch_s: float = 0.1,
     ) -> None:
         super().__init__()
         mode_parts(mode)
@@ -104,6 +106,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
                                         np.ndarray | None]] = {}
         self._done: dict[int, tuple[TaskResult, tuple[Any, ...]]] = {}
         self._roi_version = -1
+        self._rois_given = -1  # ROI table version last given to the writers
         self._rois = (np.zeros(0, np.int64), np.zeros((0, 3), np.int64))
         self._captures: dict[int, dict[str, Any]] = {}
         self._next_token = 1
@@ -116,6 +119,9 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
         self.failed_stacks: list[tuple[int, int, int]] = []  # (seq, first, last frame)
         self._errors_seen: dict[str, int] = {}
         self._track_seconds = 0.0
+        self.frames_tracked = 0
+        self.figures = PipelineFigures()
+        self._tracks_out = TracksCoalescer(writer_batch_s)
 
     # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
@@ -163,38 +169,17 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
         once. Both steps report progress, so a long first run is shown, not killed.
         """
         dtype = str(self.info.dtype) if self.info is not None else None
-        with self._reporting(f"preparing the tracker {name!r} (first run only)"):
+        with progress_while(self.report_progress, self.log,
+                            f"preparing the tracker {name!r} (first run only)"):
             self.tracker = factory(**options)
             try:
                 warm_up_tracker(self.tracker, dtype)
             except Exception:  # not fatal: the kernels are then prepared on first use
                 self.log.warning("tracker %r: warm-up failed", name, exc_info=True)
-        with self._reporting(f"starting {self._n_workers} tracker workers"):
+        with progress_while(self.report_progress, self.log,
+                            f"starting {self._n_workers} tracker workers"):
             self.pool = WorkerPool(self._n_workers, self.resources.ring_handle, factory,
                                    options, task_timeout_s=self._task_timeout_s, dtype=dtype)
-
-    @contextlib.contextmanager
-    def _reporting(self, what: str, first_after: float = 2.0,
-                   every: float = 2.0) -> Iterator[None]:
-        """Report ``"<what>: <seconds> s"`` every ``every`` s while the block runs long."""
-        done = threading.Event()
-        t0 = time.monotonic()
-
-        def report() -> None:
-            wait_s = first_after
-            while not done.wait(wait_s):
-                self.report_progress(f"{what}: {time.monotonic() - t0:.0f} s")
-                wait_s = every
-
-        thread = threading.Thread(target=report, name="magscope-progress", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join()
-        if time.monotonic() - t0 > first_after:
-            self.log.info("%s: done in %.1f s", what, time.monotonic() - t0)
 
     def wait_objects(self) -> list[Any]:
         """The camera's pokes and the workers' pipes."""
@@ -215,7 +200,9 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
     def _collect(self, obj: Any) -> None:
         """Take the results a ready worker pipe (or a dead worker's sentinel) brings."""
         if self.pool is not None:
-            for item in self.pool.collect(obj):
+            with self.figures.stage("collect"):
+                items = self.pool.collect(obj)
+            for item in items:
                 if isinstance(item, TaskResult):
                     self._track_done(item)
 
@@ -225,6 +212,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
             for result in self.pool.check_timeouts():
                 self._track_done(result)
         self._process_ready()
+        self._write_tracks(self._tracks_out.due())
         self._write_telemetry()
         self.sweep_tick()
 
@@ -240,6 +228,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
                 self.ring.release(self._inflight.pop(seq)[0])
             for seq in sorted(self._done):
                 self._emit(*self._done.pop(seq))
+            self._write_tracks(self._tracks_out.flush())
             self._write_telemetry()
         if self.pool is not None:
             self.pool.close(timeout=2.0)
@@ -266,51 +255,65 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
 
     def _process_ready(self, force: bool = False) -> None:
         while force or not self.quitting:
+            t0 = time.thread_time()
             view = self.ring.claim_next()
             if view is None:
                 return
-            self.counters.set("reserved_stacks", len(self.ring.claimed()))
-            track, video = mode_parts(self.mode)
-            ids, rois = self._current_rois()
-            # frames taken with acquisition off are for the live view only
-            keep = (np.ones(len(view), bool) if view.live_only is None
-                    else np.asarray(view.live_only) == 0)
-            n_keep = int(keep.sum())
-            self.live_frames += len(view) - n_keep
-            crops = None
-            if ids.size and ((video == "rois" and n_keep) or self._captures):
-                try:
-                    crops = crop_rois(view.frames, rois)
-                except ValueError as exc:
-                    self.log.error("cannot crop bead ROIs: %s", exc)
-            self._feed_captures(ids, crops)  # a Z-LUT sweep works with acquisition off
-            if n_keep == 0:
-                self.ring.release(view.index)
-                self.counters.add("completed_stacks", 1)
-                continue
-            seq = self._seq
-            self._seq += 1
-            self.stacks += 1
-            self.frames += n_keep
-            whole = n_keep == len(view)
-            if self.saving:
-                numbers = view.frame_numbers if whole else view.frame_numbers[keep]
-                stamps = view.timestamps if whole else view.timestamps[keep]
-                if video == "full":
-                    frames = view.frames if whole else view.frames[keep]
-                    self.recording.write("write_stack", frames, stamps, int(numbers[0]))
-                elif video == "rois" and crops is not None:
-                    self.recording.write("write_rois", RoiBatch(
-                        seq, numbers.copy(), stamps.copy(), ids,
-                        crops if whole else crops[keep], rois[:, 0], rois[:, 1]))
-            if track and ids.size and self.pool is not None:
-                self._inflight[seq] = (view.index, ids, rois, view.frame_numbers.copy(),
-                                       view.timestamps.copy(), None if whole else keep)
-                self.pool.submit(Task(seq, view.index, rois, self._profile_column(ids)))
-                self.counters.set("video_busy_count", self.pool.busy)
-            else:
-                self.ring.release(view.index)
-                self.counters.add("completed_stacks", 1)
+            writing = self.figures.stages.get("writers", 0.0)
+            self._take_stack(view)
+            spent = time.thread_time() - t0  # video writers are counted as writers
+            self.figures.add("dispatch", spent - self.figures.stages.get("writers", 0.0)
+                             + writing)
+
+    def _take_stack(self, view: Any) -> None:
+        """Hand one claimed stack to the writers (video) and a worker (tracking)."""
+        self.counters.set("reserved_stacks", len(self.ring.claimed()))
+        track, video = mode_parts(self.mode)
+        ids, rois = self._current_rois()
+        # frames taken with acquisition off are for the live view only
+        keep = (np.ones(len(view), bool) if view.live_only is None
+                else np.asarray(view.live_only) == 0)
+        n_keep = int(keep.sum())
+        self.live_frames += len(view) - n_keep
+        crops = None
+        if ids.size and ((video == "rois" and n_keep) or self._captures):
+            try:
+                crops = crop_rois(view.frames, rois)
+            except ValueError as exc:
+                self.log.error("cannot crop bead ROIs: %s", exc)
+        self._feed_captures(ids, crops)  # a Z-LUT sweep works with acquisition off
+        if n_keep == 0:
+            self.ring.release(view.index)
+            self.counters.add("completed_stacks", 1)
+            return
+        seq = self._seq
+        self._seq += 1
+        self.stacks += 1
+        self.frames += n_keep
+        whole = n_keep == len(view)
+        if self.saving:
+            numbers = view.frame_numbers if whole else view.frame_numbers[keep]
+            stamps = view.timestamps if whole else view.timestamps[keep]
+            if video == "full":
+                frames = view.frames if whole else view.frames[keep]
+                if self._rois_given != self._roi_version:  # ROIs recorded with the video
+                    self._rois_given = self._roi_version
+                    size = int(rois[0, 2]) if len(rois) else 0
+                    self._write("write_roi_positions", int(numbers[0]), ids, rois[:, 0],
+                                rois[:, 1], size)
+                self._write("write_stack", frames, stamps, int(numbers[0]))
+            elif video == "rois" and crops is not None:
+                self._write("write_rois", RoiBatch(
+                    seq, numbers.copy(), stamps.copy(), ids,
+                    crops if whole else crops[keep], rois[:, 0], rois[:, 1]))
+        if track and ids.size and self.pool is not None:
+            self._inflight[seq] = (view.index, ids, rois, view.frame_numbers.copy(),
+                                   view.timestamps.copy(), None if whole else keep)
+            self.pool.submit(Task(seq, view.index, rois, self._profile_column(ids)))
+            self.counters.set("video_busy_count", self.pool.busy)
+        else:
+            self.ring.release(view.index)
+            self.counters.add("completed_stacks", 1)
 
     def _profile_column(self, ids: np.ndarray) -> int:
         """Column of the bead whose live profile is wanted (-1: none or not present)."""
@@ -344,8 +347,10 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
             result = attrs.evolve(result, x=result.x[keep], y=result.y[keep],
                                   z=result.z[keep])
         assert result.x is not None and result.y is not None and result.z is not None
+        t0 = time.thread_time()
         self._track_seconds += result.seconds
         self.tracked += 1
+        self.frames_tracked += int(numbers.size)
         assert self.info is not None
         nm = self.info.nm_per_px
         x_nm = (result.x + rois[:, 0]) * nm
@@ -358,14 +363,27 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
             np.tile(ids, nf), np.tile(rois[:, 0], nf), np.tile(rois[:, 1], nf),
         ])
         self.tracks.append(rows)
+        self.figures.latency(stamps, time.time())
         self.counters.add("tracks_rows", rows.shape[0])
-        if self.saving and mode_parts(self.mode)[0]:
-            self.recording.write("write_tracks", batch)
-            if numbers.size:
-                self.counters.set("recorded_last_frame", int(numbers[-1]))
         if result.profile is not None:
             bead = int(self.counters.get("live_profile_bead"))
             self.resources.profile().write(float(stamps[-1]), bead, result.profile)
+        self.figures.add("emit", time.thread_time() - t0)
+        if self.saving and mode_parts(self.mode)[0]:
+            self._write_tracks(self._tracks_out.add(batch))
+
+    def _write(self, method: str, *args: Any) -> None:
+        with self.figures.stage("writers"):
+            self.recording.write(method, *args)
+
+    def _write_tracks(self, batches: list[TracksBatch]) -> None:
+        """Hand tracks batches to the writers in one call (see ADR 0015)."""
+        if not batches:
+            return
+        self._write("write_tracks_many", batches)
+        last = batches[-1].frame_numbers
+        if last.size:
+            self.counters.set("recorded_last_frame", int(last[-1]))
 
     def _stack_failed(self, result: TaskResult, numbers: np.ndarray) -> None:
         """Count a stack that could not be tracked, note its frames, and say so.
@@ -395,17 +413,7 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
             read = ring.read_since(cursor)
             self._telemetry_cursors[name] = read.cursor
             if self.saving and read.rows.shape[0]:
-                self.recording.write("write_telemetry", name, ring.columns, read.rows)
-
-    def _feed_captures(self, ids: np.ndarray, crops: np.ndarray | None) -> None:
-        for cap in self._captures.values():
-            if cap["done"] or crops is None:
-                continue
-            where = np.flatnonzero(ids == cap["bead"])
-            if where.size:
-                cap["frames"].append(crops[:, int(where[0])].copy())
-                if sum(len(f) for f in cap["frames"]) >= cap["n"]:
-                    cap["done"] = True
+                self._write("write_telemetry", name, ring.columns, read.rows)
 
     def _stats(self) -> dict[str, Any]:
         return {
@@ -425,17 +433,23 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
     @handles(GetPipelineStats)
     def stats(self, cmd: GetPipelineStats) -> dict[str, Any]:
         """Stacks and frames processed, failed writers, tracking time per stack."""
-        return {**self._stats(), "failed_writers": self.recording.problems(),
+        reply = {**self._stats(), "failed_writers": self.recording.problems(),
                 "writers_stopped_for_space": dict(self.recording.stopped),
                 "writer_errors": list(self.recording.errors[-20:]),
                 "writer_ms_per_call": self.recording.timing_ms(),
                 "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),
+                "frames_tracked": self.frames_tracked,
+                "stage_seconds": dict(self.figures.stages),
+                "latency_ms": self.figures.latency_ms(),
                 "workers": self.pool.size if self.pool else 0,
                 "workers_busy": self.pool.busy if self.pool else 0,
                 "stacks_in_flight": len(self._inflight),
                 "tracker_options": dict(self._tracker_spec[2]) if self._tracker_spec else {},
                 "worker_tracker_options": (dict(self.pool.applied_options) if self.pool
                                            else {})}
+        if cmd.reset_latency:
+            self.figures.reset_latency()
+        return reply
 
     @handles(GetAcquisition)
     def acquisition(self, cmd: GetAcquisition) -> dict[str, Any]:
@@ -448,91 +462,27 @@ class PipelineManager(SweepHandlers, ProtocolRecordHandlers, ManagerProcess):
     def set_mode(self, cmd: SetAcquisitionMode) -> None:
         """Change the mode (an unknown mode is refused, the old one kept)."""
         mode_parts(cmd.mode)
+        self._write_tracks(self._tracks_out.flush())
         self.mode = cmd.mode
 
     @handles(SetSaving)
     def set_saving(self, cmd: SetSaving) -> None:
         """Start or stop giving data to the writers."""
+        self._rois_given = -1  # new files: the ROIs again
+        self._write_tracks(self._tracks_out.flush())
         self.saving = cmd.on
         self.recording.saving_changed(cmd.on)
 
     @handles(SetOutputFolder)
     def set_folder(self, cmd: SetOutputFolder) -> None:
         """New files go to ``cmd.path`` (a new recording starts)."""
+        self._rois_given = -1  # new files: the ROIs again
+        self._write_tracks(self._tracks_out.flush())
         self.recording.new_folder(Path(cmd.path))
 
     @handles(NewRecording)
     def new_recording(self, cmd: NewRecording) -> list[str]:
         """Close the files and start new ones; return the closed paths."""
+        self._rois_given = -1  # new files: the ROIs again
+        self._write_tracks(self._tracks_out.flush())
         return [str(p) for p in self.recording.restart(self._stats())]
-
-    @handles(LoadZLut)
-    def load_zlut(self, cmd: LoadZLut) -> dict[str, Any]:
-        """Load a Z-LUT with the tracker and hand it to the workers."""
-        if self.pool is None:
-            raise RuntimeError("no tracker plugin is active: cannot load a Z-LUT")
-        zlut = self.tracker.load_zlut(Path(cmd.path))
-        self.zlut = zlut
-        self.pool.set_zlut(zlut)
-        z = np.asarray(getattr(zlut, "z_nm", []), dtype=float)
-        self.zlut_meta = {"path": cmd.path, "planes": int(z.size),
-                          "z_min_nm": float(z.min()) if z.size else None,
-                          "z_max_nm": float(z.max()) if z.size else None,
-                          "metadata": dict(getattr(zlut, "metadata", {}) or {})}
-        self.log.info("Z-LUT loaded from %s (%d planes)", cmd.path, z.size)
-        self._remember_zlut(cmd.path)
-        return self.zlut_meta
-
-    @handles(UnloadZLut)
-    def unload_zlut(self, cmd: UnloadZLut) -> None:
-        """Track without a Z-LUT."""
-        self.zlut, self.zlut_meta = None, None
-        if self.pool is not None:
-            self.pool.set_zlut(None)
-
-    @handles(SetTrackerOptions)
-    def set_tracker_options(self, cmd: SetTrackerOptions) -> bool:
-        """Rebuild the tracker with new options, here (checked) and in every worker.
-
-        Returns False (nothing done) when the session runs another tracker.
-        """
-        if self._tracker_spec is None or self.pool is None:
-            return False
-        name, factory, options = self._tracker_spec
-        if cmd.tracker != name:
-            return False
-        merged = {**options, **cmd.options}
-        tracker = factory(**merged)  # a rejected option raises here: nothing changes
-        self.tracker = tracker
-        self._tracker_spec = (name, factory, merged)
-        self.pool.set_options(merged)
-        self.log.info("tracker %r options applied live: %s", name, cmd.options)
-        return True
-
-    @handles(GetZLut)
-    def get_zlut(self, cmd: GetZLut) -> dict[str, Any] | None:
-        """Metadata of the loaded Z-LUT."""
-        return self.zlut_meta
-
-    @handles(StartCapture)
-    def start_capture(self, cmd: StartCapture) -> int:
-        """Collect crops of one bead from the next frames; return a token."""
-        ids, _ = self._current_rois()
-        if cmd.bead_id not in set(ids.tolist()):
-            raise ValueError(f"no bead with id {cmd.bead_id}; beads: {sorted(ids.tolist())}")
-        token = self._next_token
-        self._next_token += 1
-        self._captures[token] = {"bead": cmd.bead_id, "n": cmd.n_frames, "frames": [],
-                                 "done": False}
-        return token
-
-    @handles(GetCapture)
-    def get_capture(self, cmd: GetCapture) -> np.ndarray | None:
-        """Crops of a finished capture (then forgotten), or None while it runs."""
-        cap = self._captures.get(cmd.token)
-        if cap is None:
-            raise KeyError(f"unknown capture token {cmd.token}")
-        if not cap["done"]:
-            return None
-        del self._captures[cmd.token]
-        return np.concatenate(cap["frames"])[: cap["n"]]

@@ -134,8 +134,8 @@ class Recording:
         free: int | None = None
         checked = False
         for name, writer in list(self.writers.items()):
-            fn = getattr(writer, method, None)
-            if fn is None or _ignores(writer, method):
+            fn = _method(writer, method)
+            if fn is None:
                 continue
             if payload < 0:
                 payload = payload_bytes(args)
@@ -345,10 +345,35 @@ def _ignores(writer: Any, method: str) -> bool:
     return base is not None and getattr(type(writer), method, None) is base
 
 
+def _method(writer: Any, method: str) -> Callable[..., Any] | None:
+    """What to call for ``method`` on ``writer`` (None: it does not take such data).
+
+    ``write_tracks_many`` falls back to ``write_tracks`` per batch for writers that do
+    not have it (writers that do not subclass :class:`WriterBase`).
+    """
+    if method == "write_tracks_many":
+        many = getattr(writer, method, None)
+        if many is not None and not _ignores(writer, method):
+            return many  # type: ignore[no-any-return]
+        one = getattr(writer, "write_tracks", None)
+        if one is None or _ignores(writer, "write_tracks"):
+            return None
+
+        def each(batches: list[Any]) -> None:
+            for batch in batches:
+                one(batch)
+
+        return each
+    fn = getattr(writer, method, None)
+    return None if fn is None or _ignores(writer, method) else fn  # type: ignore[no-any-return]
+
+
 def _last_frame(method: str, args: tuple[Any, ...]) -> int | None:
     """Number of the last frame in a writer call (batches, or ``write_stack``), if any."""
     if method == "write_stack" and len(args) == 3:
         return int(args[2]) + len(args[0]) - 1 if len(args[0]) else None
+    if method == "write_tracks_many":
+        return _last_frame("write_tracks", (args[0][-1],)) if args and args[0] else None
     numbers = getattr(args[0], "frame_numbers", None) if args else None
     if numbers is not None and len(numbers):
         return int(numbers[-1])

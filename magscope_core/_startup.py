@@ -10,15 +10,16 @@ hand the step over to its own thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import attrs
 
-__all__ = ["StartupListeners", "StartupStep", "StepState"]
+__all__ = ["StartupListeners", "StartupStep", "StepState", "progress_while"]
 
 log = logging.getLogger("magscope.hub")
 
@@ -93,3 +94,32 @@ class StartupListeners:
             listener(step)
         except Exception:
             log.exception("start-up listener %r failed on %s", listener, step)
+
+
+@contextlib.contextmanager
+def progress_while(report: Callable[[str], None], log: logging.Logger, what: str,
+                   first_after: float = 2.0, every: float = 2.0) -> Iterator[None]:
+    """Call ``report("<what>: <seconds> s")`` every ``every`` s while the block runs long.
+
+    A manager's long ``setup()`` step (a tracker compiling its kernels) passes its
+    :meth:`~magscope_core.ManagerProcess.report_progress`, so the hub shows the step
+    and waits for it instead of killing a silent manager.
+    """
+    done = threading.Event()
+    t0 = time.monotonic()
+
+    def tell() -> None:
+        wait_s = first_after
+        while not done.wait(wait_s):
+            report(f"{what}: {time.monotonic() - t0:.0f} s")
+            wait_s = every
+
+    thread = threading.Thread(target=tell, name="magscope-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+    if time.monotonic() - t0 > first_after:
+        log.info("%s: done in %.1f s", what, time.monotonic() - t0)

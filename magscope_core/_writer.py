@@ -16,7 +16,9 @@ any, hardware present      ``write_telemetry``
 
 Subclass :class:`WriterBase` and override what you need; arrays handed to a writer are
 valid only during the call (they may be views into shared memory): copy what you keep.
-Flush per call so that a crash loses at most the last batch.
+Flush per call so that a crash loses at most the last batch. Tracks come in groups of
+batches (``write_tracks_many``, one flush per group; by default it calls ``write_tracks``
+for each): the pipeline holds them up to ``core.writer_batch_s`` (ADR 0015).
 
 Two optional members help the pipeline keep what matters when the disk fills up
 (see :mod:`magscope_core._disk_space`):
@@ -36,6 +38,7 @@ behind when it cannot write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -171,8 +174,26 @@ class WriterBase:
     def write_rois(self, batch: RoiBatch) -> None:
         """Ignore ROI crops."""
 
+    def write_roi_positions(self, first_frame: int, bead_ids: np.ndarray, x0: np.ndarray,
+                            y0: np.ndarray, size: int) -> None:
+        """Ignore the bead ROIs in force from ``first_frame`` on.
+
+        Video (Full) modes: called before the first stack of a recording and whenever
+        the ROIs change, so a full-frame video can record where its beads' ROIs were
+        (``magscope retrack`` then takes them from the file).
+        """
+
     def write_tracks(self, batch: TracksBatch) -> None:
         """Ignore tracks."""
+
+    def write_tracks_many(self, batches: Sequence[TracksBatch]) -> None:
+        """Several batches in stack order: :meth:`write_tracks` for each.
+
+        The pipeline hands tracks over in groups (ADR 0015). Override it to write a group
+        in one transaction; each batch must stay a batch of its own in the files.
+        """
+        for batch in batches:
+            self.write_tracks(batch)
 
     def write_telemetry(self, source: str, columns: tuple[str, ...], rows: np.ndarray) -> None:
         """Ignore telemetry."""

@@ -218,3 +218,70 @@ def test_data_rates_count_only_what_a_writer_writes(tmp_path):
     assert rec._rates["v"].bytes == 100 * KB + 8
     assert "t" not in rec._rates and "t" not in rec.timing_ms()
     rec.stop({})
+
+
+class _TracksOne:
+    """A writer that is not a WriterBase and knows only ``write_tracks``."""
+
+    kind = "tracks"
+
+    def __init__(self) -> None:
+        self.got: list[int] = []
+
+    def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
+        pass
+
+    def write_tracks(self, batch: Any) -> None:
+        self.got.append(batch.sequence)
+
+    def close(self, stats: dict[str, Any]) -> list[Path]:
+        return []
+
+
+class _TracksMany(WriterBase):
+    kind = "tracks"
+    instances: list[_TracksMany] = []
+
+    def __init__(self) -> None:
+        self.groups: list[list[int]] = []
+        _TracksMany.instances.append(self)
+
+    def write_tracks_many(self, batches: Any) -> None:
+        self.groups.append([b.sequence for b in batches])
+
+
+class _TracksEach(WriterBase):
+    kind = "tracks"
+    instances: list[_TracksEach] = []
+
+    def __init__(self) -> None:
+        self.got: list[int] = []
+        _TracksEach.instances.append(self)
+
+    def write_tracks(self, batch: Any) -> None:
+        self.got.append(batch.sequence)
+
+
+def test_a_group_of_tracks_batches_reaches_every_kind_of_writer_in_order(tmp_path):
+    from magscope_core._writer import TracksBatch
+
+    ones: list[_TracksOne] = []
+
+    def one() -> _TracksOne:
+        ones.append(_TracksOne())
+        return ones[-1]
+
+    z = np.zeros((2, 1))
+    group = [TracksBatch(s, np.array([2 * s, 2 * s + 1]), np.zeros(2), np.array([3]), z, z,
+                         z, np.array([0]), np.array([0])) for s in range(3)]
+    specs = [("many", _TracksMany, {}), ("each", _TracksEach, {}), ("one", one, {}),
+             ("video", FileWriter, {})]
+    rec = Recording(specs, tmp_path, {})
+    rec.start(INFO, True, lambda name, paths: None)
+    rec.write("write_tracks_many", group)
+    assert _TracksMany.instances[-1].groups == [[0, 1, 2]]  # one call for the group
+    assert _TracksEach.instances[-1].got == [0, 1, 2]  # the default: one call each
+    assert ones[-1].got == [0, 1, 2]  # not a WriterBase: write_tracks per batch
+    assert "video" not in rec.timing_ms()  # a writer that ignores tracks is not called
+    assert rec._last_frame == {"many": 5, "each": 5, "one": 5}
+    assert payload_bytes((group,)) == sum(payload_bytes((b,)) for b in group)

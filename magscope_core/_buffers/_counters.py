@@ -63,6 +63,8 @@ STANDARD_COUNTERS: tuple[CounterField, ...] = (
                  "camera manager"),
     CounterField("camera_last_frame_t", "float", 0.0, "epoch time of the newest frame; "
                  "camera manager"),
+    CounterField("camera_grab_cpu_s", "float", 0.0, "CPU seconds the camera manager spent "
+                 "inside the camera's grab calls (copying frames); camera manager"),
     CounterField("frames_dropped", "int", 0, "frames dropped because the ring was full "
                  "(mirror of VideoRing.frames_dropped); camera manager"),
     CounterField("video_busy_count", "int", 0, "stacks being processed now; dispatcher"),

@@ -10,15 +10,13 @@ creation)::
     u8    live_only[n]     1: the frame was taken with acquisition off (view only)
     dtype frames[n_stacks, stack_size, height, width]   page aligned, C order
 
-Protocol (no locks): every word has one writer at a time.
+Protocol (no locks, details in ADR 0002): every word has one writer at a time.
 
 - The *producer* (camera process) takes the stacks in ring order: FREE -> FILLING, fills
-  its ``stack_size`` slots, then FILLING -> READY. If the next stack is not FREE the ring
-  is full: :meth:`VideoRing.slot` returns None and the frame must be dropped
-  (:meth:`VideoRing.drop`, which :meth:`VideoRing.write` calls for you) and is counted.
-  Drops therefore happen only *between* stacks: a stack never holds a partial or
-  shifted run of frames, and the gap in frame numbers between two stacks equals the
-  frames dropped there. Frame numbers count every frame offered (written or dropped).
+  its ``stack_size`` slots (one by one, or several at once with :meth:`VideoRing.slots`),
+  then FILLING -> READY. If the next stack is not FREE the ring is full: the frame is
+  dropped and counted (:meth:`VideoRing.drop`), so drops happen only *between* stacks
+  and frame numbers count every frame offered.
 - One *dispatcher* claims READY stacks in ring order: READY -> CLAIMED.
 - Any process may then read the claimed stack (:meth:`VideoRing.view`) and one of them
   releases it: CLAIMED -> FREE. Releases may come out of order and from any process.
@@ -78,6 +76,7 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
 
     Make one with :meth:`create` in the owner process and :meth:`attach` its
     :attr:`handle` elsewhere. Roles: one producer (:meth:`slot`, :meth:`commit`,
+    :meth:`slots`, :meth:`commit_many`,
     :meth:`write`, :meth:`drop`), one dispatcher (:meth:`claim_next`), any readers
     (:meth:`view`, :meth:`release`, :meth:`peek_latest`, :meth:`stats`).
     """
@@ -213,6 +212,51 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         result: np.ndarray = self._frames[s, pos]
         return result
 
+    def slots(self, max_n: int) -> np.ndarray | None:
+        """Writable ``(k, height, width)`` view of the next ``k`` free slots, or None if full.
+
+        ``k`` is at most ``max_n`` and never crosses the end of the stack being filled,
+        so a camera that delivers frames in batches writes them straight into the ring;
+        publish them with :meth:`commit_many` (all ``k`` or fewer). Producer only.
+        """
+        if max_n < 1:
+            raise ValueError(f"max_n must be >= 1, got {max_n}")
+        if self.slot() is None:
+            return None
+        h = self._hdr
+        s, pos = int(h[_H_FILL_STACK]), int(h[_H_FILL_POS])
+        k = min(int(max_n), self._ss - pos)
+        a = s * self._ss + pos
+        self._frame_no[a:a + k] = -1  # readers: these slots are being rewritten
+        h[_H_PENDING] = k
+        result: np.ndarray = self._frames[s, pos:pos + k]
+        return result
+
+    def commit_many(self, timestamps: npt.ArrayLike, live_only: bool = False) -> int:
+        """Publish the first ``len(timestamps)`` slots of :meth:`slots`; first frame number.
+
+        Raises
+        ------
+        StackStateError
+            More frames than :meth:`slots` gave (or none pending).
+        """
+        self._check_open()
+        ts = np.asarray(timestamps, np.float64).reshape(-1)
+        h = self._hdr
+        n, pending = int(ts.shape[0]), int(h[_H_PENDING])
+        if n == 0 or n > pending:
+            raise StackStateError(
+                f"VideoRing {self.segment_name!r}: commit_many() of {n} frames with "
+                f"{pending} slots pending; call slots() first and commit at most what it gave")
+        s, pos = int(h[_H_FILL_STACK]), int(h[_H_FILL_POS])
+        a = s * self._ss + pos
+        number = int(h[_H_NEXT_FRAME])
+        self._ts[a:a + n] = ts
+        self._live_only[a:a + n] = 1 if live_only else 0
+        self._frame_no[a:a + n] = np.arange(number, number + n)
+        self._advance(s, pos, n, live_only)
+        return number
+
     @property
     def fill_position(self) -> int:
         """Position in its stack of the slot :meth:`slot` gives next (0: a new stack).
@@ -247,13 +291,19 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
         self._ts[gs] = timestamp
         self._live_only[gs] = 1 if live_only else 0
         self._frame_no[gs] = number
+        self._advance(s, pos, 1, live_only)
+        return number
+
+    def _advance(self, s: int, pos: int, n: int, live_only: bool) -> None:
+        """Header words after ``n`` slots from ``pos`` of stack ``s`` were published."""
+        h = self._hdr
         if live_only:
-            h[_H_LIVE_ONLY] += 1
-        h[_H_LATEST] = gs
+            h[_H_LIVE_ONLY] += n
+        h[_H_LATEST] = s * self._ss + pos + n - 1
         h[_H_PENDING] = 0
-        h[_H_WRITTEN] += 1
-        h[_H_NEXT_FRAME] = number + 1
-        pos += 1
+        h[_H_WRITTEN] += n
+        h[_H_NEXT_FRAME] += n
+        pos += n
         if pos == self._ss:
             h[_H_FILL_STACK] = -1
             h[_H_FILL_POS] = 0
@@ -261,7 +311,6 @@ class VideoRing(SegmentBuffer[VideoRingHandle]):
             self._state[s] = _READY  # publish: data and timestamps are stored before
         else:
             h[_H_FILL_POS] = pos
-        return number
 
     def drop(self, n: int = 1) -> None:
         """Count ``n`` frames that were discarded (they consume frame numbers)."""

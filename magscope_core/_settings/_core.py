@@ -135,6 +135,29 @@ class CoreSettings:
             "worker's first 3 stacks get 60 s)."
         ),
     )
+    writer_batch_s: float = setting(
+        0.1,
+        minimum=0.0,
+        maximum=5.0,
+        unit="s",
+        startup_only=True,
+        doc=(
+            "Tracks batches wait up to this long to be written together (one file "
+            "transaction for many stacks; the shared tracks table is not delayed); "
+            "0 = each stack at once."
+        ),
+    )
+    camera_batch_frames: int = setting(
+        256,
+        minimum=1,
+        maximum=10_000,
+        unit="frames",
+        startup_only=True,
+        doc=(
+            "Most frames a camera that can deliver several at once (grab_many_into) "
+            "writes into the ring per call; 1 = one frame per call."
+        ),
+    )
     roi_size: int = setting(
         64,
         minimum=8,

@@ -22,11 +22,13 @@ from magscope_core import CameraError, CameraInfo, ConfigurationError
 from magscope_replay._settings import RATE_RECORDED, ReplayCameraOptions
 from magscope_replay._source import VideoSource, open_video
 
-__all__ = ["ReplayCamera", "ReplayFinished", "RoiLayout", "roi_layout"]
+__all__ = ["PACE_S", "ReplayCamera", "ReplayFinished", "RoiLayout", "roi_layout"]
 
 log = logging.getLogger("magscope.replay")
 
 _DEFAULT_NM_PER_PX = 100.0
+PACE_S = 0.001
+"""Shortest wait between two batches of ``grab_many_into`` (1 ms: kHz rates in batches)."""
 _LIVE = ("fps", "loop", "at_end", "timestamps")
 
 
@@ -199,19 +201,7 @@ class ReplayCamera:
             The video ended and ``loop`` is off.
         """
         s = self.source
-        if self._i >= s.n_frames:
-            if not self.loop:
-                raise ReplayFinished(f"replay of {s.name}: all {s.n_frames} frames played")
-            self._i, self._part = 0, 0
-            self._pass += 1
-        if self._t0 is None:
-            now = time.monotonic()
-            if self._resume:  # after a hold or a new rate: the next frame is due now
-                offset = self._offset()
-                self._t0 = now - offset if math.isfinite(offset) else now
-                self._resume = False
-            else:
-                self._t0, self._epoch0 = now, time.time()
+        self._begin()
         wait = self._due() - time.monotonic()
         if wait > 0:
             if wait > timeout:
@@ -229,6 +219,84 @@ class ReplayCamera:
         self._i += 1
         self.frames_played += 1
         return self._stamp(i)
+
+    def _begin(self) -> None:
+        """Start the next pass (looping) and the clock, if due; the end raises."""
+        s = self.source
+        if self._i >= s.n_frames:
+            if not self.loop:
+                raise ReplayFinished(f"replay of {s.name}: all {s.n_frames} frames played")
+            self._i, self._part = 0, 0
+            self._pass += 1
+        if self._t0 is None:
+            now = time.monotonic()
+            if self._resume:  # after a hold or a new rate: the next frame is due now
+                offset = self._offset()
+                self._t0 = now - offset if math.isfinite(offset) else now
+                self._resume = False
+            else:
+                self._t0, self._epoch0 = now, time.time()
+
+    def grab_many_into(self, out: np.ndarray, timeout: float) -> np.ndarray | None:
+        """Copy every frame already due (at most ``len(out)``) into ``out``; timestamps.
+
+        Waits until the next frame is due, and at least :data:`PACE_S`, so a kHz rate is
+        played in batches of the frames due meanwhile (one wake-up and one copy per
+        batch). With ``timestamps=now`` each frame gets the time it was due, so a batch
+        does not hide how long its first frames waited.
+
+        Raises
+        ------
+        ReplayFinished
+            The video ended and ``loop`` is off.
+        """
+        s = self.source
+        self._begin()
+        assert self._t0 is not None
+        wait = self._due() - time.monotonic()
+        if wait > timeout:
+            time.sleep(timeout)
+            return None
+        if wait > 0:
+            time.sleep(max(wait, min(PACE_S, timeout)))
+        now = time.monotonic()
+        i = self._i
+        while i >= s.starts[self._part + 1]:
+            self._part += 1
+        k = min(len(out), s.n_frames - i, int(s.starts[self._part + 1]) - i)
+        if self._fps != 0:
+            k = max(1, min(k, self._last_due(now) - i + 1))
+        frames = s.parts[self._part][i - int(s.starts[self._part]):][:k]
+        if s.kind == "full":
+            np.copyto(out[:k], frames, casting="unsafe")
+        else:
+            for j in range(k):
+                self._draw_rois(out[j], frames[j])
+        self._i += k
+        self.frames_played += k
+        idx = np.arange(i, i + k)
+        if self.timestamps == "now" and self._fps != 0:
+            due = self._t0 + np.array([self._offset_of(j) for j in idx.tolist()])
+            return time.time() - np.maximum(now - due, 0.0)
+        return np.array([self._stamp(j) for j in idx.tolist()])
+
+    def _offset_of(self, i: int) -> float:
+        """Seconds from the clock origin to frame ``i`` of the current pass."""
+        saved, self._i = self._i, i
+        try:
+            return self._offset()
+        finally:
+            self._i = saved
+
+    def _last_due(self, now: float) -> int:
+        """Index (in this pass) of the last frame due at monotonic time ``now``."""
+        assert self._t0 is not None
+        n = self.source.n_frames
+        if self._fps <= 0 and self._rel is not None:
+            rel = now - self._t0 - self._pass * self._period
+            return int(np.searchsorted(self._rel, rel, side="right")) - 1
+        rate = self._fps if self._fps > 0 else (self._recorded_fps or 1.0)
+        return math.floor((now - self._t0) * rate + 1e-9) - self._pass * n
 
     def _stamp(self, i: int) -> float:
         if self.timestamps == "now":
@@ -289,6 +357,11 @@ class ReplayCamera:
             return []
         if spec == "auto":
             lay = self.layout
+            s = self.source
+            if lay is None and s.roi_size and s.bead_ids is not None and \
+                    s.roi_origins is not None:  # a full-frame video with its ROIs
+                return [(int(i), int(x), int(y), int(s.roi_size)) for i, (x, y) in
+                        zip(s.bead_ids.tolist(), s.roi_origins.tolist(), strict=True)]
             if lay is None:
                 return []
             cols = (lay.ids.tolist(), lay.x0.tolist(), lay.y0.tolist())

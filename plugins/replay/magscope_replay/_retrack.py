@@ -98,7 +98,8 @@ def plan_job(video: str, out: Path, *, rois_file: Path | None, beads: int | None
     """
     cam = ReplayCamera(path=video, fps=0, dataset=dataset)
     lay = cam.layout
-    if lay is not None:
+    # a ROI video's own ROIs, or those recorded with full frames (unless --rois is given)
+    if lay is not None or (cam.start_rois and rois_file is None):
         rois = cam.start_rois
         source = "video"
         if beads is not None:

@@ -68,6 +68,9 @@ class VideoSource:
         camera frame, when recorded; full-frame videos: ROIs recorded with them, if any.
     frame_size
         ``(height, width)`` of the camera frame the ROIs were cut from, when recorded.
+    roi_size
+        Full-frame videos: side (px) of the ROIs recorded with them (``bead_ids``,
+        ``roi_origins``), if any.
     mapped
         Whether every part is memory-mapped (else read into memory).
     source_dtype
@@ -86,6 +89,7 @@ class VideoSource:
     bead_ids: np.ndarray | None = None
     roi_origins: np.ndarray | None = None
     frame_size: tuple[int, int] | None = None
+    roi_size: int | None = None
     mapped: bool = False
     source_dtype: str | None = None
     notes: tuple[str, ...] = ()

@@ -133,8 +133,15 @@ def _open_one(path: Path) -> VideoSource:
     if stamps is None:
         stamps = _labels(ij.get("Labels"), frames.shape[0])
     ids = origins = None
-    size = None
-    if meta is not None:
+    size = roi_size = None
+    if meta is not None and kind == "full" and meta.get("rois"):
+        first = meta["rois"][0]  # the ROIs recorded with a full-frame video (ours)
+        ids, origins = rois_from_meta(first.get("bead_ids"), first.get("x0"), first.get("y0"))
+        roi_size = int(first.get("size") or 0) or None
+        if len(meta["rois"]) > 1:
+            notes.append(f"{path.name}: the ROIs changed {len(meta['rois']) - 1} time(s) "
+                         "during the file; replayed with the first ones")
+    elif meta is not None:
         changes = meta.get("roi_origins") or []
         first = changes[0] if changes else {}
         ids, origins = rois_from_meta(meta.get("bead_ids"), first.get("x0"), first.get("y0"))
@@ -164,7 +171,7 @@ def _open_one(path: Path) -> VideoSource:
     return VideoSource(
         paths=(path,), format=fmt, kind=kind, parts=(frames,), timestamps=stamps,
         frame_interval_s=float(finterval) if finterval else None, nm_per_px=nm,
-        bead_ids=ids, roi_origins=origins, frame_size=size, mapped=mapped,
+        bead_ids=ids, roi_origins=origins, frame_size=size, roi_size=roi_size, mapped=mapped,
         source_dtype=source_dtype, notes=tuple(notes))
 
 

@@ -175,3 +175,19 @@ class FailOnce:
             else:
                 raise RuntimeError("injected failure")
         return track_chunk(task)
+
+
+def test_the_live_full_frame_video_records_the_session_rois(live: dict[str, Any]) -> None:
+    """The pipeline gives the writers the bead ROIs in Video (Full) modes (ADR 0015)."""
+    from magscope_replay import open_video
+    from magscope_replay._retrack import plan_job
+
+    src = open_video(str(live["video"]))
+    data = read_tracking(live["h5"])
+    first = data.frame_index == int(data.frame_index.min())
+    assert src.kind == "full" and src.roi_size == 64
+    np.testing.assert_array_equal(src.bead_ids, data.bead_ids[first])
+    np.testing.assert_array_equal(src.roi_origins, data.roi_positions_px[first])
+    job = plan_job(str(live["video"]), live["root"] / "plan", rois_file=None, beads=None,
+                   roi_size=64)
+    assert job.roi_source == "video" and len(job.rois) == 3

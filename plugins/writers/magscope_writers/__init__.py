@@ -28,7 +28,7 @@ from magscope_core import lazy_exports
 
 if TYPE_CHECKING:
     from magscope_writers._errors import WriterError
-    from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter, records_from_batch
+    from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter
     from magscope_writers._naming import local_stamp, seconds_to_ns
     from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
     from magscope_writers._protocol_h5 import read_protocols
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     )
     from magscope_writers._telemetry import TelemetryWriter
     from magscope_writers._tiff import FULL_PREFIX, ROI_PREFIX, TiffVideoWriter
+    from magscope_writers._track_records import merge_records, records_from_batch
     from magscope_writers._tracking_read import (
         TrackingData,
         TrackingFileError,
@@ -64,6 +65,7 @@ __all__ = [
     "WriterError",
     "__version__",
     "local_stamp",
+    "merge_records",
     "read_forces",
     "read_protocols",
     "read_tracking",
@@ -74,7 +76,8 @@ __all__ = [
 # imported on first use: the hook module (magscope_writers.plugin) imports no h5py
 __getattr__ = lazy_exports(__name__, {
     "_errors": ("WriterError",),
-    "_hdf5": ("TRACKING_PREFIX", "Hdf5TracksWriter", "records_from_batch"),
+    "_hdf5": ("TRACKING_PREFIX", "Hdf5TracksWriter"),
+    "_track_records": ("merge_records", "records_from_batch"),
     "_naming": ("local_stamp", "seconds_to_ns"),
     "_plateau_forces": ("FORCE_COLUMNS", "PlateauForces", "PlateauRow"),
     "_protocol_h5": ("read_protocols",),

@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,11 +58,11 @@ from magscope_writers._naming import (
     create_unique,
     local_iso,
     local_stamp,
-    seconds_to_ns,
     utc_offset_s,
 )
 from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
 from magscope_writers._protocol_h5 import runs_for_recording, write_protocols
+from magscope_writers._track_records import merge_records, records_from_batch
 from magscope_writers._tracking_file import (
     AppendError,
     TrackingFile,
@@ -85,7 +86,6 @@ __all__ = [
 log = logging.getLogger("magscope.writers.hdf5")
 
 TRACKING_PREFIX = "Tracking Data"
-_U16 = np.iinfo(np.uint16).max
 _MINUTE_NS = 60_000_000_000
 ATTR_LIMIT = 16_384
 """Largest JSON (bytes) stored as an attribute of ``/magscope``; larger goes in a dataset."""
@@ -161,17 +161,51 @@ class Hdf5TracksWriter(WriterBase):
 
     def write_tracks(self, batch: TracksBatch) -> None:
         """Append one batch (rotating first if it is due); flushed before returning."""
+        self.write_tracks_many([batch])
+
+    def write_tracks_many(self, batches: Sequence[TracksBatch]) -> None:
+        """Append batches in one transaction per file (one flush); each stays a batch.
+
+        A batch that cannot be laid out is reported after the others are written.
+        """
         if not self._opened:
-            raise WriterError(self.name, f"writing batch {batch.sequence}", None,
+            label = batches[0].sequence if batches else "-"
+            raise WriterError(self.name, f"writing batch {label}", None,
                               "the writer is not open; call open() first")
-        if batch.n_frames == 0:
-            return
-        target = self._file.path if self._file is not None else None
-        try:
-            rec = records_from_batch(batch, self.save_roi_positions)
-        except ValueError as exc:
-            raise WriterError(self.name, f"checking batch {batch.sequence} for", target,
-                              f"{exc}; the batch was not written") from exc
+        recs: list[tuple[TracksBatch, TrackRecords]] = []
+        bad: WriterError | None = None
+        for batch in batches:
+            if batch.n_frames == 0:
+                continue
+            try:
+                recs.append((batch, records_from_batch(batch, self.save_roi_positions)))
+            except ValueError as exc:
+                target = self._file.path if self._file is not None else None
+                bad = bad or WriterError(self.name, f"checking batch {batch.sequence} for",
+                                         target, f"{exc}; the batch was not written")
+        while recs:
+            group = self._one_file(recs)
+            recs = recs[len(group):]
+            self._append([b for b, _ in group], merge_records([r for _, r in group]))
+        if bad is not None:
+            raise bad
+
+    def _one_file(self, recs: list[tuple[TracksBatch, TrackRecords]]
+                  ) -> list[tuple[TracksBatch, TrackRecords]]:
+        """The leading batches that go into one file (a rotation starts a new one)."""
+        if self._file is None or self.rotation_ns <= 0:
+            return recs if self._file is not None else recs[:1]
+        start = self._file.file_start_ns
+        n = 0
+        for _, rec in recs:
+            if int(rec.frame_timestamps_ns[0]) - start >= self.rotation_ns:
+                break
+            n += 1
+        return recs[:max(1, n)]
+
+    def _append(self, batches: list[TracksBatch], rec: TrackRecords) -> None:
+        """Append ``rec`` (the records of ``batches``) to the current or a new file."""
+        batch = batches[0]
         first_ns = int(rec.frame_timestamps_ns[0])
         rotate = (self._file is not None and self.rotation_ns > 0
                   and first_ns - self._file.file_start_ns >= self.rotation_ns)
@@ -188,8 +222,9 @@ class Hdf5TracksWriter(WriterBase):
         except AppendError as exc:
             if fresh:
                 self._discard_current()
-            what = (f"appending batch {batch.sequence} ({rec.n_frames} frames, "
-                    f"{rec.n_records} records) to")
+            label = (f"batch {batch.sequence}" if len(batches) == 1 else
+                     f"batches {batch.sequence}-{batches[-1].sequence}")
+            what = f"appending {label} ({rec.n_frames} frames, {rec.n_records} records) to"
             cause = f"{type(exc.cause).__name__}: {exc}"
             if fresh:
                 reason = f"{cause}; the new file was removed"
@@ -204,12 +239,15 @@ class Hdf5TracksWriter(WriterBase):
                               no_space=is_no_space(exc.cause)) from exc.cause
         self._with_data = True
         if self._plateaus is not None:
-            try:
-                rows = self._plateaus.add_tracks(batch)
-            except Exception:  # never let the analysis stop the tracks being written
-                log.exception("force plateaus failed; forces are off for this recording")
-                self._plateaus, rows = None, []
-            self._store_forces(rows)
+            for one in batches:
+                try:
+                    rows = self._plateaus.add_tracks(one)
+                except Exception:  # never let the analysis stop the tracks being written
+                    log.exception("force plateaus failed; forces are off for this recording")
+                    self._plateaus, rows = None, []
+                self._store_forces(rows)
+                if self._plateaus is None:
+                    break
 
     def write_telemetry(self, source: str, columns: tuple[str, ...], rows: np.ndarray) -> None:
         """Follow the magnet's telemetry (plateaus for the force estimate); nothing written."""
@@ -246,10 +284,10 @@ class Hdf5TracksWriter(WriterBase):
         per_record = 24 + 2 + (4 if rec.roi_positions_px is not None else 0)
         raw = rec.n_records * per_record + rec.n_frames * 24 + 40
         if f is not None:
-            chunks = f.bytes_to_append(rec.n_frames, rec.n_records)
+            chunks = f.bytes_to_append(rec.n_frames, rec.n_records, len(rec.batch_rows()))
         else:
             chunks = chunk_bytes_for(None, rec.n_frames, rec.n_records,
-                                     rec.roi_positions_px is not None)
+                                     rec.roi_positions_px is not None, len(rec.batch_rows()))
             chunks += len(to_json(self.metadata)) + len(to_json(self.info)) + SPACE_MARGIN
         return chunks + 2 * raw + SPACE_MARGIN
 
@@ -470,56 +508,3 @@ def put_json(group: h5py.Group, key: str, value: Any) -> None:
         group.attrs[key] = text
     else:
         group.create_dataset(key, data=text, dtype=h5py.string_dtype())
-
-
-def records_from_batch(batch: TracksBatch, include_roi_positions: bool) -> TrackRecords:
-    """Lay a :class:`TracksBatch` out as frame-major records (beads in batch order).
-
-    Raises
-    ------
-    ValueError
-        If shapes disagree, a timestamp is not finite, or bead ids / ROI corners do not
-        fit uint16 (the message names the field and the first bad value).
-    """
-    n_f, n_b = batch.n_frames, batch.n_beads
-    if int(batch.sequence) < 0:
-        raise ValueError(f"sequence={batch.sequence}: expected a batch number >= 0")
-    ts = np.asarray(batch.timestamps)
-    if ts.shape != (n_f,):
-        raise ValueError(f"timestamps have shape {ts.shape}, expected ({n_f},)")
-    for field in ("x_nm", "y_nm", "z_nm"):
-        shape = np.shape(getattr(batch, field))
-        if shape != (n_f, n_b):
-            raise ValueError(f"{field} has shape {shape}, expected ({n_f}, {n_b})")
-    ids = _u16(batch.bead_ids, "bead_ids", n_b)
-    positions = np.stack(
-        [np.asarray(batch.x_nm, np.float64), np.asarray(batch.y_nm, np.float64),
-         np.asarray(batch.z_nm, np.float64)], axis=-1,
-    ).reshape(n_f * n_b, 3)
-    roi = None
-    if include_roi_positions:
-        x0 = _u16(batch.roi_x0, "roi_x0", n_b)
-        y0 = _u16(batch.roi_y0, "roi_y0", n_b)
-        roi = np.tile(np.stack([x0, y0], axis=-1), (n_f, 1))
-    return TrackRecords(
-        sequence=int(batch.sequence),
-        frame_timestamps_ns=seconds_to_ns(ts),
-        frame_offsets=np.arange(n_f + 1, dtype=np.uint64) * np.uint64(n_b),
-        bead_ids=np.tile(ids, n_f),
-        positions_nm=positions,
-        roi_positions_px=roi,
-    )
-
-
-def _u16(values: np.ndarray, field: str, n: int) -> np.ndarray:
-    a = np.asarray(values)
-    if a.shape != (n,):
-        raise ValueError(f"{field} has shape {a.shape}, expected ({n},)")
-    f = a.astype(np.float64)
-    bad = ~np.isfinite(f) | (f < 0) | (f > _U16) | (f != np.floor(f))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{field}[{i}] = {a[i].item()!r} does not fit uint16 (integers 0..{_U16})"
-        )
-    return a.astype(np.uint16)

@@ -11,7 +11,8 @@ call                       file                            axes    ImageJ
 Resolution is stored as pixels per ``unit`` (``um`` by default, or ``nm``) with that unit in
 the ImageJ description, and ``finterval`` = 1 / fps. ``Labels`` holds one label per plane:
 the epoch time (seconds, microsecond digits) of the plane's frame. ``Info`` is JSON with
-the bead ids and ROI origins; the ``.json`` sidecar has the full per-frame timing.
+the bead ids and ROI origins; the ``.json`` sidecar has the full per-frame timing and,
+for full frames, the bead ROIs in force (``rois``: frame, bead ids, origins, size).
 See :mod:`magscope_writers._imagej` for why the files are valid after a crash.
 """
 
@@ -121,6 +122,14 @@ class TiffVideoWriter(WriterBase):
                               "timestamps, expected (n, h, w) and (n,)")
         numbers = np.arange(first_frame, first_frame + frames.shape[0], dtype=np.int64)
         stream.append(frames, timestamps, numbers)
+
+    def write_roi_positions(self, first_frame: int, bead_ids: np.ndarray, x0: np.ndarray,
+                            y0: np.ndarray, size: int) -> None:
+        """Record the bead ROIs with the full-frame video (sidecar key ``rois``)."""
+        stream = self._stream(FULL_PREFIX, f"recording the ROIs from frame {first_frame}")
+        stream.set_rois({"frame": int(first_frame), "bead_ids": [int(b) for b in bead_ids],
+                         "x0": [int(v) for v in x0], "y0": [int(v) for v in y0],
+                         "size": int(size)})
 
     def close(self, stats: dict[str, Any]) -> list[Path]:
         """Finish every open file, add ``stats`` to the sidecars; return TIFF and JSON paths."""

@@ -66,14 +66,14 @@ _LAYOUT: dict[str, tuple[str, int, int]] = {
 
 
 def chunk_bytes_for(lengths: dict[str, int] | None, n_frames: int, n_records: int,
-                    include_roi_positions: bool) -> int:
-    """Bytes of new chunks that appending one batch allocates.
+                    include_roi_positions: bool, n_batches: int = 1) -> int:
+    """Bytes of new chunks that appending ``n_batches`` batches allocates.
 
     HDF5 allocates a whole chunk of disk the first time any row of it is written, so
     the space a batch needs is lumpy: nothing for most batches, then a chunk at a
     boundary. ``lengths`` are the datasets' current lengths (None for a new file).
     """
-    grows = {"batch": 1, "frame": n_frames, "record": n_records}
+    grows = {"batch": n_batches, "frame": n_frames, "record": n_records}
     total = 0
     for name, (what, chunk, row) in _LAYOUT.items():
         if name == "roi_positions_px" and not include_roi_positions:
@@ -102,6 +102,10 @@ class TrackRecords:
         ``(n_records, 3)`` float64.
     roi_positions_px
         ``(n_records, 2)`` uint16, or None.
+    batches
+        Several batches appended at once: ``(k, 3)`` uint64 rows ``(sequence, n_frames,
+        n_records)``, in order (see ``merge_records``); None for the one batch
+        ``sequence``.
     """
 
     sequence: int
@@ -110,6 +114,13 @@ class TrackRecords:
     bead_ids: np.ndarray
     positions_nm: np.ndarray
     roi_positions_px: np.ndarray | None
+    batches: np.ndarray | None = None
+
+    def batch_rows(self) -> np.ndarray:
+        """``(k, 3)`` uint64 rows ``(sequence, n_frames, n_records)``."""
+        if self.batches is not None:
+            return self.batches
+        return np.array([[self.sequence, self.n_frames, self.n_records]], np.uint64)
 
     @property
     def n_frames(self) -> int:
@@ -139,6 +150,8 @@ class TrackingFile:
         self.path = path
         self.h5 = h5
         self.group: h5py.Group = h5["tracking"]
+        # the datasets, looked up once (a lookup by name costs more than a small write)
+        self.ds: dict[str, h5py.Dataset] = {name: self.group[name] for name in self.group}
         self.include_roi_positions = include_roi_positions
         self.file_start_ns = int(self.group.attrs["file_start_ns"])
 
@@ -183,50 +196,56 @@ class TrackingFile:
             raise
         return cls(path, h5, include_roi_positions)
 
-    def bytes_to_append(self, n_frames: int, n_records: int) -> int:
+    def bytes_to_append(self, n_frames: int, n_records: int, n_batches: int = 1) -> int:
         """Bytes of new chunks that appending ``n_frames`` frames / ``n_records`` allocates."""
-        lengths = {name: int(self.group[name].shape[0]) for name in self.group}
-        return chunk_bytes_for(lengths, n_frames, n_records, self.include_roi_positions)
+        lengths = {name: int(ds.shape[0]) for name, ds in self.ds.items()}
+        return chunk_bytes_for(lengths, n_frames, n_records, self.include_roi_positions,
+                               n_batches)
 
     @property
     def n_frames(self) -> int:
         """Frames written."""
-        return int(self.group["frame_timestamps_ns"].shape[0])
+        return int(self.ds["frame_timestamps_ns"].shape[0])
 
     @property
     def n_records(self) -> int:
         """Records written."""
-        return int(self.group["bead_ids"].shape[0])
+        return int(self.ds["bead_ids"].shape[0])
 
     @property
     def n_batches(self) -> int:
         """Batches written."""
-        return int(self.group["batch_sequence"].shape[0])
+        return int(self.ds["batch_sequence"].shape[0])
 
     def append(self, rec: TrackRecords) -> None:
-        """Append one batch and flush; on failure restore the file, raise :class:`AppendError`."""
-        g = self.group
+        """Append one batch (or several: ``rec.batches``) and flush.
+
+        On failure the file is restored and :class:`AppendError` raised.
+        """
+        g, d = self.group, self.ds
         f0, r0, b0 = self.n_frames, self.n_records, self.n_batches
         f1, r1 = f0 + rec.n_frames, r0 + rec.n_records
         state = self._snapshot()
         try:
-            batch_row = {
-                "batch_sequence": rec.sequence,
-                "batch_frame_start": f0,
-                "batch_frame_count": rec.n_frames,
-                "batch_record_start": r0,
-                "batch_record_count": rec.n_records,
+            rows = rec.batch_rows()
+            seqs, n_f, n_r = rows[:, 0], rows[:, 1], rows[:, 2]
+            batch_cols = {
+                "batch_sequence": seqs,
+                "batch_frame_start": np.uint64(f0) + np.cumsum(n_f) - n_f,
+                "batch_frame_count": n_f,
+                "batch_record_start": np.uint64(r0) + np.cumsum(n_r) - n_r,
+                "batch_record_count": n_r,
             }
-            for name, value in batch_row.items():
-                _put(g[name], b0, np.asarray([value], np.uint64))
-            _put(g["frame_timestamps_ns"], f0, rec.frame_timestamps_ns)
-            _put(g["frame_batch_sequence"], f0, np.full(rec.n_frames, rec.sequence, np.uint64))
-            _put(g["frame_offsets"], f0 + 1, rec.frame_offsets[1:] + np.uint64(r0))
-            _put(g["bead_ids"], r0, rec.bead_ids)
-            _put(g["positions_nm"], r0, rec.positions_nm)
+            for name, values in batch_cols.items():
+                _put(d[name], b0, values.astype(np.uint64))
+            _put(d["frame_timestamps_ns"], f0, rec.frame_timestamps_ns)
+            _put(d["frame_batch_sequence"], f0, np.repeat(seqs, n_f.astype(np.int64)))
+            _put(d["frame_offsets"], f0 + 1, rec.frame_offsets[1:] + np.uint64(r0))
+            _put(d["bead_ids"], r0, rec.bead_ids)
+            _put(d["positions_nm"], r0, rec.positions_nm)
             if self.include_roi_positions:
                 assert rec.roi_positions_px is not None
-                _put(g["roi_positions_px"], r0, rec.roi_positions_px)
+                _put(d["roi_positions_px"], r0, rec.roi_positions_px)
             lo = int(rec.frame_timestamps_ns.min())
             hi = int(rec.frame_timestamps_ns.max())
             if "min_frame_timestamp_ns" in g.attrs:
@@ -245,15 +264,15 @@ class TrackingFile:
 
     def _snapshot(self) -> dict[str, Any]:
         g = self.group
-        shapes = {name: g[name].shape for name in g}
+        shapes = {name: ds.shape for name, ds in self.ds.items()}
         ranges = {a: g.attrs.get(a) for a in _RANGE_ATTRS}
         return {"shapes": shapes, "ranges": ranges}
 
     def _restore(self, state: dict[str, Any]) -> None:
         g = self.group
         for name, shape in state["shapes"].items():
-            if g[name].shape != shape:
-                g[name].resize(shape)
+            if self.ds[name].shape != shape:
+                self.ds[name].resize(shape)
         for a, value in state["ranges"].items():
             if value is None:
                 if a in g.attrs:

@@ -74,6 +74,7 @@ class VideoStream:
         self.unit = unit
         self.fps = fps
         self.common = common
+        self.rois: dict[str, Any] | None = None  # full frames: the bead ROIs in force
         self.written = written
         self.paths: list[Path] = []
         self._file: ImageJStackFile | None = None
@@ -144,6 +145,16 @@ class VideoStream:
                 self.finish()
             i += k
 
+    def set_rois(self, entry: dict[str, Any]) -> None:
+        """Bead ROIs (``frame``, ``bead_ids``, ``x0``, ``y0``, ``size``) from a frame on.
+
+        Every file's sidecar lists the ROIs in force at its start and each change (key
+        ``rois``), so a full-frame video knows where its beads were.
+        """
+        self.rois = entry
+        if self._file is not None:
+            self._side["rois"].append(entry)
+
     def _start(self, key: tuple[Any, ...], frames: np.ndarray, stored: np.dtype[Any],
                ids: list[int] | None, first_ns: int) -> None:
         channels = 0 if ids is None else len(ids)
@@ -184,6 +195,7 @@ class VideoStream:
             "labels": "one per plane (T x C): epoch seconds of the plane's frame",
             "bead_ids": ids,
             "roi_origins": [] if ids is not None else None,
+            "rois": [self.rois] if self.rois is not None and ids is None else [],
             "timestamps_ns": [],
             "frame_numbers": [],
             **self.common,
@@ -217,7 +229,7 @@ class VideoStream:
         s = self._side
         channels = max(f.channels, 1)
         labels = [ns_label(t) for t in s["timestamps_ns"] for _ in range(channels)]
-        info = {k: s[k] for k in ("format", "bead_ids", "roi_origins", "nm_per_px",
+        info = {k: s[k] for k in ("format", "bead_ids", "roi_origins", "rois", "nm_per_px",
                                   "resolution", "file_start_local")}
         info["first_frame_number"] = s["frame_numbers"][0] if s["frame_numbers"] else None
         try:
