@@ -142,7 +142,7 @@ class MagTrackTracker:
         bins = self.n_bins(w)
         x, y, z = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         profiles = np.full((n, bins), np.nan)
-        flat = arr.reshape(n, -1)
+        flat = arr.reshape(n, w * w)  # (n, -1) cannot infer the width of an empty batch
         usable = np.all(np.isfinite(flat), axis=1) & (flat.max(axis=1) > flat.min(axis=1))
         if usable.any():
             stack = np.ascontiguousarray(arr[usable].transpose(1, 2, 0))
