@@ -4,6 +4,7 @@ installed): the real HDF5 writer, failing ``failures`` calls in a row after
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from magscope_writers import Hdf5TracksWriter
@@ -13,7 +14,7 @@ from magscope_core._writer import TracksBatch
 
 
 class FlakyTracksWriter(Hdf5TracksWriter):
-    """Writes ``good_batches`` batches, then raises ``failures`` times, then writes again."""
+    """Writes ``good_batches`` calls, then raises ``failures`` times, then writes again."""
 
     def __init__(self, good_batches: int = 5, failures: int = 3, **options: Any) -> None:
         super().__init__(**options)
@@ -22,10 +23,14 @@ class FlakyTracksWriter(Hdf5TracksWriter):
         self.calls = 0
 
     def write_tracks(self, batch: TracksBatch) -> None:
+        self.write_tracks_many([batch])
+
+    def write_tracks_many(self, batches: Sequence[TracksBatch]) -> None:
+        # the pipeline hands a writer its batches in groups: a call is one group
         self.calls += 1
         if self.good_batches < self.calls <= self.good_batches + self.failures:
             raise RuntimeError(f"injected fault on call {self.calls}")
-        super().write_tracks(batch)
+        super().write_tracks_many(batches)
 
 
 @hookimpl
