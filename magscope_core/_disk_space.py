@@ -23,6 +23,7 @@ __all__ = [
     "ESSENTIAL_KINDS",
     "DiskSpace",
     "WriterRate",
+    "free_bytes",
     "is_no_space",
     "payload_bytes",
     "writer_kind",
@@ -39,6 +40,23 @@ def writer_kind(writer: Any) -> str:
     """A writer's declared ``kind`` (``"tracks"``, ``"video"``, ...), else ``"other"``."""
     kind = getattr(writer, "kind", "other")
     return kind if isinstance(kind, str) and kind else "other"
+
+
+def free_bytes(folder: Path | None) -> int | None:
+    """Free bytes where ``folder`` is (or its nearest existing parent); None if unknown.
+
+    The folder of a recording may not be created yet: the disk it will be on is the one
+    of its nearest existing parent.
+    """
+    if folder is None:
+        return None
+    for p in (folder, *folder.parents):
+        if p.exists():
+            try:
+                return int(shutil.disk_usage(p).free)
+            except OSError:
+                return None
+    return None
 
 
 def is_no_space(exc: BaseException) -> bool:
@@ -121,15 +139,7 @@ class DiskSpace:
 
     def free(self, folder: Path | None) -> int | None:
         """Free bytes where ``folder`` is (or its nearest existing parent); None if unknown."""
-        if folder is None:
-            return None
-        for p in (folder, *folder.parents):
-            if p.exists():
-                try:
-                    return int(shutil.disk_usage(p).free)
-                except OSError:
-                    return None
-        return None
+        return free_bytes(folder)
 
     def reserve(self, essential_rate: float) -> int:
         """Bytes kept free for essential writers writing ``essential_rate`` bytes/s."""

@@ -1,65 +1,54 @@
 """The manager process base class: one OS process per manager.
 
-Lifecycle in the child (started with the ``spawn`` context by the hub):
+A manager subclasses :class:`ManagerProcess`, marks its command handlers with
+:func:`handles` and overrides the hooks it needs (``configure``, ``setup``, ``tick``,
+``teardown``, ...). This module holds the class: its hooks, its messaging (``send``,
+``call``, ``report_progress``, ``keep_state``) and the event loop that runs in the child.
+How the child process is started and ended (bootstrap record, signals, error reports,
+exit codes) is :mod:`magscope_core._manager_child`.
 
-1. the manager object is built from its spec's factory with the spec's options;
-2. :meth:`ManagerProcess.configure` gets the session's shared resources;
-3. :meth:`ManagerProcess.setup` opens devices;
-4. the event loop blocks on the command pipe (and :meth:`ManagerProcess.wait_objects`)
-   with a timeout, dispatches commands to ``@handles`` methods and calls
-   :meth:`ManagerProcess.tick` every ``tick_interval`` seconds: no busy spinning;
-5. on ``Quit`` (or SIGTERM, or the hub going away) :meth:`ManagerProcess.teardown` runs,
-   the hub is told ``Goodbye`` and the pipe is drained until the hub closes it.
-
-Any exception in setup or the loop is reported to the hub with the manager's name, the
-plugin's distribution and the traceback; an exception in a command handler is reported
-(or returned to the caller of a request) and never kills the process.
+The event loop blocks on the command pipe (and :meth:`ManagerProcess.wait_objects`) with
+a timeout, dispatches commands to ``@handles`` methods and calls
+:meth:`ManagerProcess.tick` every ``tick_interval`` seconds: no busy spinning. An
+exception in a command handler is reported (or returned to the caller of a request) and
+never kills the process.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import os
-import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import attrs
-
 from magscope_core._builtin import Quit, Shutdown
 from magscope_core._commands import Command, validate_command
-from magscope_core._config_errors import ConfigurationError
 from magscope_core._messages import (
     CommandError,
     Envelope,
     ErrorReport,
     Goodbye,
     KeepState,
-    Launched,
     Progress,
-    Ready,
     RemoteError,
     Reply,
 )
-from magscope_core._proctitle import set_process_title
-from magscope_core._registry import HUB, CommandRegistry
+from magscope_core._registry import HUB
 from magscope_core._status import ManagerState, StatusBoard
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from magscope_core._manager_child import Bootstrap
     from magscope_core._resources import SharedResources
 
 __all__ = ["ManagerProcess", "handles"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _HANDLES_ATTR = "__magscope_handles__"
-CONFIG_EXIT_CODE = 2
-"""Exit code of a manager process that stopped on a configuration error."""
 log = logging.getLogger("magscope.manager")
 
 
@@ -82,23 +71,6 @@ def handles(*command_types: type[Command]) -> Callable[[F], F]:
         return func
 
     return mark
-
-
-@attrs.frozen
-class Bootstrap:
-    """Everything a manager process needs, pickled into the spawned child."""
-
-    name: str
-    factory: Callable[..., ManagerProcess]
-    options: dict[str, Any]
-    plugin: str
-    distribution: str
-    conn: Connection
-    registry: CommandRegistry
-    resources: SharedResources
-    heartbeat_interval: float
-    log_level: int
-    kept_state: Any = None
 
 
 class _ConnSender:
@@ -420,90 +392,3 @@ class ManagerProcess:
             pass
         except Exception:
             pass
-
-
-def _set_parent_death_signal() -> None:
-    """On Linux, get SIGTERM if the hub process dies (no orphans even after SIGKILL)."""
-    if not os.path.exists("/proc/self"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-    except Exception:
-        pass
-
-
-def child_main(boot: Bootstrap) -> None:
-    """Entry point of every manager process (the target of ``Process``)."""
-    from logging.handlers import QueueHandler
-
-    set_process_title(boot.name)  # ps/top: "magscope: camera"
-    _set_parent_death_signal()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
-    sender = _ConnSender(boot.conn)
-    # the plugin is imported (unpickling the bootstrap did it), except a factory named by
-    # an import path: it is imported when it is called below. Setup's clock starts.
-    try:
-        sender.send(Launched(boot.name, os.getpid()))
-    except (OSError, ValueError):
-        pass
-    root = logging.getLogger()
-    root.handlers[:] = [QueueHandler(sender)]  # type: ignore[arg-type]
-    root.setLevel(boot.log_level)
-
-    manager: ManagerProcess | None = None
-    code = 0
-    try:
-        manager = boot.factory(**boot.options)
-        if not isinstance(manager, ManagerProcess):
-            raise TypeError(
-                f"factory {boot.factory!r} of manager {boot.name!r} returned "
-                f"{type(manager).__name__}, expected a ManagerProcess"
-            )
-        manager._bind(boot, sender)
-
-        def _on_sigterm(signum: int, frame: Any) -> None:
-            assert manager is not None
-            manager._quitting = True
-
-        signal.signal(signal.SIGTERM, _on_sigterm)
-        manager.configure(boot.resources)
-        manager.setup()
-        manager._status.set_state(boot.name, ManagerState.RUNNING)
-        manager._status.beat(boot.name)
-        sender.send(Ready(boot.name, os.getpid()))
-        manager._loop()
-    except BaseException as exc:
-        # the user's configuration is wrong: reported as such, and never restarted
-        configuration = isinstance(exc, ConfigurationError)
-        code = CONFIG_EXIT_CODE if configuration else 1
-        remote = RemoteError.from_exception(exc, f"manager {boot.name!r}")
-        try:
-            sender.send(ErrorReport(boot.name, boot.plugin, boot.distribution, remote, True,
-                                    configuration))
-        except Exception:
-            pass
-    finally:
-        if manager is not None:
-            try:
-                manager.teardown()
-            except Exception as exc:
-                code = code or 1
-                remote = RemoteError.from_exception(exc, f"{boot.name}.teardown")
-                try:
-                    sender.send(
-                        ErrorReport(boot.name, boot.plugin, boot.distribution, remote, False)
-                    )
-                except Exception:
-                    pass
-            if code == 0:
-                manager._finish()
-            try:
-                manager.resources.close()
-            except Exception:
-                pass
-        root.handlers[:] = []
-    if code:
-        raise SystemExit(code)

@@ -29,7 +29,7 @@ __all__ = ["SearchWorker"]
 
 def _serve(conn: Connection, progress: Any, cancel: Any) -> None:
     """The worker's loop: one search per request until ``None`` or end of file."""
-    from magscope_core._manager import _set_parent_death_signal
+    from magscope_core._manager_child import _set_parent_death_signal
 
     set_process_title("bead-search")
     _set_parent_death_signal()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from magscope_core._builtin import Quit
 from magscope_core._hub_child import Child, ManagerEntry, signal_name
 from magscope_core._logging import CONSOLE_ATTR
-from magscope_core._manager import Bootstrap, child_main
+from magscope_core._manager_child import Bootstrap, child_main
 from magscope_core._messages import Envelope
 from magscope_core._registry import HUB, CommandRegistry
 from magscope_core._status import ManagerState

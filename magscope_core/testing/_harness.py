@@ -31,7 +31,8 @@ from magscope_core._core_plugin import CORE_COMMANDS
 from magscope_core._hub import Hub
 from magscope_core._hub_child import ManagerEntry
 from magscope_core._import_path import resolve_factory
-from magscope_core._manager import Bootstrap, ManagerProcess
+from magscope_core._manager import ManagerProcess
+from magscope_core._manager_child import Bootstrap
 from magscope_core._messages import (
     CommandError,
     Envelope,

@@ -28,7 +28,8 @@ from magscope_core import lazy_exports
 
 if TYPE_CHECKING:
     from magscope_writers._errors import WriterError
-    from magscope_writers._hdf5 import TRACKING_PREFIX, Hdf5TracksWriter
+    from magscope_writers._hdf5 import Hdf5TracksWriter
+    from magscope_writers._hdf5_layout import TRACKING_PREFIX
     from magscope_writers._naming import local_stamp, seconds_to_ns
     from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
     from magscope_writers._protocol_h5 import read_protocols
@@ -76,7 +77,8 @@ __all__ = [
 # imported on first use: the hook module (magscope_writers.plugin) imports no h5py
 __getattr__ = lazy_exports(__name__, {
     "_errors": ("WriterError",),
-    "_hdf5": ("TRACKING_PREFIX", "Hdf5TracksWriter"),
+    "_hdf5": ("Hdf5TracksWriter",),
+    "_hdf5_layout": ("TRACKING_PREFIX",),
     "_track_records": ("merge_records", "records_from_batch"),
     "_naming": ("local_stamp", "seconds_to_ns"),
     "_plateau_forces": ("FORCE_COLUMNS", "PlateauForces", "PlateauRow"),

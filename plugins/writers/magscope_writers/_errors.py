@@ -39,3 +39,9 @@ class WriterError(RuntimeError):
         self.reason = reason
         where = f" {path}" if path is not None else ""
         super().__init__(f"{writer} writer: {action}{where} failed: {reason}")
+
+    @classmethod
+    def still_open(cls, writer: str, out_dir: Path) -> WriterError:
+        """The error of ``open`` called again before ``close`` (to raise by the caller)."""
+        return cls(writer, "opening a new recording in", Path(out_dir),
+                   "the previous recording is still open; call close() first")

@@ -1,40 +1,10 @@
 """`Hdf5TracksWriter`: tracked positions into ``Tracking Data <local time>.h5`` files.
 
-The ``/tracking`` group follows the reference system's schema v1 exactly (see
-:mod:`magscope_writers._tracking_file`), so its readers keep working. Our own metadata goes
-into a separate ``/magscope`` group whose attributes are JSON text:
-
-=================  ===========================================================
-attribute          content
-=================  ===========================================================
-format             ``"magscope-tracking"``; ``format_version`` = 1
-writer             ``"magscope-writers <version>"``
-recording_uuid     the recording's UUID (``/tracking`` ``recording_id`` is its first 64 bits)
-file_index         0 for the first file of a recording, then 1, 2, ... on rotation
-file_start_local   ISO local time of the first frame, with its UTC offset
-utc_offset_s       that offset in seconds (the file name is local time)
-camera             JSON of the :class:`~magscope_core.CameraInfo`
-metadata           JSON of the ``metadata`` dict given to ``open`` (settings, versions, ...);
-                   JSON larger than 16 KB is a string *dataset* of the same name instead
-options            JSON of this writer's options
-closed             ``"open"`` while writing, then ``"rotation"`` or ``"close"``
-stats              JSON of the run's ``stats`` (dropped frames, ...), added to every file
-                   of the recording when the writer closes (unless the disk is full)
-protocol           group: the protocol run(s) of the recording, if any (text and each
-                   step's start time; see :mod:`magscope_writers._protocol_h5`)
-gap                JSON, only when frames are missing before this file's first frame
-                   because the pipeline restarted (``metadata["resumed"]``, see
-                   :class:`Hdf5TracksWriter`): ``last_frame_before``, ``first_frame``,
-                   ``missing_frames``, ``cause``
-=================  ===========================================================
-
-``/magscope/forces`` (with ``forces=True``): one row per magnet plateau, tethered bead,
-method and lateral axis, as equal-length 1-D datasets named after
-:data:`~magscope_writers._plateau_forces.FORCE_COLUMNS` (``plateau``, ``t_start``,
-``t_end``, ``n_frames``, ``magnet_force_pn``, ``turns``, ``bead_id``, ``reference_bead``,
-``method``, ``axis``, ``force_pn``, ``sigma_pn``, ``extension_nm``, ``corner_hz``), written
-into the file being written when the plateau's analysis completes (see
-:mod:`magscope_writers._plateau_forces`); its ``columns`` attribute is JSON of units.
+This module is the writer's life: a recording is opened, batches are appended (a file is
+created on the first batch and rotated every ``rotation_minutes``), free space is checked
+before each batch, and the files are finished when the recording closes. What a file
+holds is described in :mod:`magscope_writers._hdf5_layout` (``/tracking`` and
+``/magscope``) and :mod:`magscope_writers._forces_h5` (``/magscope/forces``).
 """
 
 from __future__ import annotations
@@ -47,20 +17,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import h5py
-import numpy as np
 
-from magscope_core._disk_space import is_no_space
+from magscope_core._disk_space import free_bytes, is_no_space
 from magscope_core._writer import TracksBatch, WriterBase
-from magscope_writers import __version__
 from magscope_writers._errors import WriterError
-from magscope_writers._jsonable import to_json
-from magscope_writers._naming import (
-    create_unique,
-    local_iso,
-    local_stamp,
-    utc_offset_s,
+from magscope_writers._forces_h5 import append_forces
+from magscope_writers._hdf5_layout import (
+    TRACKING_PREFIX,
+    create_magscope_group,
+    put_json,
+    resume_gap,
 )
-from magscope_writers._plateau_forces import FORCE_COLUMNS, PlateauForces, PlateauRow
+from magscope_writers._jsonable import to_json
+from magscope_writers._naming import create_unique, local_stamp
+from magscope_writers._plateau_forces import PlateauForces, PlateauRow
 from magscope_writers._protocol_h5 import runs_for_recording, write_protocols
 from magscope_writers._track_records import merge_records, records_from_batch
 from magscope_writers._tracking_file import (
@@ -71,24 +41,15 @@ from magscope_writers._tracking_file import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from magscope_core import CameraInfo
 
-__all__ = [
-    "ATTR_LIMIT",
-    "SPACE_MARGIN",
-    "TRACKING_PREFIX",
-    "Hdf5TracksWriter",
-    "append_forces",
-    "put_json",
-    "records_from_batch",
-]
+__all__ = ["SPACE_MARGIN", "Hdf5TracksWriter"]
 
 log = logging.getLogger("magscope.writers.hdf5")
 
-TRACKING_PREFIX = "Tracking Data"
 _MINUTE_NS = 60_000_000_000
-ATTR_LIMIT = 16_384
-"""Largest JSON (bytes) stored as an attribute of ``/magscope``; larger goes in a dataset."""
 SPACE_MARGIN = 64 * 2**10
 """Free bytes kept beyond what a batch needs (HDF5 index nodes and headers). A batch is
 refused (file untouched) when the disk has less than the chunks it allocates, twice its
@@ -147,8 +108,7 @@ class Hdf5TracksWriter(WriterBase):
     def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
         """Start a recording into ``out_dir``; no file is created until the first batch."""
         if self._opened:
-            raise WriterError(self.name, "opening a new recording in", Path(out_dir),
-                              "the previous recording is still open; call close() first")
+            raise WriterError.still_open(self.name, out_dir)
         super().open(out_dir, info, metadata)
         self._opened = True
         self._paths = []
@@ -294,9 +254,8 @@ class Hdf5TracksWriter(WriterBase):
     def _check_space(self, rec: TrackRecords, f: TrackingFile | None) -> None:
         need = self.space_needed(rec, f)
         path = f.path if f is not None else None
-        try:
-            free = shutil.disk_usage(path.parent if path else _existing(self.out_dir)).free
-        except OSError:
+        free = free_bytes(path.parent if path else self.out_dir)
+        if free is None:
             return  # cannot tell; let the write itself report any problem
         if free < need:
             raise WriterError(
@@ -383,22 +342,13 @@ class Hdf5TracksWriter(WriterBase):
             path, new = create_unique(self.out_dir, stem, ".h5", create)
             f = new
             self._paths.append(path)
-            m = new.h5.create_group("magscope")
-            m.attrs["format"] = "magscope-tracking"
-            m.attrs["format_version"] = np.int64(1)
-            m.attrs["writer"] = f"magscope-writers {__version__}"
-            m.attrs["recording_uuid"] = str(self.recording_uuid)
-            m.attrs["file_index"] = np.int64(len(self._paths) - 1)
-            m.attrs["file_start_local"] = local_iso(first_ns)
-            m.attrs["utc_offset_s"] = np.int64(utc_offset_s(first_ns))
-            put_json(m, "camera", self.info)
-            put_json(m, "metadata", self.metadata)
-            put_json(m, "options", {"rotation_minutes": self.rotation_minutes,
-                                    "save_roi_positions": self.save_roi_positions})
-            m.attrs["closed"] = "open"
-            gap = _gap(self.metadata, batch) if len(self._paths) == 1 else None
-            if gap is not None:
-                put_json(m, "gap", gap)
+            gap = resume_gap(self.metadata, batch) if len(self._paths) == 1 else None
+            create_magscope_group(
+                new.h5, recording_uuid=self.recording_uuid, file_index=len(self._paths) - 1,
+                first_ns=first_ns, info=self.info, metadata=self.metadata,
+                options={"rotation_minutes": self.rotation_minutes,
+                         "save_roi_positions": self.save_roi_positions},
+                gap=gap)
             new.h5.flush()
         except Exception as exc:
             if f is not None:
@@ -445,66 +395,3 @@ class Hdf5TracksWriter(WriterBase):
                 f.close()
             except Exception:  # already reported by the caller
                 log.exception("closing %s after a failed append", f.path)
-
-
-def _gap(metadata: dict[str, Any], batch: TracksBatch) -> dict[str, Any] | None:
-    """The frames missing before ``batch``, from ``metadata["resumed"]`` (pipeline restart)."""
-    resumed = metadata.get("resumed")
-    if not isinstance(resumed, dict) or "last_frame_before" not in resumed:
-        return None
-    last = int(resumed["last_frame_before"])
-    first = int(batch.frame_numbers[0]) if batch.n_frames else last + 1
-    return {"last_frame_before": last, "first_frame": first,
-            "missing_frames": max(0, first - last - 1),
-            "cause": str(resumed.get("cause", "restart"))}
-
-
-def _existing(folder: Path) -> Path:
-    """``folder`` or its nearest existing parent (the folder may not be created yet)."""
-    for p in (folder, *folder.parents):
-        if p.exists():
-            return p
-    return folder
-
-
-_FORCE_UNITS = {"t_start": "s (epoch)", "t_end": "s (epoch)", "magnet_force_pn": "pN",
-                "force_pn": "pN", "sigma_pn": "pN", "extension_nm": "nm", "corner_hz": "Hz",
-                "turns": "turns"}
-
-
-def append_forces(group: h5py.Group, rows: list[PlateauRow]) -> None:
-    """Append :class:`PlateauRow` rows to ``group/forces`` (one 1-D dataset per column)."""
-    forces = group.require_group("forces")
-    if "columns" not in forces.attrs:
-        forces.attrs["columns"] = to_json({c: _FORCE_UNITS.get(c, "") for c in FORCE_COLUMNS})
-    for col in FORCE_COLUMNS:
-        values = [getattr(r, col) for r in rows]
-        if isinstance(values[0], str):
-            data = np.array(values, dtype=object)
-            dtype: Any = h5py.string_dtype()
-        else:
-            data = np.asarray(values)
-            dtype = data.dtype
-        if col not in forces:
-            forces.create_dataset(col, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(256,))
-        ds = forces[col]
-        n = ds.shape[0]
-        ds.resize((n + len(values),))
-        ds[n:] = data
-
-
-def put_json(group: h5py.Group, key: str, value: Any) -> None:
-    """Store ``value`` as JSON text: attribute ``key``, or a string dataset if it is large.
-
-    HDF5 attributes live in the object header (64 KiB in all for files readable by
-    HDF5 1.8), so JSON over :data:`ATTR_LIMIT` bytes becomes a scalar dataset of that name.
-    """
-    text = to_json(value)
-    if key in group:
-        del group[key]
-    if key in group.attrs:
-        del group.attrs[key]
-    if len(text.encode()) <= ATTR_LIMIT:
-        group.attrs[key] = text
-    else:
-        group.create_dataset(key, data=text, dtype=h5py.string_dtype())

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from magscope_core._disk_space import is_no_space
+from magscope_core._disk_space import free_bytes, is_no_space
 from magscope_core._writer import WriterBase
 from magscope_writers._errors import WriterError
 from magscope_writers._naming import MAX_COLLISIONS
@@ -33,12 +32,6 @@ SPACE_MARGIN = 256 * 2**10
 """Free bytes telemetry leaves on the disk (more than tracking data does, so that the
 tracks writer is the last to stop)."""
 
-
-def _existing(folder: Path) -> Path:
-    for p in (folder, *folder.parents):
-        if p.exists():
-            return p
-    return folder
 
 if TYPE_CHECKING:
     from magscope_core import CameraInfo
@@ -83,8 +76,7 @@ class TelemetryWriter(WriterBase):
     def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
         """Start a recording into ``out_dir``; files are created with the first rows."""
         if self._opened:
-            raise WriterError(self.name, "opening a new recording in", Path(out_dir),
-                              "the previous recording is still open; call close() first")
+            raise WriterError.still_open(self.name, out_dir)
         super().open(out_dir, info, metadata)
         self._files, self._paths, self._opened, self.rows_skipped = {}, [], True, 0
         self._created = set()
@@ -133,9 +125,8 @@ class TelemetryWriter(WriterBase):
         return list(self._paths)
 
     def _check_space(self, n_bytes: int, source: str, where: Path) -> None:
-        try:
-            free = shutil.disk_usage(_existing(self.out_dir)).free
-        except OSError:
+        free = free_bytes(self.out_dir)
+        if free is None:
             return
         if free < n_bytes + SPACE_MARGIN:
             raise WriterError(self.name, f"appending telemetry of {source!r} to", where,

@@ -70,8 +70,7 @@ class TiffVideoWriter(WriterBase):
     def open(self, out_dir: Path, info: CameraInfo, metadata: dict[str, Any]) -> None:
         """Start a recording into ``out_dir``; files are created with the first frames."""
         if self._opened:
-            raise WriterError(self.name, "opening a new recording in", Path(out_dir),
-                              "the previous recording is still open; call close() first")
+            raise WriterError.still_open(self.name, out_dir)
         super().open(out_dir, info, metadata)
         self._opened = True
         self._written = []
