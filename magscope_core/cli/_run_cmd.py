@@ -372,7 +372,8 @@ def _progress_loop(hub: Hub, duration: float | None, out: Console, started: floa
             frames = int(ring.get("frames_written", 0)) - int(ring.get("frames_live_only", 0))
             dropped = int(ring.get("frames_dropped", 0))
             total = f"/{duration:.0f}" if duration else ""
-            line = (f"{elapsed:6.1f}{total} s  frames {frames}  "
+            # frames since the clock started (a start-up sweep's are counted in the summary)
+            line = (f"{elapsed:6.1f}{total} s  frames {frames - first}  "
                     f"{(frames - first) / max(elapsed, 1e-9):7.1f} fps  dropped {dropped}")
             if tty:
                 out.print(line, end="\r", highlight=False)
@@ -394,6 +395,7 @@ def _summary(hub: Hub, out_dir: Path, elapsed: float, status: dict[str, Any],
         "seconds": round(elapsed, 3),
         "frames": frames,
         "fps": round((frames - frames_at_start) / elapsed, 2) if elapsed > 0 else 0.0,
+        "startup_frames": frames_at_start,
         "dropped": int(ring.get("frames_dropped", 0)),
         "live_only_frames": int(ring.get("frames_live_only", 0)),
         "camera_frames": int(counters.get("camera_frames", 0)),
@@ -420,7 +422,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_column("value")
     for key in ("out_dir", "seconds", "frames", "fps", "dropped", "frames_processed",
                 "stacks_tracked", "beads", "camera_frames", "camera_timeouts", "stop_reason"):
-        table.add_row(key.replace("_", " "), str(summary[key]))
+        value = str(summary[key])
+        if key == "frames" and summary["startup_frames"]:
+            value += f" ({summary['startup_frames']} during start-up, e.g. a Z-LUT sweep)"
+        table.add_row(key.replace("_", " "), value)
     table.add_row("files written", "\n".join(summary["files"]) or "none")
     if summary["stacks_failed"] or summary["worker_restarts"]:
         table.add_row("tracking faults", f"{summary['stacks_failed']} stacks failed, "

@@ -78,6 +78,8 @@ def test_first_session_sweeps_saves_and_records_finite_z_for_every_bead(
     remembered = json.loads((data / "zluts" / "remembered.json").read_text())
     assert remembered["sim"]["path"] == str(lut)
     assert not list((data / "zluts").glob("*.part"))
+    # the summary tells the sweep's frames apart from the run's
+    assert "during start-up, e.g. a Z-LUT sweep)" in proc.stdout + proc.stderr
     per_bead = _z_against_truth(base / "run1")
     offsets = [o for _, o, _ in per_bead.values()]
     for bead, (finite, offset, rms) in per_bead.items():
