@@ -18,6 +18,7 @@ from magscope_sim._beads import (
     wlc_stiffness,
 )
 from magscope_sim._camera import BeadSite, FrameTruth, SimulatedCamera
+from magscope_sim._crlb import BeadBound, bead_crlb, fisher_information, poisson_gaussian_variance
 from magscope_sim._magnet import MagnetCalibration, SimMagnetSettings
 from magscope_sim._motor import MotorAxis
 from magscope_sim._noise import GAUSSIAN_MIN_PHOTONS, NoiseBank, photon_noise_adu
@@ -30,6 +31,7 @@ __all__ = [
     "KT_PN_NM",
     "SETTINGS",
     "WATER_VISCOSITY_PN_S_PER_NM2",
+    "BeadBound",
     "BeadField",
     "BeadRenderer",
     "BeadSite",
@@ -45,10 +47,13 @@ __all__ = [
     "SimMagnetSettings",
     "SimulatedCamera",
     "TetherParams",
+    "bead_crlb",
     "compute_profile_table",
+    "fisher_information",
     "ou_exposure",
     "ou_step",
     "photon_noise_adu",
+    "poisson_gaussian_variance",
     "profile_table",
     "render_bead_stack",
     "render_rois",
