@@ -21,34 +21,17 @@ number of processes or threads may run them at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._jit import AVAILABLE, numba
+from ._jit import jit as _jit
+from ._kernel_precise import phase_correct, template_cells, template_step
 from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX
 
-numba: Any
-try:  # pragma: no cover - depends on the environment
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
-
 __all__ = ["AVAILABLE", "cache_misses", "correlate_profiles", "track_kernel"]
-
-#: True when numba can be imported (the kernel is then compiled on first use).
-AVAILABLE = numba is not None
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-# No "nnan"/"ninf": the kernels produce and test NaN on purpose.
-_FASTMATH = {"nsz", "arcp", "contract", "reassoc"}
-
-
-def _jit(func: _F) -> _F:
-    if numba is None:  # pragma: no cover
-        return func
-    return cast(_F, numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)(func))
 
 
 @_jit
@@ -174,6 +157,8 @@ def _profile(
     rbuf: NDArray[np.float32],
     acc: NDArray[np.float32],
     out: NDArray[np.float32],
+    m1: NDArray[np.float64],
+    precise: bool,
 ) -> bool:
     """Radial profile around ``(x, y)`` with cubic B-spline radial weights.
 
@@ -183,6 +168,10 @@ def _profile(
     so the pixels only accumulate the moments ``sum v f**m`` and ``sum f**m``
     (``m = 0..3``) per cell; ``spline[d, m]`` (from :func:`spline_table`) turns them
     into bin ``c + d - 2 * oversample + 1``. Returns False when a bin got no weight.
+
+    With ``precise``, ``acc[:, 8]`` also collects ``sum f**4`` and ``m1[b]`` receives the
+    weighted mean offset ``r - r_b`` (pixels) of the pixels of bin ``b`` (for
+    :func:`._kernel_precise.phase_correct`).
     """
     h, w = roi.shape
     acc[:, :] = 0.0
@@ -220,19 +209,28 @@ def _profile(
             a[5] += f
             a[6] += f2
             a[7] += f3
+            if precise:
+                a[8] += f2 * f2
     n_off = spline.shape[0]
     shift = 2 * oversample - 1
     full = True
     for b in range(n_bins):
         num = 0.0
         den = 0.0
+        off = 0.0
         for d in range(n_off):
             cell = b - d + shift
             if 0 <= cell < n_cells:
                 cf = spline[d]
                 mo = acc[cell]
                 num += cf[0] * mo[0] + cf[1] * mo[1] + cf[2] * mo[2] + cf[3] * mo[3]
-                den += cf[0] * mo[4] + cf[1] * mo[5] + cf[2] * mo[6] + cf[3] * mo[7]
+                cnt = cf[0] * mo[4] + cf[1] * mo[5] + cf[2] * mo[6] + cf[3] * mo[7]
+                den += cnt
+                if precise:  # sum w (cell + f - b): one more power of f
+                    up = cf[0] * mo[5] + cf[1] * mo[6] + cf[2] * mo[7] + cf[3] * mo[8]
+                    off += (cell - b) * cnt + up
+        if precise:
+            m1[b] = off / (den * oversample) if den > 1e-6 else 0.0
         if den > 1e-6:
             out[b] = num / den
         else:
@@ -277,6 +275,9 @@ def track_kernel(
     sin_x: NDArray[np.float32],
     cos_y: NDArray[np.float32],
     sin_y: NDArray[np.float32],
+    precise: bool,
+    m1_ref: NDArray[np.float64],
+    to_cubic: NDArray[np.float64],
     x_out: NDArray[np.float64],
     y_out: NDArray[np.float64],
     prof_out: NDArray[np.float32],
@@ -285,7 +286,9 @@ def track_kernel(
     """Track ``rois`` ``(n, h, w)`` into ``x_out``, ``y_out``, ``prof_out``, ``status_out``.
 
     ``prof_out`` is only written when ``do_profile``; status codes are listed in
-    :data:`magscope_tracker._plan.STATUS_MESSAGES`.
+    :data:`magscope_tracker._plan.STATUS_MESSAGES`. With ``precise`` the profile is
+    phase-corrected (``m1_ref``: continuous-ring bin offsets) and always computed, and
+    the centre takes one template step (:mod:`._kernel_precise`).
     """
     n, h, w = rois.shape
     cs = np.empty(w, np.float32)
@@ -298,7 +301,10 @@ def track_kernel(
     qy = np.empty(h, np.float32)
     xs = np.arange(w).astype(np.float32)
     rbuf = np.empty(w, np.float32)
-    acc = np.empty((n_bins + 2 * oversample + 1, 8), np.float32)
+    acc = np.empty((n_bins + 2 * oversample + 1, 9), np.float32)
+    m1 = np.zeros(n_bins, np.float64)
+    own = np.empty(n_bins, np.float32)
+    cells = np.empty((n_bins - 1, 12), np.float64)
     reach = 4.0 * sigma
     for k in range(n):
         roi = rois[k]
@@ -374,13 +380,21 @@ def track_kernel(
             status_out[k] = 3
         else:
             status_out[k] = 0
-        if do_profile:
-            if status_out[k] == 2:
-                prof_out[k, :] = np.nan
-            else:
-                full = _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof_out[k])
-                if not full and status_out[k] == 0:
-                    status_out[k] = 4
+        if not (do_profile or precise):
+            continue
+        prof = prof_out[k] if do_profile else own
+        if status_out[k] == 2:
+            prof[:] = np.nan
+            continue
+        full = _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof, m1, precise)
+        if not full and status_out[k] == 0:
+            status_out[k] = 4
+        if precise and full:
+            phase_correct(prof, m1, m1_ref, oversample)
+            if template_cells(prof, oversample, to_cubic, cells):
+                dx, dy = template_step(roi, x, y, oversample, cells, acc, xs, rbuf)
+                x_out[k] = x + dx
+                y_out[k] = y + dy
 
 
 @_jit

@@ -50,6 +50,8 @@ class Plan:
         0 mean, 1 border, 2 none.
     n_bins, oversample : int
         Radial profile layout: bin ``b`` at radius ``b / oversample`` px.
+    precise : bool
+        Precise mode: phase-corrected profiles, template XY step, weighted Z fit.
     """
 
     height: int
@@ -61,11 +63,21 @@ class Plan:
     background: int
     n_bins: int
     oversample: int
+    precise: bool = False
 
     @property
     def bin_radii(self) -> NDArray[np.float64]:
         """Radius of each profile bin in pixels."""
         return np.arange(self.n_bins, dtype=np.float64) / self.oversample
+
+    @property
+    def ring_offsets(self) -> NDArray[np.float64]:
+        """Mean offset ``r - r_b`` (px) of each bin's weights over a continuous 2-D plane.
+
+        The reference for the phase correction: the B-spline weights ``B3(r - r_b)``
+        times the ring length ``2 pi r``, for ``r >= 0``.
+        """
+        return _ring_offsets(self.n_bins, self.oversample)
 
     def dft_tables(self, axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], ...]:
         """Return ``cos`` and ``sin`` of ``2 pi j i / axis_len`` as ``(n_freq + 1, axis_len)``."""
@@ -80,6 +92,20 @@ def _dft_tables(axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], NDArra
     cos.setflags(write=False)
     sin.setflags(write=False)
     return cos, sin
+
+
+@functools.lru_cache(maxsize=32)
+def _ring_offsets(n_bins: int, oversample: int) -> NDArray[np.float64]:
+    s = np.linspace(-2.0, 2.0, 8001)
+    a = np.abs(s)
+    b3 = np.where(a < 1.0, 2.0 / 3.0 - a**2 + 0.5 * a**3, (2.0 - a) ** 3 / 6.0)
+    out = np.empty(n_bins)
+    for b in range(n_bins):
+        r = b / oversample + s
+        w = np.where(r >= 0.0, b3 * r, 0.0)
+        out[b] = float((w * s).sum() / w.sum()) if w.sum() > 0 else 0.0
+    out.setflags(write=False)
+    return out
 
 
 def default_n_bins(options: TrackerOptions, height: int, width: int) -> int:
@@ -121,4 +147,5 @@ def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
         background=_BACKGROUND_CODES[options.background],
         n_bins=n_bins,
         oversample=options.profile_oversample,
+        precise=options.mode == "precise",
     )

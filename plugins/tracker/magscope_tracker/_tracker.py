@@ -15,7 +15,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from . import _kernel_numba
+from . import _kernel_numba, _kernel_precise
 from ._kernel_numpy import track_numpy
 from ._lookup import PreparedLut, correlate, lookup_z, prepare_lut
 from ._options import TrackerOptions
@@ -195,7 +195,7 @@ class CpuTracker:
         prepared = per_lut.get(key)
         if prepared is None:
             used = plan.bin_radii >= self.options.r_min_px
-            prepared = prepare_lut(zlut.profiles, zlut.z_nm, used)
+            prepared = prepare_lut(zlut.profiles, zlut.z_nm, used, plan.bin_radii)
             per_lut[key] = prepared
         return prepared
 
@@ -213,7 +213,8 @@ class CpuTracker:
             _kernel_numba.track_kernel(
                 rois, plan.sigma, plan.n_iter, plan.n_freq_x, plan.n_freq_y, plan.background,
                 do_profile, plan.n_bins, plan.oversample, _spline(plan.oversample),
-                cos_x, sin_x, cos_y, sin_y, x, y, prof, status,
+                cos_x, sin_x, cos_y, sin_y, plan.precise, plan.ring_offsets,
+                _kernel_precise.to_cubic(), x, y, prof, status,
             )  # fmt: skip
         else:
             track_numpy(rois, plan, do_profile, self.options.chunk_size, x, y, prof, status)
@@ -263,6 +264,7 @@ class CpuTracker:
                 self.options.z_fit,
                 self.options.n_local,
                 self.options.min_quality,
+                weighted=plan.precise,
             )
             z[status != 0] = np.nan
             ok = (status == 0) & np.isfinite(z)
