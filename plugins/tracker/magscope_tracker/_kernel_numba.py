@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from ._jit import AVAILABLE, numba
 from ._jit import jit as _jit
-from ._kernel_precise import phase_correct, template_cells, template_step
+from ._kernel_precise import SUB, phase_correct, template_cells, template_step
 from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX
 
 __all__ = ["AVAILABLE", "cache_misses", "correlate_profiles", "track_kernel"]
@@ -146,6 +146,61 @@ def _refine(
 
 
 @_jit
+def _accumulate(
+    row: NDArray[Any], rbuf: NDArray[np.float32], r_lim: float, fos: float, acc: NDArray[np.float32]
+) -> None:
+    """Add one row's pixels to the per-cell moments ``sum v f**m``, ``sum f**m`` (m = 0..3)."""
+    one = np.float32(1.0)
+    for j in range(row.shape[0]):
+        r = rbuf[j]
+        if r >= r_lim:
+            continue
+        v = np.float32(row[j])
+        t = r * fos
+        cell = np.uint32(t)
+        f = t - np.float32(cell)
+        f2 = f * f
+        f3 = f2 * f
+        a = acc[cell]
+        a[0] += v
+        a[1] += v * f
+        a[2] += v * f2
+        a[3] += v * f3
+        a[4] += one
+        a[5] += f
+        a[6] += f2
+        a[7] += f3
+
+
+@_jit
+def _accumulate_precise(
+    row: NDArray[Any], rbuf: NDArray[np.float32], r_lim: float, fos: float, acc: NDArray[np.float32]
+) -> None:
+    """:func:`_accumulate` plus ``sum f**4`` in ``acc[:, 8]`` (for the phase correction)."""
+    one = np.float32(1.0)
+    for j in range(row.shape[0]):
+        r = rbuf[j]
+        if r >= r_lim:
+            continue
+        v = np.float32(row[j])
+        t = r * fos
+        cell = np.uint32(t)
+        f = t - np.float32(cell)
+        f2 = f * f
+        f3 = f2 * f
+        a = acc[cell]
+        a[0] += v
+        a[1] += v * f
+        a[2] += v * f2
+        a[3] += v * f3
+        a[4] += one
+        a[5] += f
+        a[6] += f2
+        a[7] += f3
+        a[8] += f2 * f2
+
+
+@_jit
 def _profile(
     roi: NDArray[Any],
     x: float,
@@ -190,27 +245,10 @@ def _profile(
             dx = xs[j] - fx
             rbuf[j] = math.sqrt(dx * dx + dy2)
         row = roi[i]
-        for j in range(w):
-            r = rbuf[j]
-            if r >= r_lim:
-                continue
-            v = np.float32(row[j])
-            t = r * fos
-            cell = np.uint32(t)
-            f = t - np.float32(cell)
-            f2 = f * f
-            f3 = f2 * f
-            a = acc[cell]
-            a[0] += v
-            a[1] += v * f
-            a[2] += v * f2
-            a[3] += v * f3
-            a[4] += one
-            a[5] += f
-            a[6] += f2
-            a[7] += f3
-            if precise:
-                a[8] += f2 * f2
+        if precise:
+            _accumulate_precise(row, rbuf, r_lim, fos, acc)
+        else:
+            _accumulate(row, rbuf, r_lim, fos, acc)
     n_off = spline.shape[0]
     shift = 2 * oversample - 1
     full = True
@@ -278,6 +316,7 @@ def track_kernel(
     precise: bool,
     m1_ref: NDArray[np.float64],
     to_cubic: NDArray[np.float64],
+    geom: NDArray[np.float64],
     x_out: NDArray[np.float64],
     y_out: NDArray[np.float64],
     prof_out: NDArray[np.float32],
@@ -288,7 +327,8 @@ def track_kernel(
     ``prof_out`` is only written when ``do_profile``; status codes are listed in
     :data:`magscope_tracker._plan.STATUS_MESSAGES`. With ``precise`` the profile is
     phase-corrected (``m1_ref``: continuous-ring bin offsets) and always computed, and
-    the centre takes one template step (:mod:`._kernel_precise`).
+    the centre takes one template step (:mod:`._kernel_precise`; ``to_cubic`` and
+    ``geom`` are its constants).
     """
     n, h, w = rois.shape
     cs = np.empty(w, np.float32)
@@ -304,7 +344,8 @@ def track_kernel(
     acc = np.empty((n_bins + 2 * oversample + 1, 9), np.float32)
     m1 = np.zeros(n_bins, np.float64)
     own = np.empty(n_bins, np.float32)
-    cells = np.empty((n_bins - 1, 12), np.float64)
+    cells = np.empty((n_bins - 1, 4), np.float64)
+    fine = np.empty((2, SUB * (n_bins - 1) + 1), np.float32)
     reach = 4.0 * sigma
     for k in range(n):
         roi = rois[k]
@@ -391,8 +432,8 @@ def track_kernel(
             status_out[k] = 4
         if precise and full:
             phase_correct(prof, m1, m1_ref, oversample)
-            if template_cells(prof, oversample, to_cubic, cells):
-                dx, dy = template_step(roi, x, y, oversample, cells, acc, xs, rbuf)
+            if template_cells(prof, oversample, to_cubic, geom, cells, fine):
+                dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs)
                 x_out[k] = x + dx
                 y_out[k] = y + dy
 

@@ -30,15 +30,26 @@ from numpy.typing import NDArray
 
 from ._jit import jit
 
-__all__ = ["FLOOR_FRACTION", "TAPER_PX", "phase_correct", "template_cells", "template_step"]
+__all__ = [
+    "FLOOR_FRACTION",
+    "SUB",
+    "TAPER_PX",
+    "phase_correct",
+    "template_cells",
+    "template_geometry",
+    "template_step",
+    "to_cubic",
+]
 
 #: Variance floor of the template weights, as a fraction of the profile's mean level.
 FLOOR_FRACTION = 0.01
+#: Samples per radial cell of the template weight table (linear in between).
+SUB = 4
 #: Width, in pixels, of the cosine taper that ends the template at the last profile bin.
 TAPER_PX = 4.0
 
-# f = 0, 1/3, 2/3, 1 -> cubic coefficients (inverse Vandermonde)
-_TO_CUBIC = np.linalg.inv(np.vander(np.array([0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0]), 4, increasing=True))
+# f = 0, 1/4, 1/2, 3/4 -> cubic coefficients (inverse Vandermonde)
+_TO_CUBIC = np.linalg.inv(np.vander(np.arange(SUB) / SUB, 4, increasing=True))
 
 
 @jit
@@ -60,14 +71,59 @@ def phase_correct(
         prof[b] = np.float32(prof[b] - slope[b] * (m1[b] - m1_ref[b]))
 
 
+def template_geometry(n_bins: int, os_: int) -> NDArray[np.float64]:
+    """ROI-independent constants of :func:`template_cells` for ``n_bins`` bins.
+
+    Returns ``(4 + 2 * SUB, max(SUB * (n_bins - 1), n_bins))`` rows: ``W / r`` and ``W``
+    at the table radii, the Thomas-algorithm factors ``c'`` and ``1 / den`` of the
+    spline system, and the spline basis weights for ``T`` and ``T'`` at ``f = s / SUB``.
+    """
+    n_fine = SUB * (n_bins - 1)
+    h = 1.0 / os_
+    out = np.zeros((4 + 2 * SUB, max(n_fine, n_bins, 8)))
+    r = np.arange(n_fine) / (SUB * os_)
+    r_end = (n_bins - 1) * h
+    taper = min(TAPER_PX, 0.5 * r_end)
+    e = np.clip((r - (r_end - taper)) / taper, 0.0, 1.0)
+    w = 0.5 * (1.0 + np.cos(np.pi * e))
+    out[0, :n_fine] = w / np.maximum(r, 1e-3 * h)
+    out[1, :n_fine] = w
+    cp = 0.5
+    out[2, 0] = cp
+    out[3, 0] = 0.5
+    for b in range(1, n_bins - 1):
+        inv = 1.0 / (4.0 - cp)
+        cp = inv
+        out[2, b] = cp
+        out[3, b] = inv
+    for s in range(SUB):
+        t = s / SUB
+        u = 1.0 - t
+        out[4 + s, :4] = [u, t, h * h / 6.0 * (u**3 - u), h * h / 6.0 * (t**3 - t)]
+        out[4 + SUB + s, :4] = [
+            -1.0 / h, 1.0 / h, -h / 6.0 * (3.0 * u * u - 1.0), h / 6.0 * (3.0 * t * t - 1.0)
+        ]
+    out.setflags(write=False)
+    return out
+
+
 @jit
 def template_cells(
-    prof: NDArray[np.float32], os_: int, to_cubic: NDArray[np.float64], cells: NDArray[np.float64]
+    prof: NDArray[np.float32],
+    os_: int,
+    to_cubic: NDArray[np.float64],
+    geom: NDArray[np.float64],
+    cells: NDArray[np.float64],
+    fine: NDArray[np.float32],
 ) -> bool:
-    """Fill ``cells`` ``(n_bins - 1, 12)`` with the cubics of ``phi``, ``psi``, ``phi T'``.
+    """Tabulate the template weights for :func:`template_step`.
 
     ``T`` is the cubic spline through the bins (slope 0 at ``r = 0``, natural at the
-    end). Returns False when the profile is not finite or has no positive level.
+    end); ``geom`` comes from :func:`template_geometry`. ``fine[0, k]``, ``fine[1, k]``
+    receive ``phi / r`` and ``psi / r`` at ``r = k / (SUB * os_)``
+    (``k = 0 .. SUB * (n_bins - 1)``, linear in between); ``cells[c]`` the cubic in
+    ``f`` of ``phi T'`` on radial cell ``c`` (for ``H``). Returns False when the profile
+    is not finite or has no positive level.
     """
     n = prof.shape[0]
     h = 1.0 / os_
@@ -82,42 +138,39 @@ def template_cells(
         return False
     # second derivatives m of the spline: Thomas algorithm on the tridiagonal system
     m = np.empty(n, np.float64)
-    cp = np.empty(n, np.float64)
     dp = np.empty(n, np.float64)
-    cp[0] = 0.5
     dp[0] = 3.0 / (h * h) * (np.float64(prof[1]) - np.float64(prof[0]))
+    scale = 6.0 / (h * h)
     for b in range(1, n - 1):
-        rhs = 6.0 / (h * h) * (np.float64(prof[b + 1]) - 2.0 * prof[b] + np.float64(prof[b - 1]))
-        den = 4.0 - cp[b - 1]
-        cp[b] = 1.0 / den
-        dp[b] = (rhs - dp[b - 1]) / den
+        rhs = scale * (np.float64(prof[b + 1]) - 2.0 * prof[b] + np.float64(prof[b - 1]))
+        dp[b] = (rhs - dp[b - 1]) * geom[3, b]
     m[n - 1] = 0.0
     for b in range(n - 2, -1, -1):
-        m[b] = dp[b] - cp[b] * m[b + 1]
-    r_end = (n - 1) * h
-    taper = min(TAPER_PX, 0.5 * r_end)
-    vals = np.empty((3, 4), np.float64)
+        m[b] = dp[b] - geom[2, b] * m[b + 1]
+    eta = np.empty(SUB, np.float64)
     for c in range(n - 1):
         p0 = np.float64(prof[c])
         p1 = np.float64(prof[c + 1])
-        for s in range(4):
-            t = s / 3.0
-            u = 1.0 - t
-            tv = u * p0 + t * p1 + h * h / 6.0 * ((u * u * u - u) * m[c] + (t * t * t - t) * m[c + 1])
-            td = (p1 - p0) / h + h / 6.0 * (-(3.0 * u * u - 1.0) * m[c] + (3.0 * t * t - 1.0) * m[c + 1])
-            r = (c + t) * h
-            e = (r - (r_end - taper)) / taper
-            w = 1.0 if e <= 0.0 else (0.5 * (1.0 + math.cos(math.pi * e)) if e < 1.0 else 0.0)
-            phi = w * td / max(tv, floor)
-            vals[0, s] = phi
-            vals[1, s] = phi * tv
-            vals[2, s] = phi * td
-        for q in range(3):
-            for k in range(4):
-                acc = 0.0
-                for s in range(4):
-                    acc += to_cubic[k, s] * vals[q, s]
-                cells[c, 4 * q + k] = acc
+        m0 = m[c]
+        m1 = m[c + 1]
+        for s in range(SUB):
+            bv = geom[4 + s]
+            bd = geom[4 + SUB + s]
+            tv = bv[0] * p0 + bv[1] * p1 + bv[2] * m0 + bv[3] * m1
+            td = bd[0] * p0 + bd[1] * p1 + bd[2] * m0 + bd[3] * m1
+            k = SUB * c + s
+            q = td / max(tv, floor)
+            phi_r = q * geom[0, k]
+            eta[s] = q * td * geom[1, k]
+            fine[0, k] = np.float32(phi_r)
+            fine[1, k] = np.float32(phi_r * tv)
+        for k in range(4):
+            acc = 0.0
+            for s in range(SUB):
+                acc += to_cubic[k, s] * eta[s]
+            cells[c, k] = acc
+    fine[0, SUB * (n - 1)] = 0.0
+    fine[1, SUB * (n - 1)] = 0.0
     return True
 
 
@@ -128,9 +181,9 @@ def template_step(
     y: float,
     os_: int,
     cells: NDArray[np.float64],
+    fine: NDArray[np.float32],
     moments: NDArray[np.float32],
     xs: NDArray[np.float32],
-    rbuf: NDArray[np.float32],
 ) -> tuple[float, float]:
     """Gauss-Newton step ``(dx, dy)`` of the template fit around ``(x, y)`` (0 if undefined).
 
@@ -139,43 +192,46 @@ def template_step(
     """
     h, w = roi.shape
     n_cells = cells.shape[0]
-    r_lim = np.float32(n_cells / os_)
-    fos = np.float32(os_)
+    r_lim = n_cells / os_
+    scale = np.float32(SUB * os_)
+    t_max = np.float32(SUB * n_cells - 1e-3)
+    a = fine[0]
+    b = fine[1]
     fx = np.float32(x)
-    fy = np.float32(y)
     gx = 0.0
     gy = 0.0
     for i in range(h):
-        dy = np.float32(i) - fy
-        if abs(dy) >= r_lim:
+        dyd = i - y
+        if abs(dyd) >= r_lim:
             continue
+        half = math.sqrt(r_lim * r_lim - dyd * dyd)
+        j0 = max(0, math.ceil(x - half))
+        j1 = min(w, math.floor(x + half) + 1)
+        if j1 <= j0:
+            continue
+        row = roi[i, j0:j1]
+        xr = xs[j0:j1]
+        dy = np.float32(dyd)
         dy2 = dy * dy
-        for j in range(w):
-            dx = xs[j] - fx
-            rbuf[j] = math.sqrt(dx * dx + dy2)
-        row = roi[i]
         sx = np.float32(0.0)
         sy = np.float32(0.0)
-        for j in range(w):
-            r = rbuf[j]
-            if r >= r_lim or r <= np.float32(1e-6):
-                continue
-            t = r * fos
-            c = np.uint32(t)
-            f = t - np.float32(c)
-            cf = cells[c]
-            phi = np.float32(cf[0] + f * (cf[1] + f * (cf[2] + f * cf[3])))
-            psi = np.float32(cf[4] + f * (cf[5] + f * (cf[6] + f * cf[7])))
-            wgt = (np.float32(row[j]) * phi - psi) / r
-            sx += wgt * (xs[j] - fx)
-            sy += wgt * dy
+        for j in range(row.shape[0]):  # a SIMD loop: no branches, four gathers
+            dx = xr[j] - fx
+            t = min(math.sqrt(dx * dx + dy2) * scale, t_max)
+            k = np.int32(t)
+            f = t - np.float32(k)
+            a0 = a[k]
+            b0 = b[k]
+            wgt = np.float32(row[j]) * (a0 + f * (a[k + 1] - a0)) - (b0 + f * (b[k + 1] - b0))
+            sx += wgt * dx
+            sy += wgt
         gx += sx
-        gy += sy
+        gy += sy * dy
     curv = 0.0
     for c in range(n_cells):
         cf = cells[c]
         mo = moments[c]
-        curv += cf[8] * mo[4] + cf[9] * mo[5] + cf[10] * mo[6] + cf[11] * mo[7]
+        curv += cf[0] * mo[4] + cf[1] * mo[5] + cf[2] * mo[6] + cf[3] * mo[7]
     curv *= 0.5
     if not (curv > 0.0 and math.isfinite(gx) and math.isfinite(gy)):
         return 0.0, 0.0
@@ -183,5 +239,5 @@ def template_step(
 
 
 def to_cubic() -> NDArray[np.float64]:
-    """The fixed 4 x 4 matrix from values at ``f = 0, 1/3, 2/3, 1`` to cubic coefficients."""
+    """The fixed 4 x 4 matrix from values at ``f = 0, 1/4, 1/2, 3/4`` to cubic coefficients."""
     return _TO_CUBIC

@@ -43,6 +43,11 @@ def _spline(oversample: int) -> NDArray[np.float64]:
     return table
 
 
+@functools.lru_cache(maxsize=8)
+def _geometry(n_bins: int, oversample: int) -> NDArray[np.float64]:
+    return _kernel_precise.template_geometry(n_bins, oversample)
+
+
 def _as_rois(rois: ArrayLike) -> NDArray[Any]:
     arr = np.asarray(rois)
     if arr.ndim == 2:
@@ -214,7 +219,8 @@ class CpuTracker:
                 rois, plan.sigma, plan.n_iter, plan.n_freq_x, plan.n_freq_y, plan.background,
                 do_profile, plan.n_bins, plan.oversample, _spline(plan.oversample),
                 cos_x, sin_x, cos_y, sin_y, plan.precise, plan.ring_offsets,
-                _kernel_precise.to_cubic(), x, y, prof, status,
+                _kernel_precise.to_cubic(), _geometry(plan.n_bins, plan.oversample),
+                x, y, prof, status,
             )  # fmt: skip
         else:
             track_numpy(rois, plan, do_profile, self.options.chunk_size, x, y, prof, status)

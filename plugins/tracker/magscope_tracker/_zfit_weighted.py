@@ -17,8 +17,12 @@ fixed-order sums, so a ROI's ``z`` does not depend on its batch.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
+
+from ._jit import AVAILABLE, jit
 
 __all__ = ["FLOOR_FRACTION", "fit_weighted"]
 
@@ -37,6 +41,95 @@ def _poly(coef: NDArray[np.float64], t: NDArray[np.float64]) -> NDArray[np.float
 def _deriv(coef: NDArray[np.float64]) -> NDArray[np.float64]:
     out: NDArray[np.float64] = coef[:, 1:] * np.arange(1, coef.shape[1], dtype=np.float64)
     return out
+
+
+@jit
+def _horner(coef: NDArray[np.float64], t: float, deriv: int) -> float:
+    """Value (``deriv=0``), first or second derivative of ``sum_r coef[r] t**r``."""
+    out = 0.0
+    for r in range(coef.shape[0] - 1, deriv - 1, -1):
+        fac = 1.0
+        for q in range(deriv):
+            fac *= r - q
+        out = out * t + fac * coef[r]
+    return out
+
+
+@jit
+def _fit_rows(
+    p: NDArray[np.float32],
+    radii: NDArray[np.float64],
+    raw_poly: NDArray[np.float64],
+    lower: NDArray[np.int64],
+    best: NDArray[np.int64],
+    out: NDArray[np.float64],
+) -> None:
+    """Numba version of :func:`fit_weighted`, one row at a time."""
+    n, nb = p.shape
+    n_stencil, size, _ = raw_poly.shape
+    m = n_stencil + size - 1
+    w = np.empty(nb, np.float64)
+    sa = np.empty(size, np.float64)
+    spa = np.empty(size, np.float64)
+    saa = np.empty((size, size), np.float64)
+    num = np.empty(size, np.float64)
+    den = np.empty(2 * size - 1, np.float64)
+    for i in range(n):
+        row = p[i]
+        level = 0.0
+        for b in range(nb):
+            level += abs(np.float64(row[b]))
+        floor = FLOOR_FRACTION * level / nb
+        start = min(max(lower[i] - 1, 0), m - size)
+        a = raw_poly[start]
+        s0 = 0.0
+        sp = 0.0
+        for b in range(nb):
+            v = np.float64(row[b])
+            w[b] = radii[b] / max(v, floor)
+            s0 += w[b]
+            sp += w[b] * v
+        for q in range(size):
+            t1 = 0.0
+            t2 = 0.0
+            aq = a[q]
+            for b in range(nb):
+                wa = w[b] * aq[b]
+                t1 += wa
+                t2 += wa * row[b]
+            sa[q] = t1
+            spa[q] = t2
+            for r in range(q, size):
+                ar = a[r]
+                t3 = 0.0
+                for b in range(nb):
+                    t3 += w[b] * aq[b] * ar[b]
+                saa[q, r] = t3
+        den[:] = 0.0
+        for q in range(size):
+            num[q] = spa[q] - sp * sa[q] / s0
+            for r in range(q, size):
+                g = saa[q, r] - sa[q] * sa[r] / s0
+                den[q + r] += g if q == r else 2.0 * g
+        anchor = np.float64(lower[i] - start)
+        tau = anchor + (0.25 if lower[i] == best[i] else 0.75)
+        for _ in range(_NEWTON_STEPS):
+            nv = _horner(num, tau, 0)
+            nd = _horner(num, tau, 1)
+            dv = _horner(den, tau, 0)
+            dd = _horner(den, tau, 1)
+            h = 2.0 * nd * dv - nv * dd
+            slope = 2.0 * _horner(num, tau, 2) * dv + nd * dd - nv * _horner(den, tau, 2)
+            if slope < 0.0:
+                step = h / slope
+            elif h > 0.0:
+                step = -0.25
+            elif h < 0.0:
+                step = 0.25
+            else:
+                step = 0.0 if h == 0.0 else math.nan
+            tau = min(max(tau - step, anchor - 1.0), anchor + 2.0)
+        out[i] = start + tau
 
 
 def fit_weighted(
@@ -65,9 +158,14 @@ def fit_weighted(
     numpy.ndarray
         ``(n,)`` fractional plane positions (NaN where the fit is undefined).
     """
+    if AVAILABLE:
+        out = np.empty(profiles.shape[0], np.float64)
+        rows = np.ascontiguousarray(profiles, dtype=np.float32)
+        _fit_rows(rows, radii, raw_poly, best_lower.astype(np.int64), best.astype(np.int64), out)
+        return out
     n_stencil, size, _ = raw_poly.shape
     m = n_stencil + size - 1
-    p = np.asarray(profiles, np.float64)
+    p = np.asarray(profiles, np.float32).astype(np.float64)
     level = np.abs(p).mean(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         w = radii[None, :] / np.maximum(p, FLOOR_FRACTION * level)
