@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX, Plan
+from ._precise_numpy import phase_correct_block, template_step_block
 
 __all__ = ["track_numpy"]
 
@@ -97,8 +98,11 @@ def _b3(a: NDArray[np.float32]) -> NDArray[np.float32]:
 
 def _profiles(
     r: NDArray[np.float32], x: NDArray[np.float64], y: NDArray[np.float64], plan: Plan
-) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
-    """Cubic B-spline weighted radial profiles; returns ``(profiles, full)``."""
+) -> tuple[NDArray[np.float32], NDArray[np.bool_], NDArray[np.float64]]:
+    """Cubic B-spline weighted radial profiles; returns ``(profiles, full, m1)``.
+
+    ``m1`` is each bin's weighted mean offset ``r - r_b`` in pixels (precise mode).
+    """
     n, h, w = r.shape
     os_ = plan.oversample
     n_bins = plan.n_bins
@@ -118,10 +122,12 @@ def _profiles(
     b0 = np.floor(t).astype(np.int64) - pad + 1
     idx = []
     wts = []
+    offs = []
     for m in range(2 * pad):
         b = b0 + m
         idx.append(owner + b + pad)
         wts.append(_b3(np.abs(t - b.astype(np.float32)) / np.float32(os_)))
+        offs.append((t - b.astype(np.float32)) / np.float32(os_))
     all_idx = np.concatenate(idx)
     all_w = np.concatenate(wts)
     acc_w = np.bincount(all_idx, all_w, n * size).reshape(n, size)
@@ -129,9 +135,14 @@ def _profiles(
     acc_w = acc_w[:, pad : pad + n_bins]
     acc_v = acc_v[:, pad : pad + n_bins]
     full = np.asarray((acc_w > 0.0).all(axis=1), dtype=np.bool_)
+    m1 = np.zeros((n, n_bins))
     with np.errstate(invalid="ignore", divide="ignore"):
         prof = np.where(acc_w > 0.0, acc_v / acc_w, np.nan).astype(np.float32)
-    return prof, full
+        if plan.precise:
+            all_o = np.concatenate(offs).astype(np.float64)
+            acc_o = np.bincount(all_idx, all_w * all_o, n * size).reshape(n, size)
+            m1 = np.where(acc_w > 0.0, acc_o[:, pad : pad + n_bins] / acc_w, 0.0)
+    return prof, full, m1
 
 
 def _track_block(
@@ -172,11 +183,17 @@ def _track_block(
     with np.errstate(invalid="ignore"):
         slow = (np.abs(step_x) > CONVERGENCE_PX) | (np.abs(step_y) > CONVERGENCE_PX)
     status[(status == 0) & slow] = 3
-    if do_profile:
-        prof, full = _profiles(r, x, y, plan)
+    if do_profile or plan.precise:
+        prof, full, m1 = _profiles(r, x, y, plan)
         prof[status == 1] = np.nan
         prof[status == 2] = np.nan
         status[(status == 0) & ~full] = 4
+        if plan.precise:
+            fixed = full & (status != 1) & (status != 2)
+            prof[fixed] = phase_correct_block(prof[fixed], m1[fixed], plan)
+            x[fixed], y[fixed] = template_step_block(r[fixed], x[fixed], y[fixed], prof[fixed], plan)
+        if not do_profile:
+            prof = np.empty((n, 0), np.float32)
     else:
         prof = np.empty((n, 0), np.float32)
     return x, y, prof, status

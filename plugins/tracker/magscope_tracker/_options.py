@@ -68,7 +68,8 @@ class TrackerOptions:
         ``docs/decisions/0015-tracker-at-the-physical-limit.md`` for speeds). A Z-LUT
         should be built in the mode it is used with.
     n_xy_iterations : int
-        Sub-pixel X/Y refinement iterations after the coarse centre (1-20, default 3).
+        Fast mode: sub-pixel X/Y refinement iterations after the coarse centre (1-20,
+        default 3). The precise mode runs one (its template step does the rest).
         Each iteration reduces the error about ten-fold; 3 reach 0.0001 px on
         noise-free, roughly centred beads. Up to as many again are run for ROIs whose
         last step still exceeds 0.002 px (beads far from the ROI centre).

@@ -43,7 +43,7 @@ class Plan:
     sigma : float
         Gaussian band width for the 1-D X/Y profiles, pixels.
     n_iter : int
-        X/Y refinement iterations.
+        X/Y symmetry-fit iterations (1 in precise mode, whose template step follows).
     n_freq_x, n_freq_y : int
         Number of DFT frequencies ``j / width`` (``j / height``), ``j = 1..n``.
     background : int
@@ -141,7 +141,7 @@ def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
         height=height,
         width=width,
         sigma=float(sigma),
-        n_iter=options.n_xy_iterations,
+        n_iter=1 if options.mode == "precise" else options.n_xy_iterations,
         n_freq_x=max(1, int(options.xy_max_frequency * width)),
         n_freq_y=max(1, int(options.xy_max_frequency * height)),
         background=_BACKGROUND_CODES[options.background],
