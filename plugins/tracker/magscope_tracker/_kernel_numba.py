@@ -83,6 +83,7 @@ def _refine(
     bg: float,
     x: float,
     n_iter: int,
+    max_iter: int,
     n_freq: int,
     cos_t: NDArray[np.float32],
     sin_t: NDArray[np.float32],
@@ -94,7 +95,7 @@ def _refine(
     largest half-width that fits, and its DFT ``Q`` at ``nu_j = j / n`` is taken
     relative to ``x``. A profile symmetric about ``x + d`` has ``Q(nu)**2`` with
     phase ``-4 pi nu d``; ``d`` is the ``|Q|**2``-weighted least-squares slope.
-    Runs ``n_iter`` iterations, then up to ``n_iter`` more while the step exceeds
+    Runs ``n_iter`` iterations, then more (``max_iter`` in all) while the step exceeds
     ``XY_TOLERANCE_PX``.
     """
     n = p.shape[0]
@@ -102,7 +103,7 @@ def _refine(
     fbg = np.float32(bg)
     zero = np.float32(0.0)
     one = np.float32(1.0)
-    for it in range(2 * n_iter):
+    for it in range(max_iter):
         if it >= n_iter and abs(step) < XY_TOLERANCE_PX:
             break
         half = min(x, n - 1 - x) + 0.5
@@ -302,6 +303,7 @@ def track_kernel(
     rois: NDArray[Any],
     sigma: float,
     n_iter: int,
+    max_iter: int,
     n_freq_x: int,
     n_freq_y: int,
     background: int,
@@ -411,8 +413,8 @@ def track_kernel(
                 gi = gy[i]
                 for j in range(w):
                     px[j] += gi * np.float32(row[j])
-        x, step_x = _refine(px, bg * sgy, x, n_iter, n_freq_x, cos_x, sin_x, qx)
-        y, step_y = _refine(py, bg * sgx, y, n_iter, n_freq_y, cos_y, sin_y, qy)
+        x, step_x = _refine(px, bg * sgy, x, n_iter, max_iter, n_freq_x, cos_x, sin_x, qx)
+        y, step_y = _refine(py, bg * sgx, y, n_iter, max_iter, n_freq_y, cos_y, sin_y, qy)
         x_out[k] = x
         y_out[k] = y
         if not (math.isfinite(x) and math.isfinite(y)):

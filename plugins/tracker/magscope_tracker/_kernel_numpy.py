@@ -57,7 +57,7 @@ def _refine(
     step = np.full_like(x, np.nan)
     active = np.ones(x.shape, bool)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for it in range(2 * n_iter):
+        for it in range(plan.max_iter):
             if it >= n_iter:
                 active &= ~(np.abs(step) < XY_TOLERANCE_PX)
                 if not active.any():

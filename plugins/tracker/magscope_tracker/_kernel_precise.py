@@ -2,7 +2,7 @@
 
 Both work on one ROI right after :func:`._kernel_numba._profile` has filled the radial
 profile and its per-cell moments. The method is documented in
-``docs/decisions/0015-tracker-at-the-physical-limit.md``; :mod:`._precise_numpy` is the
+``docs/decisions/0010-tracker-at-the-physical-limit.md``; :mod:`._precise_numpy` is the
 vectorised twin (fallback and test oracle).
 
 - **Phase correction.** A bin of the B-spline profile is a weighted mean of pixels whose

@@ -65,7 +65,7 @@ class TrackerOptions:
         the bead's sub-pixel phase, one variance-weighted template step for X/Y, and a
         variance-weighted Z fit (with ``z_fit="interpolate"``). ``"fast"`` skips the three
         (XY about 1.8x, Z about 1.5x the bound; see
-        ``docs/decisions/0015-tracker-at-the-physical-limit.md`` for speeds). A Z-LUT
+        ``docs/decisions/0010-tracker-at-the-physical-limit.md`` for speeds). A Z-LUT
         should be built in the mode it is used with.
     n_xy_iterations : int
         Fast mode: sub-pixel X/Y refinement iterations after the coarse centre (1-20,

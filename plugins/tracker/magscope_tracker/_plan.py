@@ -44,6 +44,9 @@ class Plan:
         Gaussian band width for the 1-D X/Y profiles, pixels.
     n_iter : int
         X/Y symmetry-fit iterations (1 in precise mode, whose template step follows).
+    max_iter : int
+        Iterations allowed in all while the step exceeds ``XY_TOLERANCE_PX``
+        (``2 n_iter`` in fast mode, 6 in precise mode).
     n_freq_x, n_freq_y : int
         Number of DFT frequencies ``j / width`` (``j / height``), ``j = 1..n``.
     background : int
@@ -58,6 +61,7 @@ class Plan:
     width: int
     sigma: float
     n_iter: int
+    max_iter: int
     n_freq_x: int
     n_freq_y: int
     background: int
@@ -142,6 +146,7 @@ def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
         width=width,
         sigma=float(sigma),
         n_iter=1 if options.mode == "precise" else options.n_xy_iterations,
+        max_iter=6 if options.mode == "precise" else 2 * options.n_xy_iterations,
         n_freq_x=max(1, int(options.xy_max_frequency * width)),
         n_freq_y=max(1, int(options.xy_max_frequency * height)),
         background=_BACKGROUND_CODES[options.background],

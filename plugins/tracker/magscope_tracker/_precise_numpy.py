@@ -88,6 +88,8 @@ def template_step_block(
     not usable keep their centre.
     """
     n, h, w = r.shape
+    if n == 0:
+        return x, y
     nb = prof.shape[1]
     os_ = plan.oversample
     n_cells = nb - 1
