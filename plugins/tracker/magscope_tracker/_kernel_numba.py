@@ -236,7 +236,6 @@ def _profile(
     fos = np.float32(oversample)
     fx = np.float32(x)
     fy = np.float32(y)
-    one = np.float32(1.0)
     for i in range(h):
         dy = np.float32(i) - fy
         if abs(dy) >= r_lim:
@@ -434,7 +433,8 @@ def track_kernel(
             status_out[k] = 4
         if precise and full:
             phase_correct(prof, m1, m1_ref, oversample)
-            if template_cells(prof, oversample, to_cubic, geom, cells, fine):
+            r_end = min((n_bins - 1) / oversample, x, w - 1 - x, y, h - 1 - y)
+            if template_cells(prof, r_end, oversample, to_cubic, geom, cells, fine):
                 dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs)
                 x_out[k] = x + dx
                 y_out[k] = y + dy

@@ -191,7 +191,8 @@ def _track_block(
         if plan.precise:
             fixed = full & (status != 1) & (status != 2)
             prof[fixed] = phase_correct_block(prof[fixed], m1[fixed], plan)
-            x[fixed], y[fixed] = template_step_block(r[fixed], x[fixed], y[fixed], prof[fixed], plan)
+            moved = template_step_block(r[fixed], x[fixed], y[fixed], prof[fixed], plan)
+            x[fixed], y[fixed] = moved
         if not do_profile:
             prof = np.empty((n, 0), np.float32)
     else:

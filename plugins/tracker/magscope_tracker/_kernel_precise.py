@@ -11,10 +11,12 @@ vectorised twin (fallback and test oracle).
   so subtracting ``f'(r_b) (m1 - m1_ref)``, with ``m1_ref`` the offset for a continuous
   ring, removes most of the sub-pixel dependence (noise-free Z error 0.65 -> 0.22 nm).
 - **Template step.** The corrected profile, interpolated by a cubic spline, is the bead's
-  radial template ``T(r)``. One Gauss-Newton step of the variance-weighted least-squares
+  radial template ``T(r)`` (out to the last bin, or less so that the disc stays inside
+  the ROI: the template is smoother than the image, and an off-centre disc cut by the
+  ROI edge would bias the fit). One Gauss-Newton step of the variance-weighted least-squares
   fit of ``T(|p - c|)`` to the pixels moves the centre ``c``: with
   ``phi = W T' / max(T, floor)`` and ``psi = phi T`` (``W`` a taper to zero at the last
-  bin), ``g = sum_i (v_i phi(r_i) - psi(r_i)) (p_i - c) / r_i`` and
+  radius), ``g = sum_i (v_i phi(r_i) - psi(r_i)) (p_i - c) / r_i`` and
   ``H = 1/2 sum_i phi(r_i) T'(r_i)``, the step is ``-g / H``. ``phi``, ``psi`` and
   ``phi T'`` are stored as cubics in the in-cell fraction ``f`` (one row of 12 per radial
   cell), so the pixel pass is two Horner evaluations per pixel.
@@ -49,7 +51,9 @@ SUB = 4
 TAPER_PX = 4.0
 
 # f = 0, 1/4, 1/2, 3/4 -> cubic coefficients (inverse Vandermonde)
-_TO_CUBIC = np.linalg.inv(np.vander(np.arange(SUB) / SUB, 4, increasing=True))
+_TO_CUBIC: NDArray[np.float64] = np.linalg.inv(
+    np.vander(np.arange(SUB, dtype=np.float64) / SUB, 4, increasing=True)
+).astype(np.float64)
 
 
 @jit
@@ -74,7 +78,7 @@ def phase_correct(
 def template_geometry(n_bins: int, os_: int) -> NDArray[np.float64]:
     """ROI-independent constants of :func:`template_cells` for ``n_bins`` bins.
 
-    Returns ``(4 + 2 * SUB, max(SUB * (n_bins - 1), n_bins))`` rows: ``W / r`` and ``W``
+    Returns ``(4 + 2 * SUB, max(SUB * (n_bins - 1), n_bins))`` rows: ``1 / r`` and ``r``
     at the table radii, the Thomas-algorithm factors ``c'`` and ``1 / den`` of the
     spline system, and the spline basis weights for ``T`` and ``T'`` at ``f = s / SUB``.
     """
@@ -82,12 +86,8 @@ def template_geometry(n_bins: int, os_: int) -> NDArray[np.float64]:
     h = 1.0 / os_
     out = np.zeros((4 + 2 * SUB, max(n_fine, n_bins, 8)))
     r = np.arange(n_fine) / (SUB * os_)
-    r_end = (n_bins - 1) * h
-    taper = min(TAPER_PX, 0.5 * r_end)
-    e = np.clip((r - (r_end - taper)) / taper, 0.0, 1.0)
-    w = 0.5 * (1.0 + np.cos(np.pi * e))
-    out[0, :n_fine] = w / np.maximum(r, 1e-3 * h)
-    out[1, :n_fine] = w
+    out[0, :n_fine] = 1.0 / np.maximum(r, 1e-3 * h)
+    out[1, :n_fine] = r
     cp = 0.5
     out[2, 0] = cp
     out[3, 0] = 0.5
@@ -108,8 +108,21 @@ def template_geometry(n_bins: int, os_: int) -> NDArray[np.float64]:
 
 
 @jit
+def taper(r: float, r_end: float) -> float:
+    """Template weight ``W(r)``: 1, then a cosine to 0 over ``TAPER_PX`` before ``r_end``."""
+    width = min(TAPER_PX, 0.5 * r_end)
+    e = (r - (r_end - width)) / width
+    if e <= 0.0:
+        return 1.0
+    if e >= 1.0:
+        return 0.0
+    return 0.5 * (1.0 + math.cos(math.pi * e))
+
+
+@jit
 def template_cells(
     prof: NDArray[np.float32],
+    r_end: float,
     os_: int,
     to_cubic: NDArray[np.float64],
     geom: NDArray[np.float64],
@@ -119,7 +132,8 @@ def template_cells(
     """Tabulate the template weights for :func:`template_step`.
 
     ``T`` is the cubic spline through the bins (slope 0 at ``r = 0``, natural at the
-    end); ``geom`` comes from :func:`template_geometry`. ``fine[0, k]``, ``fine[1, k]``
+    end), weighted by :func:`taper` to ``r_end`` (the last bin, or less so that the
+    disc stays inside the ROI); ``geom`` comes from :func:`template_geometry`. ``fine[0, k]``, ``fine[1, k]``
     receive ``phi / r`` and ``psi / r`` at ``r = k / (SUB * os_)``
     (``k = 0 .. SUB * (n_bins - 1)``, linear in between); ``cells[c]`` the cubic in
     ``f`` of ``phi T'`` on radial cell ``c`` (for ``H``). Returns False when the profile
@@ -160,8 +174,9 @@ def template_cells(
             td = bd[0] * p0 + bd[1] * p1 + bd[2] * m0 + bd[3] * m1
             k = SUB * c + s
             q = td / max(tv, floor)
-            phi_r = q * geom[0, k]
-            eta[s] = q * td * geom[1, k]
+            wt = taper(geom[1, k], r_end)
+            phi_r = q * wt * geom[0, k]
+            eta[s] = q * td * wt
             fine[0, k] = np.float32(phi_r)
             fine[1, k] = np.float32(phi_r * tv)
         for k in range(4):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernel_precise import FLOOR_FRACTION, SUB, template_geometry, to_cubic
+from ._kernel_precise import FLOOR_FRACTION, SUB, TAPER_PX, template_geometry, to_cubic
 from ._plan import Plan
 
 __all__ = ["phase_correct_block", "template_step_block"]
@@ -29,8 +29,15 @@ def phase_correct_block(
     return out
 
 
+def _taper(r: NDArray[np.float64], r_end: NDArray[np.float64]) -> NDArray[np.float64]:
+    width = np.minimum(TAPER_PX, 0.5 * r_end)
+    e = np.clip((r - (r_end - width)) / width, 0.0, 1.0)
+    out: NDArray[np.float64] = np.where(e <= 0.0, 1.0, 0.5 * (1.0 + np.cos(np.pi * e)))
+    return out
+
+
 def _tables(
-    prof: NDArray[np.float32], plan: Plan
+    prof: NDArray[np.float32], r_end: NDArray[np.float64], plan: Plan
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float64], NDArray[np.bool_]]:
     """``phi / r`` and ``psi / r`` tables, ``phi T'`` cubics per cell, and which rows work."""
     n, nb = prof.shape
@@ -63,15 +70,16 @@ def _tables(
         td = bd[0] * p0 + bd[1] * p1 + bd[2] * m0 + bd[3] * m1
         k = SUB * np.arange(nb - 1) + s
         q = td / np.maximum(tv, floor[:, None])
-        ph = q * geom[0, k]
-        eta[:, :, s] = q * td * geom[1, k]
+        wt = _taper(geom[1, k][None, :], r_end[:, None])
+        ph = q * wt * geom[0, k]
+        eta[:, :, s] = q * td * wt
         phi_r[:, k] = ph.astype(np.float32)
         psi_r[:, k] = (ph * tv).astype(np.float32)
     coef = to_cubic()
     cells = np.zeros((n, nb - 1, 4))
-    for k in range(4):  # explicit 4-term sums (a BLAS product may depend on the batch)
+    for j in range(4):  # explicit 4-term sums (a BLAS product may depend on the batch)
         for s in range(SUB):
-            cells[:, :, k] += coef[k, s] * eta[:, :, s]
+            cells[:, :, j] += coef[j, s] * eta[:, :, s]
     return phi_r, psi_r, cells, good
 
 
@@ -94,7 +102,8 @@ def template_step_block(
     os_ = plan.oversample
     n_cells = nb - 1
     r_lim = n_cells / os_
-    phi_r, psi_r, cells, good = _tables(prof, plan)
+    r_end = np.minimum.reduce([np.full(n, n_cells / os_), x, w - 1 - x, y, h - 1 - y])
+    phi_r, psi_r, cells, good = _tables(prof, np.nan_to_num(r_end), plan)
     fx = np.nan_to_num(x).astype(np.float32)
     fy = np.nan_to_num(y).astype(np.float32)
     dx = np.arange(w, dtype=np.float32)[None, None, :] - fx[:, None, None]

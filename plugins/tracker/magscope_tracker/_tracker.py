@@ -199,6 +199,14 @@ class CpuTracker:
         per_lut = _PREPARED.setdefault(zlut, {})
         prepared = per_lut.get(key)
         if prepared is None:
+            built = zlut.metadata.get("tracker_options")
+            built_mode = built.get("mode", "fast") if isinstance(built, dict) else None
+            if built_mode is not None and built_mode != self.options.mode:
+                log.warning(
+                    "Z-LUT %s was built in %r mode and is used in %r mode: profiles differ "
+                    "slightly (Z bias up to about 1 nm); rebuild it in this mode",
+                    zlut.metadata.get("source") or "(unnamed)", built_mode, self.options.mode,
+                )
             used = plan.bin_radii >= self.options.r_min_px
             prepared = prepare_lut(zlut.profiles, zlut.z_nm, used, plan.bin_radii)
             per_lut[key] = prepared
@@ -216,7 +224,8 @@ class CpuTracker:
             cos_x, sin_x = plan.dft_tables(plan.width, plan.n_freq_x)
             cos_y, sin_y = plan.dft_tables(plan.height, plan.n_freq_y)
             _kernel_numba.track_kernel(
-                rois, plan.sigma, plan.n_iter, plan.max_iter, plan.n_freq_x, plan.n_freq_y, plan.background,
+                rois, plan.sigma, plan.n_iter, plan.max_iter, plan.n_freq_x, plan.n_freq_y,
+                plan.background,
                 do_profile, plan.n_bins, plan.oversample, _spline(plan.oversample),
                 cos_x, sin_x, cos_y, sin_y, plan.precise, plan.ring_offsets,
                 _kernel_precise.to_cubic(), _geometry(plan.n_bins, plan.oversample),
