@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from ._jit import AVAILABLE, numba
 from ._jit import jit as _jit
 from ._kernel_precise import SUB, phase_correct, template_cells, template_step
-from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX
+from ._plan import CONVERGENCE_PX
 
 __all__ = ["AVAILABLE", "cache_misses", "correlate_profiles", "track_kernel"]
 
@@ -84,6 +84,7 @@ def _refine(
     x: float,
     n_iter: int,
     max_iter: int,
+    tolerance: float,
     n_freq: int,
     cos_t: NDArray[np.float32],
     sin_t: NDArray[np.float32],
@@ -96,7 +97,7 @@ def _refine(
     relative to ``x``. A profile symmetric about ``x + d`` has ``Q(nu)**2`` with
     phase ``-4 pi nu d``; ``d`` is the ``|Q|**2``-weighted least-squares slope.
     Runs ``n_iter`` iterations, then more (``max_iter`` in all) while the step exceeds
-    ``XY_TOLERANCE_PX``.
+    ``tolerance`` (pixels).
     """
     n = p.shape[0]
     step = np.nan
@@ -104,7 +105,7 @@ def _refine(
     zero = np.float32(0.0)
     one = np.float32(1.0)
     for it in range(max_iter):
-        if it >= n_iter and abs(step) < XY_TOLERANCE_PX:
+        if it >= n_iter and abs(step) < tolerance:
             break
         half = min(x, n - 1 - x) + 0.5
         if not half >= 4.0:
@@ -303,6 +304,7 @@ def track_kernel(
     sigma: float,
     n_iter: int,
     max_iter: int,
+    tolerance: float,
     n_freq_x: int,
     n_freq_y: int,
     background: int,
@@ -346,7 +348,7 @@ def track_kernel(
     m1 = np.zeros(n_bins, np.float64)
     own = np.empty(n_bins, np.float32)
     cells = np.empty((n_bins - 1, 4), np.float64)
-    fine = np.empty((2, SUB * (n_bins - 1) + 1), np.float32)
+    fine = np.empty(SUB * (n_bins - 1) + 1, np.float32)
     reach = 4.0 * sigma
     for k in range(n):
         roi = rois[k]
@@ -412,8 +414,12 @@ def track_kernel(
                 gi = gy[i]
                 for j in range(w):
                     px[j] += gi * np.float32(row[j])
-        x, step_x = _refine(px, bg * sgy, x, n_iter, max_iter, n_freq_x, cos_x, sin_x, qx)
-        y, step_y = _refine(py, bg * sgx, y, n_iter, max_iter, n_freq_y, cos_y, sin_y, qy)
+        x, step_x = _refine(
+            px, bg * sgy, x, n_iter, max_iter, tolerance, n_freq_x, cos_x, sin_x, qx
+        )
+        y, step_y = _refine(
+            py, bg * sgx, y, n_iter, max_iter, tolerance, n_freq_y, cos_y, sin_y, qy
+        )
         x_out[k] = x
         y_out[k] = y
         if not (math.isfinite(x) and math.isfinite(y)):

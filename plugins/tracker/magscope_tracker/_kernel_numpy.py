@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX, Plan
+from ._plan import CONVERGENCE_PX, Plan
 from ._precise_numpy import phase_correct_block, template_step_block
 
 __all__ = ["track_numpy"]
@@ -59,7 +59,7 @@ def _refine(
     with np.errstate(invalid="ignore", divide="ignore"):
         for it in range(plan.max_iter):
             if it >= n_iter:
-                active &= ~(np.abs(step) < XY_TOLERANCE_PX)
+                active &= ~(np.abs(step) < plan.tolerance)
                 if not active.any():
                     break
             half = np.minimum(x, n_len - 1 - x) + 0.5

@@ -11,7 +11,14 @@ from numpy.typing import NDArray
 
 from ._options import TrackerOptions
 
-__all__ = ["CONVERGENCE_PX", "STATUS_MESSAGES", "XY_TOLERANCE_PX", "Plan", "make_plan"]
+__all__ = [
+    "CONVERGENCE_PX",
+    "PRECISE_TOLERANCE_PX",
+    "STATUS_MESSAGES",
+    "XY_TOLERANCE_PX",
+    "Plan",
+    "make_plan",
+]
 
 #: Meaning of the per-ROI status codes the kernels write (0 = tracked).
 STATUS_MESSAGES: dict[int, str] = {
@@ -26,8 +33,10 @@ STATUS_MESSAGES: dict[int, str] = {
 CONVERGENCE_PX = 0.1
 
 #: X/Y iterations continue past ``n_xy_iterations`` (up to twice as many) while the
-#: last step is larger than this, in pixels.
+#: last step is larger than this, in pixels (fast mode).
 XY_TOLERANCE_PX = 0.002
+#: The same in precise mode, whose template step removes a remaining error of this size.
+PRECISE_TOLERANCE_PX = 0.02
 
 _BACKGROUND_CODES = {"mean": 0, "border": 1, "none": 2}
 
@@ -45,8 +54,10 @@ class Plan:
     n_iter : int
         X/Y symmetry-fit iterations (1 in precise mode, whose template step follows).
     max_iter : int
-        Iterations allowed in all while the step exceeds ``XY_TOLERANCE_PX``
+        Iterations allowed in all while the step exceeds ``tolerance``
         (``2 n_iter`` in fast mode, 6 in precise mode).
+    tolerance : float
+        ``XY_TOLERANCE_PX`` (fast) or ``PRECISE_TOLERANCE_PX`` (precise), pixels.
     n_freq_x, n_freq_y : int
         Number of DFT frequencies ``j / width`` (``j / height``), ``j = 1..n``.
     background : int
@@ -62,6 +73,7 @@ class Plan:
     sigma: float
     n_iter: int
     max_iter: int
+    tolerance: float
     n_freq_x: int
     n_freq_y: int
     background: int
@@ -147,6 +159,7 @@ def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
         sigma=float(sigma),
         n_iter=1 if options.mode == "precise" else options.n_xy_iterations,
         max_iter=6 if options.mode == "precise" else 2 * options.n_xy_iterations,
+        tolerance=PRECISE_TOLERANCE_PX if options.mode == "precise" else XY_TOLERANCE_PX,
         n_freq_x=max(1, int(options.xy_max_frequency * width)),
         n_freq_y=max(1, int(options.xy_max_frequency * height)),
         background=_BACKGROUND_CODES[options.background],

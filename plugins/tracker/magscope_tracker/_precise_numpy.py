@@ -38,8 +38,8 @@ def _taper(r: NDArray[np.float64], r_end: NDArray[np.float64]) -> NDArray[np.flo
 
 def _tables(
     prof: NDArray[np.float32], r_end: NDArray[np.float64], plan: Plan
-) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float64], NDArray[np.bool_]]:
-    """``phi / r`` and ``psi / r`` tables, ``phi T'`` cubics per cell, and which rows work."""
+) -> tuple[NDArray[np.float32], NDArray[np.float64], NDArray[np.bool_]]:
+    """``phi / r`` tables, ``phi T'`` cubics per cell, and which rows work."""
     n, nb = prof.shape
     os_ = plan.oversample
     h = 1.0 / os_
@@ -60,7 +60,6 @@ def _tables(
         m[:, b] = dp[:, b] - geom[2, b] * m[:, b + 1]
     n_fine = SUB * (nb - 1)
     phi_r = np.zeros((n, n_fine + 1), np.float32)
-    psi_r = np.zeros((n, n_fine + 1), np.float32)
     eta = np.empty((n, nb - 1, SUB))
     for s in range(SUB):
         bv = geom[4 + s, :4]
@@ -74,13 +73,12 @@ def _tables(
         ph = q * wt * geom[0, k]
         eta[:, :, s] = q * td * wt
         phi_r[:, k] = ph.astype(np.float32)
-        psi_r[:, k] = (ph * tv).astype(np.float32)
     coef = to_cubic()
     cells = np.zeros((n, nb - 1, 4))
     for j in range(4):  # explicit 4-term sums (a BLAS product may depend on the batch)
         for s in range(SUB):
             cells[:, :, j] += coef[j, s] * eta[:, :, s]
-    return phi_r, psi_r, cells, good
+    return phi_r, cells, good
 
 
 def template_step_block(
@@ -103,7 +101,7 @@ def template_step_block(
     n_cells = nb - 1
     r_lim = n_cells / os_
     r_end = np.minimum.reduce([np.full(n, n_cells / os_), x, w - 1 - x, y, h - 1 - y])
-    phi_r, psi_r, cells, good = _tables(prof, np.nan_to_num(r_end), plan)
+    phi_r, cells, good = _tables(prof, np.nan_to_num(r_end), plan)
     fx = np.nan_to_num(x).astype(np.float32)
     fy = np.nan_to_num(y).astype(np.float32)
     dx = np.arange(w, dtype=np.float32)[None, None, :] - fx[:, None, None]
@@ -116,9 +114,7 @@ def template_step_block(
     flat = k.reshape(n, -1)
     a0 = np.take_along_axis(phi_r, flat, axis=1).reshape(k.shape)
     a1 = np.take_along_axis(phi_r, flat + 1, axis=1).reshape(k.shape)
-    b0 = np.take_along_axis(psi_r, flat, axis=1).reshape(k.shape)
-    b1 = np.take_along_axis(psi_r, flat + 1, axis=1).reshape(k.shape)
-    wgt = r * (a0 + f * (a1 - a0)) - (b0 + f * (b1 - b0))
+    wgt = r * (a0 + f * (a1 - a0))
     wgt = np.where(inside, wgt, np.float32(0.0))
     gx = (wgt * dx).reshape(n, -1).sum(axis=1, dtype=np.float64)
     gy = (wgt * dy).reshape(n, -1).sum(axis=1, dtype=np.float64)

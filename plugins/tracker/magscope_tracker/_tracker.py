@@ -224,7 +224,8 @@ class CpuTracker:
             cos_x, sin_x = plan.dft_tables(plan.width, plan.n_freq_x)
             cos_y, sin_y = plan.dft_tables(plan.height, plan.n_freq_y)
             _kernel_numba.track_kernel(
-                rois, plan.sigma, plan.n_iter, plan.max_iter, plan.n_freq_x, plan.n_freq_y,
+                rois, plan.sigma, plan.n_iter, plan.max_iter, plan.tolerance, plan.n_freq_x,
+                plan.n_freq_y,
                 plan.background,
                 do_profile, plan.n_bins, plan.oversample, _spline(plan.oversample),
                 cos_x, sin_x, cos_y, sin_y, plan.precise, plan.ring_offsets,
