@@ -1,4 +1,11 @@
-"""The numba decorator shared by the kernels (a no-op when numba is missing)."""
+"""The numba decorator shared by the kernels (a no-op when numba is missing).
+
+Development note: numba's on-disk cache is keyed on the file of the function compiled,
+not on the files of the jitted functions it calls. After editing ``_kernel_precise.py``
+or ``_kernel_profile.py``, delete ``magscope_tracker/__pycache__/*.nbi`` (or use a fresh
+``NUMBA_CACHE_DIR``), or ``track_kernel`` may keep the old code. Installed releases
+are unaffected (new files, new cache).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Numba parts of the precise mode: profile phase correction and the template XY step.
 
-Both work on one ROI right after :func:`._kernel_numba._profile` has filled the radial
+Both work on one ROI right after :func:`._kernel_profile.profile` has filled the radial
 profile and its per-cell moments. The method is documented in
 ``docs/decisions/0010-tracker-at-the-physical-limit.md``; :mod:`._precise_numpy` is the
 vectorised twin (fallback and test oracle).

@@ -15,12 +15,13 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from . import _kernel_numba, _kernel_precise
+from . import _kernel_numba, _kernel_precise, _kernel_profile
 from ._kernel_numpy import track_numpy
 from ._lookup import PreparedLut, correlate, lookup_z, prepare_lut
 from ._options import TrackerOptions
 from ._plan import Plan, make_plan
 from ._result import TrackResult
+from ._zfit_weighted import fit_weighted
 from ._zlut import ZLut, ZLutError
 from ._zlut_score import ZLutScore, score_zlut
 
@@ -38,7 +39,7 @@ _PREPARED: weakref.WeakKeyDictionary[ZLut, dict[tuple[Any, ...], PreparedLut]] =
 
 @functools.lru_cache(maxsize=8)
 def _spline(oversample: int) -> NDArray[np.float64]:
-    table = _kernel_numba.spline_table(oversample)
+    table = _kernel_profile.spline_table(oversample)
     table.setflags(write=False)
     return table
 
@@ -140,6 +141,8 @@ class CpuTracker:
         if self.backend != "numba":
             return
         correlate(np.zeros((1, 4), np.float32), np.ones((2, 4), np.float32))
+        fit_weighted(np.ones((1, 4), np.float32), np.arange(4.0), np.zeros((1, 4, 4)),
+                     np.zeros(1, np.int64), np.zeros(1, np.int64))
         compiled = _kernel_numba.cache_misses() - misses
         seconds = time.perf_counter() - t0
         if compiled:

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from ._jit import AVAILABLE, jit
 
-__all__ = ["FLOOR_FRACTION", "fit_weighted"]
+__all__ = ["FLOOR_FRACTION", "fit_rows", "fit_weighted"]
 
 #: Weight floor of a bin, as a fraction of the profile's mean level.
 FLOOR_FRACTION = 0.01
@@ -56,7 +56,7 @@ def _horner(coef: NDArray[np.float64], t: float, deriv: int) -> float:
 
 
 @jit
-def _fit_rows(
+def fit_rows(
     p: NDArray[np.float32],
     radii: NDArray[np.float64],
     raw_poly: NDArray[np.float64],
@@ -161,7 +161,7 @@ def fit_weighted(
     if AVAILABLE:
         out = np.empty(profiles.shape[0], np.float64)
         rows = np.ascontiguousarray(profiles, dtype=np.float32)
-        _fit_rows(rows, radii, raw_poly, best_lower.astype(np.int64), best.astype(np.int64), out)
+        fit_rows(rows, radii, raw_poly, best_lower.astype(np.int64), best.astype(np.int64), out)
         return out
     n_stencil, size, _ = raw_poly.shape
     m = n_stencil + size - 1
