@@ -236,40 +236,48 @@ def track_kernel(
             if do_profile:
                 prof_out[k, :] = np.nan
             continue
-        # pass 2: sums over Gaussian bands of columns (for y) and rows (for x)
-        jx0 = max(0, math.ceil(x - reach))
-        jx1 = min(w - 1, math.floor(x + reach))
-        iy0 = max(0, math.ceil(y - reach))
-        iy1 = min(h - 1, math.floor(y + reach))
-        gxs = gx[jx0 : jx1 + 1]
-        sgx = 0.0
-        for j in range(gxs.shape[0]):
-            d = (jx0 + j - x) / sigma
-            gxs[j] = math.exp(-0.5 * d * d)
-            sgx += gxs[j]
-        sgy = 0.0
-        for i in range(iy0, iy1 + 1):
-            d = (i - y) / sigma
-            gy[i] = math.exp(-0.5 * d * d)
-            sgy += gy[i]
-        px[:] = 0.0
-        for i in range(h):
-            row = roi[i]
-            band = row[jx0 : jx1 + 1]
-            s = np.float32(0.0)
-            for j in range(band.shape[0]):
-                s += gxs[j] * np.float32(band[j])
-            py[i] = s
-            if iy0 <= i <= iy1:
-                gi = gy[i]
-                for j in range(w):
-                    px[j] += gi * np.float32(row[j])
-        x, step_x = _refine(
-            px, bg * sgy, x, n_iter, max_iter, tolerance, n_freq_x, cos_x, sin_x, qx
-        )
-        y, step_y = _refine(
-            py, bg * sgx, y, n_iter, max_iter, tolerance, n_freq_y, cos_y, sin_y, qy
-        )
+        if precise:  # the full projections are a good enough start for the template
+            x, step_x = _refine(
+                cs, 0.0, x, n_iter, max_iter, tolerance, n_freq_x, cos_x, sin_x, qx
+            )
+            y, step_y = _refine(
+                rs, 0.0, y, n_iter, max_iter, tolerance, n_freq_y, cos_y, sin_y, qy
+            )
+        else:
+            # pass 2: sums over Gaussian bands of columns (for y) and rows (for x)
+            jx0 = max(0, math.ceil(x - reach))
+            jx1 = min(w - 1, math.floor(x + reach))
+            iy0 = max(0, math.ceil(y - reach))
+            iy1 = min(h - 1, math.floor(y + reach))
+            gxs = gx[jx0 : jx1 + 1]
+            sgx = 0.0
+            for j in range(gxs.shape[0]):
+                d = (jx0 + j - x) / sigma
+                gxs[j] = math.exp(-0.5 * d * d)
+                sgx += gxs[j]
+            sgy = 0.0
+            for i in range(iy0, iy1 + 1):
+                d = (i - y) / sigma
+                gy[i] = math.exp(-0.5 * d * d)
+                sgy += gy[i]
+            px[:] = 0.0
+            for i in range(h):
+                row = roi[i]
+                band = row[jx0 : jx1 + 1]
+                s = np.float32(0.0)
+                for j in range(band.shape[0]):
+                    s += gxs[j] * np.float32(band[j])
+                py[i] = s
+                if iy0 <= i <= iy1:
+                    gi = gy[i]
+                    for j in range(w):
+                        px[j] += gi * np.float32(row[j])
+            x, step_x = _refine(
+                px, bg * sgy, x, n_iter, max_iter, tolerance, n_freq_x, cos_x, sin_x, qx
+            )
+            y, step_y = _refine(
+                py, bg * sgx, y, n_iter, max_iter, tolerance, n_freq_y, cos_y, sin_y, qy
+            )
         x_out[k] = x
         y_out[k] = y
         if not (math.isfinite(x) and math.isfinite(y)):

@@ -160,8 +160,10 @@ def _track_block(
         bg = edge.astype(np.float64) / (2 * w + 2 * h - 4)
     else:
         bg = np.zeros(n)
-    x = _coarse(cs - (bg * h)[:, None].astype(np.float32), w // 4, (3 * w) // 4)
-    y = _coarse(rs - (bg * w)[:, None].astype(np.float32), h // 4, (3 * h) // 4)
+    cs = cs - (bg * h)[:, None].astype(np.float32)
+    rs = rs - (bg * w)[:, None].astype(np.float32)
+    x = _coarse(cs, w // 4, (3 * w) // 4)
+    y = _coarse(rs, h // 4, (3 * h) // 4)
     status = np.zeros(n, np.int8)
     coarse_bad = ~(np.isfinite(x) & np.isfinite(y))
     status[coarse_bad] = 1
@@ -174,8 +176,13 @@ def _track_block(
     gy = np.where(np.abs(dyg) <= reach, np.exp(-0.5 * (dyg / plan.sigma) ** 2), 0.0)
     px = np.matmul(gy.astype(np.float32)[:, None, :], r)[:, 0, :]
     py = np.matmul(r, gx.astype(np.float32)[:, :, None])[:, :, 0]
-    x, step_x = _refine(px, bg * gy.sum(axis=1), xc, plan.n_iter, plan.n_freq_x, plan)
-    y, step_y = _refine(py, bg * gx.sum(axis=1), yc, plan.n_iter, plan.n_freq_y, plan)
+    if plan.precise:  # the full projections are a good enough start for the template
+        zero = np.zeros(n)
+        x, step_x = _refine(cs, zero, xc, plan.n_iter, plan.n_freq_x, plan)
+        y, step_y = _refine(rs, zero, yc, plan.n_iter, plan.n_freq_y, plan)
+    else:
+        x, step_x = _refine(px, bg * gy.sum(axis=1), xc, plan.n_iter, plan.n_freq_x, plan)
+        y, step_y = _refine(py, bg * gx.sum(axis=1), yc, plan.n_iter, plan.n_freq_y, plan)
     x[coarse_bad] = np.nan
     y[coarse_bad] = np.nan
     lost = ~(np.isfinite(x) & np.isfinite(y)) & ~coarse_bad

@@ -164,7 +164,8 @@ def template_cells(
     m[n - 1] = 0.0
     for b in range(n - 2, -1, -1):
         m[b] = dp[b] - geom[2, b] * m[b + 1]
-    eta = np.empty(SUB, np.float64)
+    phs = np.empty(SUB, np.float64)
+    phr = np.empty(SUB, np.float64)
     for c in range(n - 1):
         p0 = np.float64(prof[c])
         p1 = np.float64(prof[c + 1])
@@ -178,14 +179,18 @@ def template_cells(
             k = SUB * c + s
             q = td / max(tv, floor)
             wt = taper(geom[1, k], r_end)
-            phi_r = q * wt * geom[0, k]
-            eta[s] = q * td * wt
-            fine[k] = np.float32(phi_r)
+            phs[s] = q * wt
+            phr[s] = q * wt * geom[0, k]
+            fine[k] = np.float32(phr[s])
+        # phi / r + phi' as a cubic in f (phi' = os * d phi / d f)
         for k in range(4):
-            acc = 0.0
+            a_next = 0.0
+            b_k = 0.0
             for s in range(SUB):
-                acc += to_cubic[k, s] * eta[s]
-            cells[c, k] = acc
+                b_k += to_cubic[k, s] * phr[s]
+                if k < 3:
+                    a_next += to_cubic[k + 1, s] * phs[s]
+            cells[c, k] = b_k + os_ * (k + 1) * a_next
     fine[SUB * (n - 1)] = 0.0
     return True
 
@@ -245,7 +250,7 @@ def template_step(
     for c in range(n_cells):
         cf = cells[c]
         mo = moments[c]
-        curv += cf[0] * mo[4] + cf[1] * mo[5] + cf[2] * mo[6] + cf[3] * mo[7]
+        curv -= cf[0] * mo[0] + cf[1] * mo[1] + cf[2] * mo[2] + cf[3] * mo[3]
     curv *= 0.5
     if not (curv > 0.0 and math.isfinite(gx) and math.isfinite(gy)):
         return 0.0, 0.0

@@ -60,7 +60,8 @@ def _tables(
         m[:, b] = dp[:, b] - geom[2, b] * m[:, b + 1]
     n_fine = SUB * (nb - 1)
     phi_r = np.zeros((n, n_fine + 1), np.float32)
-    eta = np.empty((n, nb - 1, SUB))
+    phs = np.empty((n, nb - 1, SUB))
+    phr = np.empty((n, nb - 1, SUB))
     for s in range(SUB):
         bv = geom[4 + s, :4]
         bd = geom[4 + SUB + s, :4]
@@ -70,14 +71,16 @@ def _tables(
         k = SUB * np.arange(nb - 1) + s
         q = td / np.maximum(tv, floor[:, None])
         wt = _taper(geom[1, k][None, :], r_end[:, None])
-        ph = q * wt * geom[0, k]
-        eta[:, :, s] = q * td * wt
-        phi_r[:, k] = ph.astype(np.float32)
+        phs[:, :, s] = q * wt
+        phr[:, :, s] = q * wt * geom[0, k]
+        phi_r[:, k] = phr[:, :, s].astype(np.float32)
     coef = to_cubic()
     cells = np.zeros((n, nb - 1, 4))
     for j in range(4):  # explicit 4-term sums (a BLAS product may depend on the batch)
-        for s in range(SUB):
-            cells[:, :, j] += coef[j, s] * eta[:, :, s]
+        for s in range(SUB):  # phi / r + phi' as a cubic in f
+            cells[:, :, j] += coef[j, s] * phr[:, :, s]
+            if j < 3:
+                cells[:, :, j] += os_ * (j + 1) * coef[j + 1, s] * phs[:, :, s]
     return phi_r, cells, good
 
 
@@ -123,7 +126,7 @@ def template_step_block(
     fc = (tc - c).astype(np.float64)
     cf = np.take_along_axis(cells, c.reshape(n, -1, 1), axis=1).reshape(*c.shape, 4)
     eta = cf[..., 0] + fc * (cf[..., 1] + fc * (cf[..., 2] + fc * cf[..., 3]))
-    curv = 0.5 * np.where(dist < np.float32(r_lim), eta, 0.0).reshape(n, -1).sum(axis=1)
+    curv = -0.5 * np.where(dist < np.float32(r_lim), eta * r, 0.0).reshape(n, -1).sum(axis=1)
     use = good & (curv > 0.0) & np.isfinite(gx) & np.isfinite(gy)
     with np.errstate(invalid="ignore", divide="ignore"):
         x_new = np.where(use, x - gx / curv, x)
