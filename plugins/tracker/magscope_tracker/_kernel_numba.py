@@ -30,7 +30,7 @@ from ._jit import AVAILABLE, numba
 from ._jit import jit as _jit
 from ._kernel_precise import SUB, phase_correct, template_cells, template_step
 from ._kernel_profile import profile as _profile
-from ._plan import CONVERGENCE_PX
+from ._plan import CONVERGENCE_PX, TEMPLATE_STEP_PX
 
 __all__ = ["AVAILABLE", "cache_misses", "correlate_profiles", "track_kernel"]
 
@@ -302,6 +302,8 @@ def track_kernel(
                 dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs)
                 x_out[k] = x + dx
                 y_out[k] = y + dy
+                if status_out[k] == 0 and max(abs(dx), abs(dy)) > TEMPLATE_STEP_PX:
+                    status_out[k] = 3
 
 
 @_jit

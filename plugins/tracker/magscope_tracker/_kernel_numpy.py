@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._plan import CONVERGENCE_PX, Plan
+from ._plan import CONVERGENCE_PX, TEMPLATE_STEP_PX, Plan
 from ._precise_numpy import phase_correct_block, template_step_block
 
 __all__ = ["track_numpy"]
@@ -199,7 +199,11 @@ def _track_block(
             fixed = full & (status != 1) & (status != 2)
             prof[fixed] = phase_correct_block(prof[fixed], m1[fixed], plan)
             moved = template_step_block(r[fixed], x[fixed], y[fixed], prof[fixed], plan)
+            big = np.maximum(np.abs(moved[0] - x[fixed]), np.abs(moved[1] - y[fixed]))
             x[fixed], y[fixed] = moved
+            flag = np.zeros(n, bool)
+            flag[fixed] = big > TEMPLATE_STEP_PX
+            status[(status == 0) & flag] = 3
         if not do_profile:
             prof = np.empty((n, 0), np.float32)
     else:

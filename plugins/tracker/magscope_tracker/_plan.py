@@ -15,6 +15,7 @@ __all__ = [
     "CONVERGENCE_PX",
     "PRECISE_TOLERANCE_PX",
     "STATUS_MESSAGES",
+    "TEMPLATE_STEP_PX",
     "XY_TOLERANCE_PX",
     "Plan",
     "make_plan",
@@ -31,6 +32,10 @@ STATUS_MESSAGES: dict[int, str] = {
 
 #: A last X/Y step larger than this (pixels) marks the fit as not converged.
 CONVERGENCE_PX = 0.1
+
+#: Precise mode: a template step larger than this (pixels) marks the fit as not
+#: converged (a symmetry fit caught on a wrong centre; noise alone stays far below).
+TEMPLATE_STEP_PX = 0.5
 
 #: X/Y iterations continue past ``n_xy_iterations`` (up to twice as many) while the
 #: last step is larger than this, in pixels (fast mode).
