@@ -2,8 +2,10 @@
 
 Each ROI is read twice for X/Y (plain sums, then Gaussian-band sums) and once more
 for the radial profile while it is still in L1 cache; everything in between works
-on 1-D profiles of length ``w`` or ``h``. The algorithm is documented in
-``docs/decisions/0006-tracker-algorithm.md``; :mod:`._kernel_numpy` is the
+on 1-D profiles of length ``w`` or ``h``. The precise mode skips the band sums and
+reads the ROI once more for the template step (:mod:`._kernel_precise`). The algorithm
+is documented in ``docs/decisions/0006-tracker-algorithm.md`` and
+``0010-tracker-at-the-physical-limit.md``; :mod:`._kernel_numpy` is the
 vectorised reference implementation of the same steps and the two agree to
 float32 rounding.
 

@@ -15,14 +15,15 @@ vectorised twin (fallback and test oracle).
   ROI (the template is smoother than the image; a disc cut by the ROI edge would bias
   the fit). One Gauss-Newton step of the variance-weighted least-squares fit of
   ``T(|p - c|)`` to the pixels moves the centre ``c``. With ``W`` a taper to zero at the
-  last radius and ``phi = W T' / max(T, floor)``:
-  ``g = sum_i v_i phi(r_i) (p_i - c) / r_i`` and ``H = 1/2 sum_i phi(r_i) T'(r_i)``; the
-  step is ``-g / H``. The model term ``sum_i phi T (p_i - c) / r_i`` of the full
-  residual vanishes over a disc centred on ``c`` up to the pixel grid; leaving it out
-  changed the RMS error by under 1 % and saves half of the table look-ups.
+  last radius and ``phi = W T' / max(T, floor)``, the estimating function is
+  ``g = sum_i v_i phi(r_i) (p_i - c) / r_i``. The model term
+  ``sum_i phi T (p_i - c) / r_i`` of the full residual vanishes over a disc centred on
+  ``c`` up to the pixel grid; leaving it out changed the RMS error by under 1 % and
+  saves half of the table look-ups.
   ``phi / r`` is tabulated ``SUB`` times per radial cell (linear in between: two look-ups
-  per pixel, a SIMD gather loop); ``phi T'`` is a cubic per cell, summed against the
-  cell's pixel moments from the profile pass, so ``H`` costs no pixel work.
+  per pixel, a SIMD gather loop). The Newton curvature ``-1/2 sum_i v_i (phi' + phi/r)``
+  (the ring average of the exact derivative, from the pixel values) is a cubic per
+  cell summed against the cell's value moments from the profile pass: no pixel work.
 """
 
 from __future__ import annotations
@@ -139,8 +140,8 @@ def template_cells(
     disc stays inside the ROI); ``geom`` comes from :func:`template_geometry`.
     ``fine[k]`` receives ``phi / r`` at ``r = k / (SUB * os_)``
     (``k = 0 .. SUB * (n_bins - 1)``, linear in between); ``cells[c]`` the cubic in
-    ``f`` of ``phi T'`` on radial cell ``c`` (for ``H``). Returns False when the profile
-    is not finite or has no positive level.
+    ``f`` of ``phi / r + phi'`` on radial cell ``c`` (for the Newton curvature).
+    Returns False when the profile is not finite or has no positive level.
     """
     n = prof.shape[0]
     h = 1.0 / os_

@@ -39,7 +39,7 @@ def _taper(r: NDArray[np.float64], r_end: NDArray[np.float64]) -> NDArray[np.flo
 def _tables(
     prof: NDArray[np.float32], r_end: NDArray[np.float64], plan: Plan
 ) -> tuple[NDArray[np.float32], NDArray[np.float64], NDArray[np.bool_]]:
-    """``phi / r`` tables, ``phi T'`` cubics per cell, and which rows work."""
+    """``phi / r`` tables, ``phi / r + phi'`` cubics per cell, and which rows work."""
     n, nb = prof.shape
     os_ = plan.oversample
     h = 1.0 / os_
