@@ -61,7 +61,8 @@ def test_tracker_options_go_whole_and_writers_are_startup_only(tmp_path: Path) -
     assert not store.set("tracker.cpu", "min_quality", 0.7, running=True).restart_required
     (cmd,) = apply_live(_Recorder(), store, "tracker.cpu", ["min_quality"])
     assert isinstance(cmd, SetTrackerOptions) and cmd.tracker == "cpu"
-    assert cmd.options == {"n_xy_iterations": 3, "z_fit": "interpolate", "min_quality": 0.7}
+    assert cmd.options == {"mode": "precise", "n_xy_iterations": 3, "z_fit": "interpolate",
+                           "min_quality": 0.7}
     for ns in ("writer.hdf5", "writer.tiff", "writer.telemetry"):
         for info in describe(store.schema(ns)):
             assert info.startup_only, f"{ns}.{info.key}"

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
         wlc_stiffness,
     )
     from magscope_sim._camera import BeadSite, FrameTruth, SimulatedCamera
+    from magscope_sim._crlb import (
+        BeadBound,
+        bead_crlb,
+        fisher_information,
+        poisson_gaussian_variance,
+    )
     from magscope_sim._magnet import MagnetCalibration
     from magscope_sim._motor import MotorAxis
     from magscope_sim._noise import GAUSSIAN_MIN_PHOTONS, NoiseBank, photon_noise_adu
@@ -47,6 +53,7 @@ __all__ = [
     "KT_PN_NM",
     "SETTINGS",
     "WATER_VISCOSITY_PN_S_PER_NM2",
+    "BeadBound",
     "BeadField",
     "BeadRenderer",
     "BeadSite",
@@ -62,10 +69,13 @@ __all__ = [
     "SimMagnetSettings",
     "SimulatedCamera",
     "TetherParams",
+    "bead_crlb",
     "compute_profile_table",
+    "fisher_information",
     "ou_exposure",
     "ou_step",
     "photon_noise_adu",
+    "poisson_gaussian_variance",
     "profile_table",
     "render_bead_stack",
     "render_rois",
@@ -80,6 +90,7 @@ __getattr__ = lazy_exports(__name__, {
                "ou_exposure", "ou_step", "stokes_drag", "wlc_extension", "wlc_force",
                "wlc_stiffness"),
     "_camera": ("BeadSite", "FrameTruth", "SimulatedCamera"),
+    "_crlb": ("BeadBound", "bead_crlb", "fisher_information", "poisson_gaussian_variance"),
     "_magnet": ("MagnetCalibration",),
     "_motor": ("MotorAxis",),
     "_noise": ("GAUSSIAN_MIN_PHOTONS", "NoiseBank", "photon_noise_adu"),

@@ -2,8 +2,10 @@
 
 Each ROI is read twice for X/Y (plain sums, then Gaussian-band sums) and once more
 for the radial profile while it is still in L1 cache; everything in between works
-on 1-D profiles of length ``w`` or ``h``. The algorithm is documented in
-``docs/decisions/0006-tracker-algorithm.md``; :mod:`._kernel_numpy` is the
+on 1-D profiles of length ``w`` or ``h``. The precise mode skips the band sums and
+reads the ROI once more for the template step (:mod:`._kernel_precise`). The algorithm
+is documented in ``docs/decisions/0006-tracker-algorithm.md`` and
+``0016-tracker-at-the-physical-limit.md``; :mod:`._kernel_numpy` is the
 vectorised reference implementation of the same steps and the two agree to
 float32 rounding.
 
@@ -21,34 +23,18 @@ number of processes or threads may run them at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX
-
-numba: Any
-try:  # pragma: no cover - depends on the environment
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
+from ._jit import AVAILABLE, numba
+from ._jit import jit as _jit
+from ._kernel_precise import SUB, phase_correct, template_cells, template_step
+from ._kernel_profile import profile as _profile
+from ._plan import CONVERGENCE_PX, TEMPLATE_STEP_PX
 
 __all__ = ["AVAILABLE", "cache_misses", "correlate_profiles", "track_kernel"]
-
-#: True when numba can be imported (the kernel is then compiled on first use).
-AVAILABLE = numba is not None
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-# No "nnan"/"ninf": the kernels produce and test NaN on purpose.
-_FASTMATH = {"nsz", "arcp", "contract", "reassoc"}
-
-
-def _jit(func: _F) -> _F:
-    if numba is None:  # pragma: no cover
-        return func
-    return cast(_F, numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)(func))
 
 
 @_jit
@@ -100,6 +86,8 @@ def _refine(
     bg: float,
     x: float,
     n_iter: int,
+    max_iter: int,
+    tolerance: float,
     n_freq: int,
     cos_t: NDArray[np.float32],
     sin_t: NDArray[np.float32],
@@ -111,16 +99,16 @@ def _refine(
     largest half-width that fits, and its DFT ``Q`` at ``nu_j = j / n`` is taken
     relative to ``x``. A profile symmetric about ``x + d`` has ``Q(nu)**2`` with
     phase ``-4 pi nu d``; ``d`` is the ``|Q|**2``-weighted least-squares slope.
-    Runs ``n_iter`` iterations, then up to ``n_iter`` more while the step exceeds
-    ``XY_TOLERANCE_PX``.
+    Runs ``n_iter`` iterations, then more (``max_iter`` in all) while the step exceeds
+    ``tolerance`` (pixels).
     """
     n = p.shape[0]
     step = np.nan
     fbg = np.float32(bg)
     zero = np.float32(0.0)
     one = np.float32(1.0)
-    for it in range(2 * n_iter):
-        if it >= n_iter and abs(step) < XY_TOLERANCE_PX:
+    for it in range(max_iter):
+        if it >= n_iter and abs(step) < tolerance:
             break
         half = min(x, n - 1 - x) + 0.5
         if not half >= 4.0:
@@ -163,109 +151,12 @@ def _refine(
 
 
 @_jit
-def _profile(
-    roi: NDArray[Any],
-    x: float,
-    y: float,
-    n_bins: int,
-    oversample: int,
-    spline: NDArray[np.float64],
-    xs: NDArray[np.float32],
-    rbuf: NDArray[np.float32],
-    acc: NDArray[np.float32],
-    out: NDArray[np.float32],
-) -> bool:
-    """Radial profile around ``(x, y)`` with cubic B-spline radial weights.
-
-    A pixel at radius ``r`` adds its value to every bin within 2 px with weight
-    ``B3(|r - r_b|)`` (px units); a bin is the weighted mean. Within one radial cell
-    ``c = floor(r * oversample)`` each weight is a cubic in ``f = r * oversample - c``,
-    so the pixels only accumulate the moments ``sum v f**m`` and ``sum f**m``
-    (``m = 0..3``) per cell; ``spline[d, m]`` (from :func:`spline_table`) turns them
-    into bin ``c + d - 2 * oversample + 1``. Returns False when a bin got no weight.
-    """
-    h, w = roi.shape
-    acc[:, :] = 0.0
-    n_cells = acc.shape[0]
-    r_lim = np.float32((n_bins - 1) / oversample + 2.0)
-    fos = np.float32(oversample)
-    fx = np.float32(x)
-    fy = np.float32(y)
-    one = np.float32(1.0)
-    for i in range(h):
-        dy = np.float32(i) - fy
-        if abs(dy) >= r_lim:
-            continue
-        dy2 = dy * dy
-        for j in range(w):  # radii first: a SIMD loop
-            dx = xs[j] - fx
-            rbuf[j] = math.sqrt(dx * dx + dy2)
-        row = roi[i]
-        for j in range(w):
-            r = rbuf[j]
-            if r >= r_lim:
-                continue
-            v = np.float32(row[j])
-            t = r * fos
-            cell = np.uint32(t)
-            f = t - np.float32(cell)
-            f2 = f * f
-            f3 = f2 * f
-            a = acc[cell]
-            a[0] += v
-            a[1] += v * f
-            a[2] += v * f2
-            a[3] += v * f3
-            a[4] += one
-            a[5] += f
-            a[6] += f2
-            a[7] += f3
-    n_off = spline.shape[0]
-    shift = 2 * oversample - 1
-    full = True
-    for b in range(n_bins):
-        num = 0.0
-        den = 0.0
-        for d in range(n_off):
-            cell = b - d + shift
-            if 0 <= cell < n_cells:
-                cf = spline[d]
-                mo = acc[cell]
-                num += cf[0] * mo[0] + cf[1] * mo[1] + cf[2] * mo[2] + cf[3] * mo[3]
-                den += cf[0] * mo[4] + cf[1] * mo[5] + cf[2] * mo[6] + cf[3] * mo[7]
-        if den > 1e-6:
-            out[b] = num / den
-        else:
-            out[b] = np.nan
-            full = False
-    return full
-
-
-def spline_table(oversample: int) -> NDArray[np.float64]:
-    """Cubic coefficients ``(4 * oversample, 4)`` of the B-spline weights per cell offset.
-
-    Row ``d`` gives ``B3(|f + c - b| / oversample)`` as ``sum_m coef[m] f**m`` for a
-    pixel in cell ``c`` and bin ``b = c + d - 2 * oversample + 1``.
-    """
-    n_off = 4 * oversample
-    f = np.array([0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0])
-    vander = np.vander(f, 4, increasing=True)
-    table = np.empty((n_off, 4))
-    for d in range(n_off):
-        delta = d - 2 * oversample + 1  # b - c
-        a = np.abs(f - delta) / oversample
-        wt = np.where(
-            a < 1.0, 2.0 / 3.0 - a**2 + 0.5 * a**3, np.where(a < 2.0, (2.0 - a) ** 3 / 6.0, 0.0)
-        )
-        table[d] = np.linalg.solve(vander, wt)
-    return table
-
-
-@_jit
 def track_kernel(
     rois: NDArray[Any],
     sigma: float,
     n_iter: int,
+    max_iter: int,
+    tolerance: float,
     n_freq_x: int,
     n_freq_y: int,
     background: int,
@@ -277,6 +168,10 @@ def track_kernel(
     sin_x: NDArray[np.float32],
     cos_y: NDArray[np.float32],
     sin_y: NDArray[np.float32],
+    precise: bool,
+    m1_ref: NDArray[np.float64],
+    to_cubic: NDArray[np.float64],
+    geom: NDArray[np.float64],
     x_out: NDArray[np.float64],
     y_out: NDArray[np.float64],
     prof_out: NDArray[np.float32],
@@ -285,7 +180,10 @@ def track_kernel(
     """Track ``rois`` ``(n, h, w)`` into ``x_out``, ``y_out``, ``prof_out``, ``status_out``.
 
     ``prof_out`` is only written when ``do_profile``; status codes are listed in
-    :data:`magscope_tracker._plan.STATUS_MESSAGES`.
+    :data:`magscope_tracker._plan.STATUS_MESSAGES`. With ``precise`` the profile is
+    phase-corrected (``m1_ref``: continuous-ring bin offsets) and always computed, and
+    the centre takes one template step (:mod:`._kernel_precise`; ``to_cubic`` and
+    ``geom`` are its constants).
     """
     n, h, w = rois.shape
     cs = np.empty(w, np.float32)
@@ -298,7 +196,11 @@ def track_kernel(
     qy = np.empty(h, np.float32)
     xs = np.arange(w).astype(np.float32)
     rbuf = np.empty(w, np.float32)
-    acc = np.empty((n_bins + 2 * oversample + 1, 8), np.float32)
+    acc = np.empty((n_bins + 2 * oversample + 1, 9), np.float32)
+    m1 = np.zeros(n_bins, np.float64)
+    own = np.empty(n_bins, np.float32)
+    cells = np.empty((n_bins - 1, 4), np.float64)
+    fine = np.empty(SUB * (n_bins - 1) + 1, np.float32)
     reach = 4.0 * sigma
     for k in range(n):
         roi = rois[k]
@@ -336,36 +238,48 @@ def track_kernel(
             if do_profile:
                 prof_out[k, :] = np.nan
             continue
-        # pass 2: sums over Gaussian bands of columns (for y) and rows (for x)
-        jx0 = max(0, math.ceil(x - reach))
-        jx1 = min(w - 1, math.floor(x + reach))
-        iy0 = max(0, math.ceil(y - reach))
-        iy1 = min(h - 1, math.floor(y + reach))
-        gxs = gx[jx0 : jx1 + 1]
-        sgx = 0.0
-        for j in range(gxs.shape[0]):
-            d = (jx0 + j - x) / sigma
-            gxs[j] = math.exp(-0.5 * d * d)
-            sgx += gxs[j]
-        sgy = 0.0
-        for i in range(iy0, iy1 + 1):
-            d = (i - y) / sigma
-            gy[i] = math.exp(-0.5 * d * d)
-            sgy += gy[i]
-        px[:] = 0.0
-        for i in range(h):
-            row = roi[i]
-            band = row[jx0 : jx1 + 1]
-            s = np.float32(0.0)
-            for j in range(band.shape[0]):
-                s += gxs[j] * np.float32(band[j])
-            py[i] = s
-            if iy0 <= i <= iy1:
-                gi = gy[i]
-                for j in range(w):
-                    px[j] += gi * np.float32(row[j])
-        x, step_x = _refine(px, bg * sgy, x, n_iter, n_freq_x, cos_x, sin_x, qx)
-        y, step_y = _refine(py, bg * sgx, y, n_iter, n_freq_y, cos_y, sin_y, qy)
+        if precise:  # the full projections are a good enough start for the template
+            x, step_x = _refine(
+                cs, 0.0, x, n_iter, max_iter, tolerance, n_freq_x, cos_x, sin_x, qx
+            )
+            y, step_y = _refine(
+                rs, 0.0, y, n_iter, max_iter, tolerance, n_freq_y, cos_y, sin_y, qy
+            )
+        else:
+            # pass 2: sums over Gaussian bands of columns (for y) and rows (for x)
+            jx0 = max(0, math.ceil(x - reach))
+            jx1 = min(w - 1, math.floor(x + reach))
+            iy0 = max(0, math.ceil(y - reach))
+            iy1 = min(h - 1, math.floor(y + reach))
+            gxs = gx[jx0 : jx1 + 1]
+            sgx = 0.0
+            for j in range(gxs.shape[0]):
+                d = (jx0 + j - x) / sigma
+                gxs[j] = math.exp(-0.5 * d * d)
+                sgx += gxs[j]
+            sgy = 0.0
+            for i in range(iy0, iy1 + 1):
+                d = (i - y) / sigma
+                gy[i] = math.exp(-0.5 * d * d)
+                sgy += gy[i]
+            px[:] = 0.0
+            for i in range(h):
+                row = roi[i]
+                band = row[jx0 : jx1 + 1]
+                s = np.float32(0.0)
+                for j in range(band.shape[0]):
+                    s += gxs[j] * np.float32(band[j])
+                py[i] = s
+                if iy0 <= i <= iy1:
+                    gi = gy[i]
+                    for j in range(w):
+                        px[j] += gi * np.float32(row[j])
+            x, step_x = _refine(
+                px, bg * sgy, x, n_iter, max_iter, tolerance, n_freq_x, cos_x, sin_x, qx
+            )
+            y, step_y = _refine(
+                py, bg * sgx, y, n_iter, max_iter, tolerance, n_freq_y, cos_y, sin_y, qy
+            )
         x_out[k] = x
         y_out[k] = y
         if not (math.isfinite(x) and math.isfinite(y)):
@@ -374,13 +288,24 @@ def track_kernel(
             status_out[k] = 3
         else:
             status_out[k] = 0
-        if do_profile:
-            if status_out[k] == 2:
-                prof_out[k, :] = np.nan
-            else:
-                full = _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof_out[k])
-                if not full and status_out[k] == 0:
-                    status_out[k] = 4
+        if not (do_profile or precise):
+            continue
+        prof = prof_out[k] if do_profile else own
+        if status_out[k] == 2:
+            prof[:] = np.nan
+            continue
+        full = _profile(roi, x, y, n_bins, oversample, spline, xs, rbuf, acc, prof, m1, precise)
+        if not full and status_out[k] == 0:
+            status_out[k] = 4
+        if precise and full:
+            phase_correct(prof, m1, m1_ref, oversample)
+            r_end = min((n_bins - 1) / oversample, x, w - 1 - x, y, h - 1 - y)
+            if template_cells(prof, r_end, oversample, to_cubic, geom, cells, fine):
+                dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs)
+                x_out[k] = x + dx
+                y_out[k] = y + dy
+                if status_out[k] == 0 and max(abs(dx), abs(dy)) > TEMPLATE_STEP_PX:
+                    status_out[k] = 3
 
 
 @_jit
@@ -437,5 +362,7 @@ def cache_misses() -> int:
     """Kernel specialisations this process compiled (not found in the on-disk cache)."""
     if numba is None:  # pragma: no cover
         return 0
-    kernels: tuple[Any, ...] = (track_kernel, correlate_profiles)
+    from ._zfit_weighted import fit_rows
+
+    kernels: tuple[Any, ...] = (track_kernel, correlate_profiles, fit_rows)
     return int(sum(sum(k.stats.cache_misses.values()) for k in kernels))

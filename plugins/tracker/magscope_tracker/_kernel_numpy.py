@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._plan import CONVERGENCE_PX, XY_TOLERANCE_PX, Plan
+from ._plan import CONVERGENCE_PX, TEMPLATE_STEP_PX, Plan
+from ._precise_numpy import phase_correct_block, template_step_block
 
 __all__ = ["track_numpy"]
 
@@ -56,9 +57,9 @@ def _refine(
     step = np.full_like(x, np.nan)
     active = np.ones(x.shape, bool)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for it in range(2 * n_iter):
+        for it in range(plan.max_iter):
             if it >= n_iter:
-                active &= ~(np.abs(step) < XY_TOLERANCE_PX)
+                active &= ~(np.abs(step) < plan.tolerance)
                 if not active.any():
                     break
             half = np.minimum(x, n_len - 1 - x) + 0.5
@@ -97,8 +98,11 @@ def _b3(a: NDArray[np.float32]) -> NDArray[np.float32]:
 
 def _profiles(
     r: NDArray[np.float32], x: NDArray[np.float64], y: NDArray[np.float64], plan: Plan
-) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
-    """Cubic B-spline weighted radial profiles; returns ``(profiles, full)``."""
+) -> tuple[NDArray[np.float32], NDArray[np.bool_], NDArray[np.float64]]:
+    """Cubic B-spline weighted radial profiles; returns ``(profiles, full, m1)``.
+
+    ``m1`` is each bin's weighted mean offset ``r - r_b`` in pixels (precise mode).
+    """
     n, h, w = r.shape
     os_ = plan.oversample
     n_bins = plan.n_bins
@@ -118,10 +122,12 @@ def _profiles(
     b0 = np.floor(t).astype(np.int64) - pad + 1
     idx = []
     wts = []
+    offs = []
     for m in range(2 * pad):
         b = b0 + m
         idx.append(owner + b + pad)
         wts.append(_b3(np.abs(t - b.astype(np.float32)) / np.float32(os_)))
+        offs.append((t - b.astype(np.float32)) / np.float32(os_))
     all_idx = np.concatenate(idx)
     all_w = np.concatenate(wts)
     acc_w = np.bincount(all_idx, all_w, n * size).reshape(n, size)
@@ -129,9 +135,14 @@ def _profiles(
     acc_w = acc_w[:, pad : pad + n_bins]
     acc_v = acc_v[:, pad : pad + n_bins]
     full = np.asarray((acc_w > 0.0).all(axis=1), dtype=np.bool_)
+    m1 = np.zeros((n, n_bins))
     with np.errstate(invalid="ignore", divide="ignore"):
         prof = np.where(acc_w > 0.0, acc_v / acc_w, np.nan).astype(np.float32)
-    return prof, full
+        if plan.precise:
+            all_o = np.concatenate(offs).astype(np.float64)
+            acc_o = np.bincount(all_idx, all_w * all_o, n * size).reshape(n, size)
+            m1 = np.where(acc_w > 0.0, acc_o[:, pad : pad + n_bins] / acc_w, 0.0)
+    return prof, full, m1
 
 
 def _track_block(
@@ -149,8 +160,10 @@ def _track_block(
         bg = edge.astype(np.float64) / (2 * w + 2 * h - 4)
     else:
         bg = np.zeros(n)
-    x = _coarse(cs - (bg * h)[:, None].astype(np.float32), w // 4, (3 * w) // 4)
-    y = _coarse(rs - (bg * w)[:, None].astype(np.float32), h // 4, (3 * h) // 4)
+    cs = cs - (bg * h)[:, None].astype(np.float32)
+    rs = rs - (bg * w)[:, None].astype(np.float32)
+    x = _coarse(cs, w // 4, (3 * w) // 4)
+    y = _coarse(rs, h // 4, (3 * h) // 4)
     status = np.zeros(n, np.int8)
     coarse_bad = ~(np.isfinite(x) & np.isfinite(y))
     status[coarse_bad] = 1
@@ -163,8 +176,13 @@ def _track_block(
     gy = np.where(np.abs(dyg) <= reach, np.exp(-0.5 * (dyg / plan.sigma) ** 2), 0.0)
     px = np.matmul(gy.astype(np.float32)[:, None, :], r)[:, 0, :]
     py = np.matmul(r, gx.astype(np.float32)[:, :, None])[:, :, 0]
-    x, step_x = _refine(px, bg * gy.sum(axis=1), xc, plan.n_iter, plan.n_freq_x, plan)
-    y, step_y = _refine(py, bg * gx.sum(axis=1), yc, plan.n_iter, plan.n_freq_y, plan)
+    if plan.precise:  # the full projections are a good enough start for the template
+        zero = np.zeros(n)
+        x, step_x = _refine(cs, zero, xc, plan.n_iter, plan.n_freq_x, plan)
+        y, step_y = _refine(rs, zero, yc, plan.n_iter, plan.n_freq_y, plan)
+    else:
+        x, step_x = _refine(px, bg * gy.sum(axis=1), xc, plan.n_iter, plan.n_freq_x, plan)
+        y, step_y = _refine(py, bg * gx.sum(axis=1), yc, plan.n_iter, plan.n_freq_y, plan)
     x[coarse_bad] = np.nan
     y[coarse_bad] = np.nan
     lost = ~(np.isfinite(x) & np.isfinite(y)) & ~coarse_bad
@@ -172,11 +190,22 @@ def _track_block(
     with np.errstate(invalid="ignore"):
         slow = (np.abs(step_x) > CONVERGENCE_PX) | (np.abs(step_y) > CONVERGENCE_PX)
     status[(status == 0) & slow] = 3
-    if do_profile:
-        prof, full = _profiles(r, x, y, plan)
+    if do_profile or plan.precise:
+        prof, full, m1 = _profiles(r, x, y, plan)
         prof[status == 1] = np.nan
         prof[status == 2] = np.nan
         status[(status == 0) & ~full] = 4
+        if plan.precise:
+            fixed = full & (status != 1) & (status != 2)
+            prof[fixed] = phase_correct_block(prof[fixed], m1[fixed], plan)
+            moved = template_step_block(r[fixed], x[fixed], y[fixed], prof[fixed], plan)
+            big = np.maximum(np.abs(moved[0] - x[fixed]), np.abs(moved[1] - y[fixed]))
+            x[fixed], y[fixed] = moved
+            flag = np.zeros(n, bool)
+            flag[fixed] = big > TEMPLATE_STEP_PX
+            status[(status == 0) & flag] = 3
+        if not do_profile:
+            prof = np.empty((n, 0), np.float32)
     else:
         prof = np.empty((n, 0), np.float32)
     return x, y, prof, status

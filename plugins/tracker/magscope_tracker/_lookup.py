@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from . import _kernel_numba
 from ._options import ZFit
+from ._zfit_weighted import fit_weighted
 
 __all__ = ["PreparedLut", "correlate", "lookup_z", "normalise_rows", "prepare_lut"]
 
@@ -50,6 +51,11 @@ class PreparedLut:
     gram_poly : ndarray
         ``(m - S + 1, 2 S - 1)``: for the stencil starting at plane ``s``, the
         coefficients ``g_r = sum_{p + q = r} A_p . A_q`` of ``|L(tau)|**2``.
+    raw_poly : ndarray
+        ``(m - S + 1, S, n_used)``: the coefficients ``A_p`` of the *raw* (not normalised)
+        planes for each stencil, for the weighted fit of the precise mode.
+    radii : ndarray
+        ``(n_used,)`` radius in pixels of each matched bin.
     """
 
     z_nm: NDArray[np.float64]
@@ -57,18 +63,27 @@ class PreparedLut:
     used: NDArray[np.bool_]
     to_poly: NDArray[np.float64]
     gram_poly: NDArray[np.float64]
+    raw_poly: NDArray[np.float64]
+    radii: NDArray[np.float64]
 
 
 def prepare_lut(
-    profiles: NDArray[np.floating], z_nm: NDArray[np.float64], used: NDArray[np.bool_]
+    profiles: NDArray[np.floating],
+    z_nm: NDArray[np.float64],
+    used: NDArray[np.bool_],
+    radii: NDArray[np.float64],
 ) -> PreparedLut:
-    """Normalise LUT ``profiles`` ``(m, n_bins)`` over the bins in ``used``."""
+    """Normalise LUT ``profiles`` ``(m, n_bins)`` over the bins in ``used`` (at ``radii``)."""
     planes = normalise_rows(profiles[:, used])
     m = planes.shape[0]
     size = min(4, m)
     to_poly = np.linalg.inv(np.vander(np.arange(size, dtype=np.float64), size, increasing=True))
     gram_poly = np.zeros((m - size + 1, 2 * size - 1))
     p_idx, q_idx = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    raw = np.asarray(profiles, np.float64)[:, used]
+    raw_poly = np.stack(
+        [to_poly @ raw[start : start + size] for start in range(m - size + 1)]
+    )
     for start in range(m - size + 1):
         block = planes[start : start + size].astype(np.float64)
         coeffs = to_poly @ block  # (S, n_used): A_p
@@ -80,6 +95,8 @@ def prepare_lut(
         used=used,
         to_poly=to_poly,
         gram_poly=gram_poly,
+        raw_poly=raw_poly,
+        radii=np.asarray(radii, np.float64)[used],
     )
 
 
@@ -152,13 +169,9 @@ def _fit_interpolate(
     interval was the best plane, so z is continuous). ``P . A_p`` follows from the
     correlations already computed; ``|L|**2`` from :attr:`PreparedLut.gram_poly`.
     """
-    n, m = corr.shape
+    m = corr.shape[1]
     size = lut.to_poly.shape[0]
-    rows = np.arange(n)
-    c_lo = corr[rows, np.clip(best - 1, 0, m - 1)]
-    c_hi = corr[rows, np.clip(best + 1, 0, m - 1)]
-    lower = np.where((best == m - 1) | ((best > 0) & (c_lo > c_hi)), best - 1, best)
-    lower = np.clip(lower, 0, m - 2)
+    lower = _interval(corr, best)
     start = np.clip(lower - 1, 0, m - size)
     window = np.take_along_axis(corr, start[:, None] + np.arange(size)[None, :], axis=1)
     energy = lut.gram_poly[start].copy()  # coefficients of |L(tau)|^2 - 2 P.L(tau)
@@ -178,6 +191,17 @@ def _fit_interpolate(
     return position
 
 
+def _interval(corr: NDArray[np.float32], best: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Lower plane of the interval between the best plane and its better neighbour."""
+    n, m = corr.shape
+    rows = np.arange(n)
+    c_lo = corr[rows, np.clip(best - 1, 0, m - 1)]
+    c_hi = corr[rows, np.clip(best + 1, 0, m - 1)]
+    lower = np.where((best == m - 1) | ((best > 0) & (c_lo > c_hi)), best - 1, best)
+    out: NDArray[np.int64] = np.clip(lower, 0, m - 2)
+    return out
+
+
 def _polyval(coef: NDArray[np.float64], t: NDArray[np.float64]) -> NDArray[np.float64]:
     """Evaluate per-row polynomials ``sum_r coef[:, r] t**r`` (Horner)."""
     out: NDArray[np.float64] = coef[:, -1].copy()
@@ -192,8 +216,12 @@ def lookup_z(
     z_fit: ZFit,
     n_local: int,
     min_quality: float,
+    weighted: bool = False,
 ) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
     """Return ``(z_nm, quality)`` for raw ``profiles`` ``(n, n_bins)``.
+
+    With ``weighted`` (the precise mode), ``z_fit="interpolate"`` uses the
+    variance-weighted fit of :mod:`._zfit_weighted` between LUT planes.
 
     ``quality`` is the Pearson correlation with the best plane. ``z`` is NaN when a
     profile is invalid, the quality is below ``min_quality`` or the fitted position
@@ -202,12 +230,15 @@ def lookup_z(
     n = profiles.shape[0]
     if n == 0:
         return np.empty(0), np.empty(0, np.float32)
-    corr, valid = correlate(profiles[:, lut.used], lut.planes)
+    matched = profiles[:, lut.used]
+    corr, valid = correlate(matched, lut.planes)
     best = np.argmax(corr, axis=1)
     quality = corr[np.arange(n), best].astype(np.float32)
     quality[~valid] = np.nan
     if z_fit == "parabola":
         position = _fit_parabola(corr, best, n_local)
+    elif weighted and lut.planes.shape[0] >= 4:
+        position = fit_weighted(matched, lut.radii, lut.raw_poly, _interval(corr, best), best)
     else:
         position = _fit_interpolate(corr, best, lut)
     z = _z_at(position, lut.z_nm)

@@ -7,11 +7,12 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["Backend", "Background", "TrackerOptions", "ZFit"]
+__all__ = ["Backend", "Background", "Mode", "TrackerOptions", "ZFit"]
 
 Background = Literal["mean", "border", "none"]
 Backend = Literal["auto", "numba", "numpy"]
 ZFit = Literal["interpolate", "parabola"]
+Mode = Literal["precise", "fast"]
 
 
 def _int_range(low: int, high: int) -> Any:
@@ -59,8 +60,16 @@ class TrackerOptions:
 
     Parameters
     ----------
+    mode : {"precise", "fast"}
+        ``"precise"`` (default) works near the Cramér-Rao bound: profiles corrected for
+        the bead's sub-pixel phase, one variance-weighted template step for X/Y, and a
+        variance-weighted Z fit (with ``z_fit="interpolate"``). ``"fast"`` skips the three
+        (XY about 1.8x, Z about 1.5x the bound; see
+        ``docs/decisions/0016-tracker-at-the-physical-limit.md`` for speeds). A Z-LUT
+        should be built in the mode it is used with.
     n_xy_iterations : int
-        Sub-pixel X/Y refinement iterations after the coarse centre (1-20, default 3).
+        Fast mode: sub-pixel X/Y refinement iterations after the coarse centre (1-20,
+        default 3). The precise mode runs one (its template step does the rest).
         Each iteration reduces the error about ten-fold; 3 reach 0.0001 px on
         noise-free, roughly centred beads. Up to as many again are run for ROIs whose
         last step still exceeds 0.002 px (beads far from the ROI centre).
@@ -103,6 +112,7 @@ class TrackerOptions:
         default 256).
     """
 
+    mode: Mode = attrs.field(default="precise", validator=attrs.validators.in_(("precise", "fast")))
     n_xy_iterations: int = attrs.field(default=3, validator=_int_range(1, 20))
     band_sigma_px: float | None = attrs.field(default=None, validator=_positive_or_none)
     xy_max_frequency: float = attrs.field(

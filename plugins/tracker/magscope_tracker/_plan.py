@@ -11,7 +11,15 @@ from numpy.typing import NDArray
 
 from ._options import TrackerOptions
 
-__all__ = ["CONVERGENCE_PX", "STATUS_MESSAGES", "XY_TOLERANCE_PX", "Plan", "make_plan"]
+__all__ = [
+    "CONVERGENCE_PX",
+    "PRECISE_TOLERANCE_PX",
+    "STATUS_MESSAGES",
+    "TEMPLATE_STEP_PX",
+    "XY_TOLERANCE_PX",
+    "Plan",
+    "make_plan",
+]
 
 #: Meaning of the per-ROI status codes the kernels write (0 = tracked).
 STATUS_MESSAGES: dict[int, str] = {
@@ -25,9 +33,15 @@ STATUS_MESSAGES: dict[int, str] = {
 #: A last X/Y step larger than this (pixels) marks the fit as not converged.
 CONVERGENCE_PX = 0.1
 
+#: Precise mode: a template step larger than this (pixels) marks the fit as not
+#: converged (a symmetry fit caught on a wrong centre; noise alone stays far below).
+TEMPLATE_STEP_PX = 0.5
+
 #: X/Y iterations continue past ``n_xy_iterations`` (up to twice as many) while the
-#: last step is larger than this, in pixels.
+#: last step is larger than this, in pixels (fast mode).
 XY_TOLERANCE_PX = 0.002
+#: The same in precise mode, whose template step removes a remaining error of this size.
+PRECISE_TOLERANCE_PX = 0.02
 
 _BACKGROUND_CODES = {"mean": 0, "border": 1, "none": 2}
 
@@ -43,29 +57,48 @@ class Plan:
     sigma : float
         Gaussian band width for the 1-D X/Y profiles, pixels.
     n_iter : int
-        X/Y refinement iterations.
+        X/Y symmetry-fit iterations (1 in precise mode, whose template step follows).
+    max_iter : int
+        Iterations allowed in all while the step exceeds ``tolerance``
+        (``2 n_iter`` in fast mode, 6 in precise mode).
+    tolerance : float
+        ``XY_TOLERANCE_PX`` (fast) or ``PRECISE_TOLERANCE_PX`` (precise), pixels.
     n_freq_x, n_freq_y : int
         Number of DFT frequencies ``j / width`` (``j / height``), ``j = 1..n``.
     background : int
         0 mean, 1 border, 2 none.
     n_bins, oversample : int
         Radial profile layout: bin ``b`` at radius ``b / oversample`` px.
+    precise : bool
+        Precise mode: phase-corrected profiles, template XY step, weighted Z fit.
     """
 
     height: int
     width: int
     sigma: float
     n_iter: int
+    max_iter: int
+    tolerance: float
     n_freq_x: int
     n_freq_y: int
     background: int
     n_bins: int
     oversample: int
+    precise: bool = False
 
     @property
     def bin_radii(self) -> NDArray[np.float64]:
         """Radius of each profile bin in pixels."""
         return np.arange(self.n_bins, dtype=np.float64) / self.oversample
+
+    @property
+    def ring_offsets(self) -> NDArray[np.float64]:
+        """Mean offset ``r - r_b`` (px) of each bin's weights over a continuous 2-D plane.
+
+        The reference for the phase correction: the B-spline weights ``B3(r - r_b)``
+        times the ring length ``2 pi r``, for ``r >= 0``.
+        """
+        return _ring_offsets(self.n_bins, self.oversample)
 
     def dft_tables(self, axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], ...]:
         """Return ``cos`` and ``sin`` of ``2 pi j i / axis_len`` as ``(n_freq + 1, axis_len)``."""
@@ -80,6 +113,20 @@ def _dft_tables(axis_len: int, n_freq: int) -> tuple[NDArray[np.float32], NDArra
     cos.setflags(write=False)
     sin.setflags(write=False)
     return cos, sin
+
+
+@functools.lru_cache(maxsize=32)
+def _ring_offsets(n_bins: int, oversample: int) -> NDArray[np.float64]:
+    s = np.linspace(-2.0, 2.0, 8001)
+    a = np.abs(s)
+    b3 = np.where(a < 1.0, 2.0 / 3.0 - a**2 + 0.5 * a**3, (2.0 - a) ** 3 / 6.0)
+    out = np.empty(n_bins)
+    for b in range(n_bins):
+        r = b / oversample + s
+        w = np.where(r >= 0.0, b3 * r, 0.0)
+        out[b] = float((w * s).sum() / w.sum()) if w.sum() > 0 else 0.0
+    out.setflags(write=False)
+    return out
 
 
 def default_n_bins(options: TrackerOptions, height: int, width: int) -> int:
@@ -115,10 +162,13 @@ def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
         height=height,
         width=width,
         sigma=float(sigma),
-        n_iter=options.n_xy_iterations,
+        n_iter=1 if options.mode == "precise" else options.n_xy_iterations,
+        max_iter=6 if options.mode == "precise" else 2 * options.n_xy_iterations,
+        tolerance=PRECISE_TOLERANCE_PX if options.mode == "precise" else XY_TOLERANCE_PX,
         n_freq_x=max(1, int(options.xy_max_frequency * width)),
         n_freq_y=max(1, int(options.xy_max_frequency * height)),
         background=_BACKGROUND_CODES[options.background],
         n_bins=n_bins,
         oversample=options.profile_oversample,
+        precise=options.mode == "precise",
     )

@@ -15,12 +15,13 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from . import _kernel_numba
+from . import _kernel_numba, _kernel_precise, _kernel_profile
 from ._kernel_numpy import track_numpy
 from ._lookup import PreparedLut, correlate, lookup_z, prepare_lut
 from ._options import TrackerOptions
 from ._plan import Plan, make_plan
 from ._result import TrackResult
+from ._zfit_weighted import fit_weighted
 from ._zlut import ZLut, ZLutError
 from ._zlut_score import ZLutScore, score_zlut
 
@@ -38,9 +39,14 @@ _PREPARED: weakref.WeakKeyDictionary[ZLut, dict[tuple[Any, ...], PreparedLut]] =
 
 @functools.lru_cache(maxsize=8)
 def _spline(oversample: int) -> NDArray[np.float64]:
-    table = _kernel_numba.spline_table(oversample)
+    table = _kernel_profile.spline_table(oversample)
     table.setflags(write=False)
     return table
+
+
+@functools.lru_cache(maxsize=8)
+def _geometry(n_bins: int, oversample: int) -> NDArray[np.float64]:
+    return _kernel_precise.template_geometry(n_bins, oversample)
 
 
 def _as_rois(rois: ArrayLike) -> NDArray[Any]:
@@ -135,6 +141,8 @@ class CpuTracker:
         if self.backend != "numba":
             return
         correlate(np.zeros((1, 4), np.float32), np.ones((2, 4), np.float32))
+        fit_weighted(np.ones((1, 4), np.float32), np.arange(4.0), np.zeros((1, 4, 4)),
+                     np.zeros(1, np.int64), np.zeros(1, np.int64))
         compiled = _kernel_numba.cache_misses() - misses
         seconds = time.perf_counter() - t0
         if compiled:
@@ -194,8 +202,16 @@ class CpuTracker:
         per_lut = _PREPARED.setdefault(zlut, {})
         prepared = per_lut.get(key)
         if prepared is None:
+            built = zlut.metadata.get("tracker_options")
+            built_mode = built.get("mode", "fast") if isinstance(built, dict) else None
+            if built_mode is not None and built_mode != self.options.mode:
+                log.warning(
+                    "Z-LUT %s was built in %r mode and is used in %r mode: profiles differ "
+                    "slightly (Z bias up to about 1 nm); rebuild it in this mode",
+                    zlut.metadata.get("source") or "(unnamed)", built_mode, self.options.mode,
+                )
             used = plan.bin_radii >= self.options.r_min_px
-            prepared = prepare_lut(zlut.profiles, zlut.z_nm, used)
+            prepared = prepare_lut(zlut.profiles, zlut.z_nm, used, plan.bin_radii)
             per_lut[key] = prepared
         return prepared
 
@@ -211,9 +227,13 @@ class CpuTracker:
             cos_x, sin_x = plan.dft_tables(plan.width, plan.n_freq_x)
             cos_y, sin_y = plan.dft_tables(plan.height, plan.n_freq_y)
             _kernel_numba.track_kernel(
-                rois, plan.sigma, plan.n_iter, plan.n_freq_x, plan.n_freq_y, plan.background,
+                rois, plan.sigma, plan.n_iter, plan.max_iter, plan.tolerance, plan.n_freq_x,
+                plan.n_freq_y,
+                plan.background,
                 do_profile, plan.n_bins, plan.oversample, _spline(plan.oversample),
-                cos_x, sin_x, cos_y, sin_y, x, y, prof, status,
+                cos_x, sin_x, cos_y, sin_y, plan.precise, plan.ring_offsets,
+                _kernel_precise.to_cubic(), _geometry(plan.n_bins, plan.oversample),
+                x, y, prof, status,
             )  # fmt: skip
         else:
             track_numpy(rois, plan, do_profile, self.options.chunk_size, x, y, prof, status)
@@ -263,6 +283,7 @@ class CpuTracker:
                 self.options.z_fit,
                 self.options.n_local,
                 self.options.min_quality,
+                weighted=plan.precise,
             )
             z[status != 0] = np.nan
             ok = (status == 0) & np.isfinite(z)

@@ -35,14 +35,15 @@ def test_two_spawned_workers_track_in_parallel_with_identical_results(
     np.testing.assert_array_equal(z, local.z)
 
 
-@pytest.mark.parametrize(("backend", "z_fit"), [("auto", "interpolate"), ("auto", "parabola"),
-                                                ("numpy", "interpolate")])
+@pytest.mark.parametrize(("backend", "z_fit", "mode"),
+                         [("auto", "interpolate", "precise"), ("auto", "parabola", "precise"),
+                          ("numpy", "interpolate", "precise"), ("auto", "interpolate", "fast")])
 def test_a_roi_gets_bit_identical_results_in_any_batch(
-    beads: ModuleType, model: Any, zlut: ZLut, backend: str, z_fit: str
+    beads: ModuleType, model: Any, zlut: ZLut, backend: str, z_fit: str, mode: str
 ) -> None:
     # workers track whatever stacks they are given: a ROI's answer must not depend on
     # which other ROIs share its batch (a BLAS product over the batch broke this once)
-    tracker = create_tracker(backend=backend, z_fit=z_fit)
+    tracker = create_tracker(backend=backend, z_fit=z_fit, mode=mode)
     rng = np.random.default_rng(11)
     n = 48
     rois = beads.render_rois(model, 31.5 + rng.uniform(-1, 1, n), 31.5 + rng.uniform(-1, 1, n),

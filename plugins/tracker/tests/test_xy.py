@@ -129,7 +129,8 @@ def test_numba_and_numpy_backends_agree(beads: ModuleType, model: Any) -> None:
     rois = beads.render_rois(
         model, x_true, y_true, rng.uniform(-4000, 4000, n), seed=9, dtype=np.uint16
     )
-    for options in ({}, {"background": "border", "profile_oversample": 2, "r_max_px": 25.0}):
+    for options in ({}, {"mode": "fast"},
+                    {"background": "border", "profile_oversample": 2, "r_max_px": 25.0}):
         fast = create_tracker(backend="numba", **options).track(rois, return_profiles=True)
         slow = create_tracker(backend="numpy", **options).track(rois, return_profiles=True)
         np.testing.assert_allclose(fast.x, slow.x, atol=1e-4)
