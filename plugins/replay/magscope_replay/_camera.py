@@ -27,8 +27,9 @@ __all__ = ["PACE_S", "ReplayCamera", "ReplayFinished", "RoiLayout", "roi_layout"
 log = logging.getLogger("magscope.replay")
 
 _DEFAULT_NM_PER_PX = 100.0
-PACE_S = 0.001
-"""Shortest wait between two batches of ``grab_many_into`` (1 ms: kHz rates in batches)."""
+PACE_S = 0.002
+"""Shortest wait between two batches of ``grab_many_into`` (2 ms: kHz rates in batches,
+about 10 frames a batch at 5 kHz; the per-batch cost is then spread over more frames)."""
 _LIVE = ("fps", "loop", "at_end", "timestamps")
 
 
@@ -274,11 +275,10 @@ class ReplayCamera:
                 self._draw_rois(out[j], frames[j])
         self._i += k
         self.frames_played += k
-        idx = np.arange(i, i + k)
         if self.timestamps == "now" and self._fps != 0:
-            due = self._t0 + np.array([self._offset_of(j) for j in idx.tolist()])
+            due = self._t0 + np.array([self._offset_of(j) for j in range(i, i + k)])
             return time.time() - np.maximum(now - due, 0.0)
-        return np.array([self._stamp(j) for j in idx.tolist()])
+        return self._stamps(i, k)
 
     def _offset_of(self, i: int) -> float:
         """Seconds from the clock origin to frame ``i`` of the current pass."""
@@ -297,6 +297,17 @@ class ReplayCamera:
             return int(np.searchsorted(self._rel, rel, side="right")) - 1
         rate = self._fps if self._fps > 0 else (self._recorded_fps or 1.0)
         return math.floor((now - self._t0) * rate + 1e-9) - self._pass * n
+
+    def _stamps(self, i: int, k: int) -> np.ndarray:
+        """:meth:`_stamp` of frames ``i .. i + k - 1``, computed as arrays (no loop per frame)."""
+        if self.timestamps == "now" or (self.source.timestamps is None and self._fps == 0):
+            return np.full(k, time.time())
+        if self.source.timestamps is not None:
+            return (np.asarray(self.source.timestamps[i:i + k], dtype=np.float64)
+                    + self._pass * self._period)
+        rate = self._fps if self._fps > 0 else (self._recorded_fps or 1.0)
+        frames = self._pass * self.source.n_frames + np.arange(i, i + k, dtype=np.float64)
+        return self._epoch0 + frames / rate
 
     def _stamp(self, i: int) -> float:
         if self.timestamps == "now":
