@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 
 from magscope_core import Command, GetMagnet, MoveMagnet, RotateMagnet, SetForce
-from magscope_gui._motor_panel import MotorPanel, spin_box
+from magscope_gui._motor_panel import MotorPanel, add_spin_row, spin_box
 
 __all__ = ["MagnetPanel"]
 
@@ -36,20 +36,10 @@ class MagnetPanel(MotorPanel):
         self.turns: QtWidgets.QDoubleSpinBox | None = None
         if self.handles(SetForce):
             self.force = spin_box(0.0, 1000.0, 1.0, 2, "pN")
-            button = QtWidgets.QPushButton("Set")
-            button.clicked.connect(self._set_force_clicked)
-            row = QtWidgets.QHBoxLayout()
-            row.addWidget(self.force, 1)
-            row.addWidget(button)
-            form.addRow("Set force", row)
+            add_spin_row(form, "Set force", self.force, "Set", self._set_force_clicked)
         if self.handles(RotateMagnet):
             self.turns = spin_box(-1000.0, 1000.0, 0.0, 2, "turns")
-            rotate = QtWidgets.QPushButton("Rotate")
-            rotate.clicked.connect(self._rotate_clicked)
-            row = QtWidgets.QHBoxLayout()
-            row.addWidget(self.turns, 1)
-            row.addWidget(rotate)
-            form.addRow("Rotate to", row)
+            add_spin_row(form, "Rotate to", self.turns, "Rotate", self._rotate_clicked)
 
     def _set_force_clicked(self) -> None:
         if self.force is not None:

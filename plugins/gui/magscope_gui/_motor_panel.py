@@ -11,6 +11,7 @@ magnet plugin gets these panels for free.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +40,18 @@ def spin_box(low: float, high: float, value: float, decimals: int, unit: str
     spin.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                        QtWidgets.QSizePolicy.Policy.Fixed)
     return spin
+
+
+def add_spin_row(form: QtWidgets.QFormLayout, label: str, spin: QtWidgets.QDoubleSpinBox,
+                 button_text: str, clicked: Callable[[], None]) -> QtWidgets.QPushButton:
+    """Add a form row of ``spin`` and a button that calls ``clicked``; return the button."""
+    button = QtWidgets.QPushButton(button_text)
+    button.clicked.connect(clicked)
+    row = QtWidgets.QHBoxLayout()
+    row.addWidget(spin, 1)
+    row.addWidget(button)
+    form.addRow(label, row)
+    return button
 
 
 def motor_manager(context: PanelContext, command: type[Command]) -> str | None:
@@ -94,12 +107,7 @@ class MotorPanel(QtWidgets.QWidget):
             self.labels[key] = QtWidgets.QLabel("-")
             form.addRow(text, self.labels[key])
         self.move_to = spin_box(-1e9, 1e9, 0.0, self.decimals, self.unit)
-        go = QtWidgets.QPushButton("Move")
-        go.clicked.connect(self._go_clicked)
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(self.move_to, 1)
-        row.addWidget(go)
-        form.addRow("Move to", row)
+        add_spin_row(form, "Move to", self.move_to, "Move", self._go_clicked)
         self.step = spin_box(0.0, 1e9, self.default_step, self.decimals, self.unit)
         self.jog_minus = QtWidgets.QPushButton("-")
         self.jog_plus = QtWidgets.QPushButton("+")
