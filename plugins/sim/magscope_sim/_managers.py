@@ -382,6 +382,10 @@ class SimMagnetMotor(_MotorManager):
         now = time.monotonic()
         if cmd.hold:
             self.ramp.hold(now)
+            # the held target is set now, not at the next tick: a state read right after the
+            # hold must not see an axis at rest on the previous tick's target
+            self.axis.move_to(self.ramp.target(now, self.axis.position, self.axis.tolerance),
+                              clip=True)
         else:
             self.ramp.release(now)
         self.log.info("%s ramp %s", self.ramp.kind, "held" if cmd.hold else "released")

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from magscope_sim import MagnetCalibration, MotorAxis
+from magscope_sim._managers import SimMagnetMotor
+
+from magscope_core import GetMagnet, HoldRamp, RampForce, SetForce
 
 
 def test_default_calibration_is_monotone_and_invertible():
@@ -69,3 +74,30 @@ def test_motor_axis_limits():
         ax.set_speed(100.0)
     with pytest.raises(ValueError, match="position"):
         MotorAxis("x", "mm", 0, 1, 2, 1, 1, 0)
+
+
+def test_a_held_ramp_sets_its_held_target_at_once():
+    """A state read right after a hold sees the axis heading for the held target.
+
+    Before, the target was only moved at the next tick: an axis at rest on the previous
+    tick's target read as "held and not moving", then crept on by one tick's worth.
+    """
+    magnet = SimMagnetMotor(speed_mm_s=10.0)
+    magnet.set_force(SetForce(force_pn=1.0))
+    magnet.axis.position = magnet.axis.target  # arrived at the start of the ramp
+    magnet.ramp_force(RampForce(stop_pn=3.0, rate_pn_s=1.0))
+    ramp = magnet.ramp
+    assert ramp is not None
+    ramp.started = time.monotonic() - 0.5  # half a second into the ramp
+    # the last tick's target, and the axis already on it
+    magnet.axis.move_to(ramp.position_at(0.4))
+    magnet.axis.position = magnet.axis.target
+    assert magnet.hold_ramp(HoldRamp(hold=True))
+    state = magnet.state(GetMagnet())
+    assert state["ramp_held"] and state["moving"]
+    assert ramp.held_at is not None
+    assert magnet.axis.target == pytest.approx(ramp.position_at(ramp.held_at - ramp.started))
+    magnet.axis.update(1.0)
+    held = magnet.state(GetMagnet())
+    assert not held["moving"]
+    assert held["force_pn"] == pytest.approx(1.0 + (ramp.held_at - ramp.started), abs=0.02)
