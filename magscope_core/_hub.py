@@ -496,10 +496,17 @@ class Hub(BeadHandlers, Router, Supervisor):
         )
 
     def _all_settled(self, names: Sequence[str]) -> bool:
-        """Whether every manager is up or given up (one being restarted is not settled)."""
+        """Whether every manager is up or given up (one being restarted is not settled).
+
+        A manager marks itself running in shared memory just before its ``Ready`` message:
+        it is up once that message is handled, so its "ready" step precedes the session's.
+        """
         assert self.session is not None
-        return all(
-            self.session.status.state(n) not in (ManagerState.STARTING,
-                                                 ManagerState.RESTARTING)
-            for n in names
-        )
+        for n in names:
+            state = self.session.status.state(n)
+            if state in (ManagerState.STARTING, ManagerState.RESTARTING):
+                return False
+            child = self._children.get(n)
+            if state is ManagerState.RUNNING and child is not None and not child.ready:
+                return False
+        return True

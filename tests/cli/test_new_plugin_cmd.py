@@ -1,9 +1,10 @@
 """``magscope new-plugin``: one-line errors, and generated packages that install and pass.
 
 The integration test generates one plugin of every kind, installs all of them with one
-offline ``pip install --no-deps --no-build-isolation -e`` into this environment, checks
-that ``magscope plugins`` lists them, runs their generated test suites in one pytest
-subprocess, and uninstalls them whatever happens.
+offline ``pip install --no-deps --no-build-isolation --target`` into a folder of its own
+(never into this environment: tests running beside it in other workers would load the
+generated plugins), checks that ``magscope plugins`` lists them when that folder is on
+``PYTHONPATH``, and runs their generated test suites in one pytest subprocess.
 """
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ def test_an_existing_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
     assert (tmp_path / "magscope-acme" / "magscope_acme" / "_camera.py").is_file()
 
 
-def _run(*args: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, timeout: float = 300.0, path: Path | None = None
+         ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path),
+                                                          env.get("PYTHONPATH", "")]))
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env,
                           check=False)
 
@@ -54,19 +59,20 @@ def test_every_kind_installs_is_listed_and_passes_its_tests(tmp_path: Path) -> N
     for kind, name in names.items():
         assert main(["new-plugin", name, "--kind", kind, "--out", str(tmp_path)]) == 0
     dists = [f"magscope-{n}" for n in names.values()]
+    site = tmp_path / "site"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    try:
-        install = _run(*pip, "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
-                       *(a for d in dists for a in ("-e", str(tmp_path / d))))
-        assert install.returncode == 0, install.stderr[-3000:]
-        listed = _run(sys.executable, "-m", "magscope_core.cli", "plugins")
-        assert listed.returncode == 0, listed.stderr
-        for d in dists:
-            assert d in listed.stdout, f"{d} not listed:\n{listed.stdout}"
-        tests = _run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                     "--import-mode=importlib", "-W", "error", "--rootdir", str(tmp_path),
-                     *(str(tmp_path / d / "tests") for d in dists))
-        assert tests.returncode == 0, tests.stdout[-6000:] + tests.stderr[-2000:]
-        assert " passed" in tests.stdout and " failed" not in tests.stdout
-    finally:
-        _run(*pip, "uninstall", "-q", "-y", *dists)
+    install = _run(*pip, "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+                   "--target", str(site), *(str(tmp_path / d) for d in dists))
+    assert install.returncode == 0, install.stderr[-3000:]
+    listed = _run(sys.executable, "-m", "magscope_core.cli", "plugins", path=site)
+    assert listed.returncode == 0, listed.stderr
+    for d in dists:
+        assert d in listed.stdout, f"{d} not listed:\n{listed.stdout}"
+    tests = _run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                 "--import-mode=importlib", "-W", "error", "--rootdir", str(tmp_path),
+                 *(str(tmp_path / d / "tests") for d in dists), path=site)
+    assert tests.returncode == 0, tests.stdout[-6000:] + tests.stderr[-2000:]
+    assert " passed" in tests.stdout and " failed" not in tests.stdout
+    # this environment never saw them
+    here = _run(sys.executable, "-m", "magscope_core.cli", "plugins")
+    assert here.returncode == 0 and not any(d in here.stdout for d in dists)

@@ -154,9 +154,13 @@ class SessionLauncher(QObject):
             self._show_failure(reason, can_continue=False)
             return
         failed = self.window.failed_parts
-        last = self.window.steps[-1] if self.window.steps else None
-        if failed or (last is not None and last.state == "session-failed"):
-            reason = (last.message if last is not None and last.state == "session-failed"
+        # the session's own verdict, wherever it is: a manager's "failed" step comes from
+        # another hub thread and may be listed after it
+        verdict = next((s for s in reversed(self.window.steps)
+                        if s.state in ("session-ready", "session-failed")), None)
+        if failed or (verdict is not None and verdict.state == "session-failed"):
+            reason = (verdict.message if verdict is not None
+                      and verdict.state == "session-failed"
                       else f"the session started without {', '.join(failed)}")
             log.error("start-up failed: %s%s", reason,
                       "".join(f"; {k}: {v}" for k, v in failed.items()))
