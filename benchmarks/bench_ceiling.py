@@ -86,26 +86,12 @@ def make_video(root: Path, case: dict[str, Any]) -> tuple[Path, Path]:
 
 
 def make_zlut(path: Path) -> None:
-    """A Z-LUT of the simulator's bead, by stepping its focus."""
-    from magscope_sim import SimulatedCamera
+    """A Z-LUT of the simulator's bead, by stepping its focus (100 nm planes)."""
+    from magscope_sim import SimulatedCamera, focus_sweep
     from magscope_tracker import create_tracker
 
-    cam = SimulatedCamera(width=128, height=128, n_fixed=1, n_tethered=0, seed=5, fps=1000)
-    info = cam.connect()
-    x, y = cam.bead_positions()[0].roi_center
-    out = np.zeros(info.shape, info.dtype)
-    z = np.arange(-2000.0, 2001.0, 100.0)
-    stack = []
-    for dz in z:
-        cam.set_focus(-dz)
-        imgs = []
-        for _ in range(3):
-            cam.grab_into(out, 1.0)
-            imgs.append(out[y - 32:y + 32, x - 32:x + 32].astype(np.float32))
-        stack.append(imgs)
-    cam.disconnect()
-    tracker = create_tracker()
-    tracker.save_zlut(tracker.make_zlut(np.array(stack), z, nm_per_px=info.nm_per_px), path)
+    cam = SimulatedCamera(width=128, height=128, n_fixed=1, n_tethered=0, seed=5)
+    focus_sweep(cam, np.arange(-2000.0, 2001.0, 100.0)).save_zlut(create_tracker(), path)
 
 
 def tracker_alone(video: Path, rois_path: Path, lut: Path) -> float:

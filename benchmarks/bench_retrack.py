@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins/replay/tests"))
 
 
 def make_videos(root: Path, n_videos: int, n_frames: int) -> list[Path]:
@@ -58,16 +55,17 @@ def main() -> None:
     from magscope_replay._retrack import plan_job, rois_array
     from magscope_replay._retrack_dask import retrack_dask
     from magscope_replay._retrack_local import retrack_local
+    from magscope_sim import SimulatedCamera, focus_sweep
     from magscope_tracker import create_tracker
-    from test_retrack import _make_zlut
 
     from magscope_core.cli._common import load_everything
 
     root = Path(tempfile.mkdtemp(prefix="bench-retrack-"))
     os.environ.update(MAGSCOPE_CONFIG_DIR=str(root / "config"),
                       MAGSCOPE_DATA_DIR=str(root / "data"), MAGSCOPE_AUTO_ZLUT="0")
-    lut = root / "zlut.txt"
-    _make_zlut(lut)
+    lut = focus_sweep(SimulatedCamera(width=128, height=128, n_fixed=1, n_tethered=0, seed=5),
+                      np.arange(-2000.0, 2001.0, 200.0)).save_zlut(create_tracker(),
+                                                                   root / "zlut.txt")
     videos = make_videos(root, args.videos, args.frames)
     plugins, store = load_everything(None)
     print(f"{args.videos} videos x {args.frames} frames of 256 x 256 uint8, "

@@ -5,14 +5,38 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from magscope_core._version import __version__
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from magscope_core.cli._plugin_commands import PluginCommand
+
+__all__ = ["build_parser", "main", "plugin_commands"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``magscope`` with every subcommand."""
+    """The argument parser of ``magscope`` with every subcommand.
+
+    A plugin subcommand that cannot be added is skipped with one line on stderr.
+    """
+    parser, records = _build()
+    for record in records:
+        if record.error:
+            print(f"warning: {record.error}", file=sys.stderr)
+    return parser
+
+
+def plugin_commands() -> list[PluginCommand]:
+    """What each ``magscope.cli`` entry point adds to the command line.
+
+    Built as ``magscope`` builds it (after the core's commands, so a name already taken
+    is reported); see :func:`~magscope_core.cli._plugin_commands.add_plugin_commands`.
+    """
+    return _build()[1]
+
+
+def _build() -> tuple[argparse.ArgumentParser, list[PluginCommand]]:
     from magscope_core.cli import (
         _cleanup_cmd,
         _commands_cmd,
@@ -24,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         _settings_cmd,
         _zlut_cmd,
     )
+    from magscope_core.cli._plugin_commands import add_plugin_commands
 
     parser = argparse.ArgumentParser(
         prog="magscope",
@@ -45,24 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         _script_cmd, _zlut_cmd, _new_plugin_cmd,
     ):
         module.add_parser(sub)
-    _plugin_commands(sub)
-    return parser
-
-
-def _plugin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Subcommands plugins declare in the entry-point group ``magscope.cli``.
-
-    Each entry point names a module with ``add_parser(subparsers)`` (like the core's own
-    commands). A module that fails to load is skipped with one line on stderr.
-    """
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="magscope.cli"):
-        try:
-            ep.load().add_parser(sub)
-        except Exception as exc:  # a broken plugin must not break the command line
-            print(f"warning: command {ep.name!r} of {ep.value} not loaded: "
-                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    return parser, add_plugin_commands(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from collections import Counter
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from magscope_core._plugins import PluginError, PluginRecord, PluginSet
 from magscope_core._plugins._records import describe_origin
 from magscope_core.cli._common import load_plugin_set
+
+if TYPE_CHECKING:
+    from magscope_core.cli._plugin_commands import PluginCommand
 
 __all__ = ["add_parser", "render_json", "render_table", "run"]
 
@@ -30,13 +34,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "List every plugin found (built-in and installed through the 'magscope' "
             "entry-point group): what it provides, its distribution and version, and whether "
-            "it loaded. Plugins are skipped with MAGSCOPE_DISABLE_PLUGINS=name1,name2."
+            "it loaded; then the subcommands plugins add to magscope (entry-point group "
+            "'magscope.cli'). Plugins are skipped with MAGSCOPE_DISABLE_PLUGINS=name1,name2."
         ),
     )
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print a JSON list (name, kind, distribution, version, status, error, traceback)",
+        help="print a JSON list (name, kind, distribution, version, status, error, traceback, "
+        "group); plugin subcommands are rows of kind 'command'",
     )
     parser.set_defaults(func=run)
     return parser
@@ -51,21 +57,30 @@ def run(args: argparse.Namespace) -> int:
         0, also when plugins failed (they are listed as failed); 2 when loading is strict
         (``--strict-plugins`` or ``MAGSCOPE_STRICT_PLUGINS=1``) and a plugin failed.
     """
+    from magscope_core.cli import plugin_commands
+
     try:
         plugins = load_plugin_set(args)
     except PluginError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    commands = plugin_commands()
     if getattr(args, "json", False):
-        print(render_json(plugins))
+        print(render_json(plugins, commands))
     else:
-        render_table(plugins)
+        render_table(plugins, commands)
     return 0
 
 
-def render_json(plugins: PluginSet) -> str:
-    """The listing as a JSON array, one object per plugin (see ``PluginRecord.to_dict``)."""
-    return json.dumps([record.to_dict() for record in plugins.plugins], indent=2)
+def render_json(plugins: PluginSet, commands: Sequence[PluginCommand] = ()) -> str:
+    """The listing as a JSON array, one object per plugin, then per plugin subcommand.
+
+    Plugins: ``PluginRecord.to_dict`` with ``group`` ``"magscope"``; subcommand entry
+    points: ``PluginCommand.to_dict`` (kind ``command``, ``group`` ``"magscope.cli"``).
+    """
+    rows = [{**record.to_dict(), "group": "magscope"} for record in plugins.plugins]
+    rows += [command.to_dict() for command in commands]
+    return json.dumps(rows, indent=2)
 
 
 def _provides(record: PluginRecord, limit: int = 3) -> str:
@@ -88,11 +103,13 @@ def _short_error(record: PluginRecord) -> str:
     return first.removeprefix(prefix)
 
 
-def render_table(plugins: PluginSet, *, wide_from: int = 110) -> None:
+def render_table(plugins: PluginSet, commands: Sequence[PluginCommand] = (), *,
+                 wide_from: int = 110) -> None:
     """Print the listing as a table on stdout, with a one-line summary.
 
     On a terminal narrower than ``wide_from`` columns the errors are printed under the
-    table instead of in an ``error`` column.
+    table instead of in an ``error`` column. Plugin subcommands, if any, follow in a
+    table of their own.
     """
     from rich.console import Console
     from rich.table import Table
@@ -131,9 +148,29 @@ def render_table(plugins: PluginSet, *, wide_from: int = 110) -> None:
     total = len(plugins.plugins)
     noun = "plugin" if total == 1 else "plugins"
     console.print(f"{total} {noun}: {summary or 'none'}", highlight=False)
-    if plugins.errors:
+    if commands:
+        _commands_table(console, commands)
+    if plugins.errors or any(c.error for c in commands):
         console.print(
             "Tracebacks: magscope plugins --json. Skip a plugin: "
             "MAGSCOPE_DISABLE_PLUGINS=name. Make failures fatal: --strict-plugins.",
             highlight=False,
         )
+
+
+def _commands_table(console: Any, commands: Sequence[PluginCommand]) -> None:
+    """The subcommands plugins add (entry-point group ``magscope.cli``), errors below."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Commands from plugins (magscope.cli)", title_justify="left")
+    for column in ("command", "distribution", "version", "module", "status"):
+        table.add_column(column, overflow="fold")
+    for c in commands:
+        names = ", ".join(f"magscope {n}" for n in c.commands) or c.name
+        table.add_row(Text(names), Text(c.distribution), Text(c.version or ""),
+                      Text(c.module), Text(c.status, style=_STYLES[c.status]))
+    console.print(table)
+    for c in commands:
+        if c.error:
+            console.print(Text(c.error, style="red"))

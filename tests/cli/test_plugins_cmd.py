@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -228,3 +229,103 @@ def test_disabled_plugin_is_listed_and_not_imported(site: Path) -> None:
     assert rows["badplug"]["error"] is None
     assert rows["oldplug"]["status"] == "disabled"
     assert rows["goodplug"]["status"] == "loaded"
+
+
+# -- subcommands plugins add (entry-point group magscope.cli) ------------------------------
+
+
+def _commands() -> list[Any]:
+    from magscope_core.cli._plugin_commands import PluginCommand
+
+    return [
+        PluginCommand("retrack", "acme_replay._cli", "acme-replay", "2.1", ("retrack",)),
+        PluginCommand("clash", "acme_replay._clash", "acme-replay", "2.1", status="failed",
+                      error="command 'clash' of acme_replay._clash (acme-replay) not loaded: "
+                      "ArgumentError: conflicting subparser: run", traceback="Traceback..."),
+    ]
+
+
+def test_render_json_lists_plugin_commands_after_the_plugins() -> None:
+    rows = json.loads(_plugins_cmd.render_json(_plugin_set(), _commands()))
+    assert [(r["name"], r["group"]) for r in rows] == [
+        ("good", "magscope"), ("broken", "magscope"),
+        ("retrack", "magscope.cli"), ("clash", "magscope.cli"),
+    ]
+    retrack, clash = rows[2], rows[3]
+    assert retrack["kind"] == ["command"] and retrack["provides"] == {"command": ["retrack"]}
+    assert (retrack["distribution"], retrack["version"], retrack["status"]) == (
+        "acme-replay", "2.1", "loaded")
+    assert retrack["module"] == "acme_replay._cli"
+    assert set(retrack) >= set(rows[0])  # a command row has every key of a plugin row
+    assert (clash["status"], clash["kind"]) == ("failed", [])
+    assert "conflicting subparser: run" in clash["error"]
+
+
+def test_render_table_lists_plugin_commands_in_a_table_of_their_own(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    _plugins_cmd.render_table(_plugin_set(), _commands())
+    out = capsys.readouterr().out
+    table = out[out.index("Commands from plugins (magscope.cli)"):]
+    assert "magscope retrack" in table and "acme-replay" in table and "2.1" in table
+    assert "acme_replay._cli" in table
+    assert "conflicting subparser: run" in table
+    _plugins_cmd.render_table(_plugin_set())
+    assert "Commands from plugins" not in capsys.readouterr().out
+
+
+HELLO_CMD = """
+def add_parser(sub):
+    p = sub.add_parser("hello", help="say hello")
+    p.set_defaults(func=lambda args: print("hello from a plugin") or 0)
+"""
+
+CLASH_CMD = """
+def add_parser(sub):
+    sub.add_parser("run")  # the core's own command
+"""
+
+
+@pytest.fixture
+def cli_site(tmp_path: Path) -> Path:
+    pkg = tmp_path / "cmdplug"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "hello.py").write_text(textwrap.dedent(HELLO_CMD))
+    (pkg / "clash.py").write_text(textwrap.dedent(CLASH_CMD))
+    (pkg / "broken.py").write_text('raise ImportError("no module named acme_sdk")\n')
+    info = tmp_path / "cmdplug-3.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cmdplug\nVersion: 3.0\n")
+    (info / "entry_points.txt").write_text(
+        "[magscope.cli]\nbroken = cmdplug.broken\nclash = cmdplug.clash\n"
+        "hello = cmdplug.hello\n")
+    return tmp_path
+
+
+@pytest.mark.integration
+def test_plugin_commands_are_listed_with_their_distribution(cli_site: Path) -> None:
+    proc = _magscope(cli_site, "plugins", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = {(r["group"], r["name"]): r for r in json.loads(proc.stdout)}
+    hello = rows[("magscope.cli", "hello")]
+    assert (hello["status"], hello["distribution"], hello["version"]) == ("loaded", "cmdplug",
+                                                                          "3.0")
+    assert hello["provides"] == {"command": ["hello"]} and hello["module"] == "cmdplug.hello"
+    clash = rows[("magscope.cli", "clash")]
+    assert clash["status"] == "failed" and "conflicting subparser: run" in clash["error"]
+    broken = rows[("magscope.cli", "broken")]
+    assert broken["status"] == "failed"
+    assert "ImportError: no module named acme_sdk" in broken["error"]
+    assert str(cli_site / "cmdplug" / "broken.py") in broken["traceback"]
+    if importlib.util.find_spec("magscope_replay") is not None:  # our own: retrack
+        retrack = rows[("magscope.cli", "retrack")]
+        assert (retrack["distribution"], retrack["provides"]) == (
+            "magscope-replay", {"command": ["retrack"]})
+    # the listed command is the one the command line runs; the broken ones are skipped
+    table = _magscope(cli_site, "plugins")
+    assert "magscope hello" in table.stdout and "cmdplug" in table.stdout
+    done = _magscope(cli_site, "hello")
+    assert (done.returncode, done.stdout.strip()) == (0, "hello from a plugin")
+    assert "command 'broken' of cmdplug.broken (cmdplug) not loaded" in done.stderr

@@ -31,6 +31,8 @@ PACE_S = 0.002
 """Shortest wait between two batches of ``grab_many_into`` (2 ms: kHz rates in batches,
 about 10 frames a batch at 5 kHz; the per-batch cost is then spread over more frames)."""
 _LIVE = ("fps", "loop", "at_end", "timestamps")
+_CLOCK_STEP_S = 1e-6
+"""Least step between two frames stamped with the replay's clock (HDF5 keeps ns)."""
 
 
 class ReplayFinished(CameraError):
@@ -140,11 +142,14 @@ class ReplayCamera:
         self._part = 0
         self._t0: float | None = None  # monotonic time of frame 0 of pass 0
         self._epoch0 = 0.0
+        self._last_clock = 0.0
         self._resume = False
         self._filled: set[int] = set()  # ring slots whose ROI-video background is set
         self._bg = 0
         self._connected = False
         self.frames_played = 0
+        self.ended = False
+        """True once the video was played to its end with ``loop`` off."""
 
     # ------------------------------------------------------------------ contract
     def connect(self) -> CameraInfo:
@@ -226,6 +231,7 @@ class ReplayCamera:
         s = self.source
         if self._i >= s.n_frames:
             if not self.loop:
+                self.ended = True
                 raise ReplayFinished(f"replay of {s.name}: all {s.n_frames} frames played")
             self._i, self._part = 0, 0
             self._pass += 1
@@ -299,25 +305,34 @@ class ReplayCamera:
         return math.floor((now - self._t0) * rate + 1e-9) - self._pass * n
 
     def _stamps(self, i: int, k: int) -> np.ndarray:
-        """:meth:`_stamp` of frames ``i .. i + k - 1``, computed as arrays (no loop per frame)."""
-        if self.timestamps == "now" or (self.source.timestamps is None and self._fps == 0):
-            return np.full(k, time.time())
+        """Timestamps of frames ``i .. i + k - 1`` of this pass (arrays, no loop per frame).
+
+        ``recorded``: the file's timestamps (shifted by the video's length per loop); a
+        file without them is stamped on the grid of the rate played (``fps=N``) or, at
+        ``fps=0``, of its recorded rate, from the replay's start. Otherwise (``now``, or
+        ``fps=0`` and no rate known) the replay's clock, strictly increasing: frames of
+        one batch are :data:`_CLOCK_STEP_S` apart, so every frame keeps its own time.
+        """
+        rate = self._fps if self._fps > 0 else self._recorded_fps
+        if self.timestamps == "now" or (self.source.timestamps is None and rate is None):
+            return self._clock(k)
         if self.source.timestamps is not None:
             return (np.asarray(self.source.timestamps[i:i + k], dtype=np.float64)
                     + self._pass * self._period)
-        rate = self._fps if self._fps > 0 else (self._recorded_fps or 1.0)
+        assert rate is not None
         frames = self._pass * self.source.n_frames + np.arange(i, i + k, dtype=np.float64)
         return self._epoch0 + frames / rate
 
     def _stamp(self, i: int) -> float:
-        if self.timestamps == "now":
-            return time.time()
-        if self.source.timestamps is not None:
-            return float(self.source.timestamps[i]) + self._pass * self._period
-        if self._fps == 0:
-            return time.time()
-        rate = self._fps if self._fps > 0 else (self._recorded_fps or 1.0)
-        return self._epoch0 + (self._pass * self.source.n_frames + i) / rate
+        """:meth:`_stamps` of frame ``i`` alone."""
+        return float(self._stamps(i, 1)[0])
+
+    def _clock(self, k: int) -> np.ndarray:
+        """``k`` strictly increasing times of the replay's clock (seconds since the epoch)."""
+        t = max(time.time(), self._last_clock + _CLOCK_STEP_S)
+        out = t + np.arange(k, dtype=np.float64) * _CLOCK_STEP_S
+        self._last_clock = float(out[-1])
+        return out
 
     def _draw_rois(self, out: np.ndarray, rois: np.ndarray) -> None:
         lay = self.layout
@@ -336,12 +351,17 @@ class ReplayCamera:
         self._connected = False
 
     def get_settings(self) -> dict[str, Any]:
-        """Options, plus the video's frame count and the position being played."""
+        """Options, plus the video's frame count, the position being played and ``ended``.
+
+        ``ended`` is true once the video was played to its end with ``loop`` off (with
+        ``at_end=pause`` the session then stays, without frames).
+        """
         s = self.source
         return {"path": ";".join(str(p) for p in s.paths), "fps": self._fps,
                 "loop": self.loop, "at_end": self.at_end, "timestamps": self.timestamps,
                 "nm_per_px": self._nm, "format": s.format, "kind": s.kind,
                 "n_frames": s.n_frames, "position": self._i, "loops": self._pass,
+                "ended": self.ended,
                 "recorded_fps": self._recorded_fps, "memory_mapped": s.mapped}
 
     def set_setting(self, name: str, value: Any) -> None:

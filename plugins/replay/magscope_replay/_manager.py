@@ -111,8 +111,10 @@ class ReplayCameraManager(CameraManager):
                     break
                 self.ring.commit(stamp, live_only=True)
             self._poke()
-        self.log.info("replay of %s ended after %d frames (%d loops)", cam.source.name,
-                      cam.frames_played, cam.get_settings()["loops"])
+        then = ("the session ends once every frame is written" if cam.at_end == "stop"
+                else "at_end=pause: the session stays, without frames")
+        self.log.info("replay of %s ended after %d frames (%d loops); %s", cam.source.name,
+                      cam.frames_played, cam.get_settings()["loops"], then)
 
     def _after_end(self) -> None:
         """Once the pipeline has taken every stack, end the session (at_end=stop)."""

@@ -42,11 +42,13 @@ def test_plays_once_pixel_exact_with_recorded_timestamps(tmp_path: Path) -> None
     cam = ReplayCamera(path=str(path), fps=0)
     got, ts = _play(cam, 10)
     assert cam.connect().nm_per_px == 72.0
+    assert not cam.get_settings()["ended"]  # the last frame played, the end not yet met
     for a, b in zip(got, frames, strict=True):
         np.testing.assert_array_equal(a, b)
     assert ts == stamps.tolist()
     with pytest.raises(ReplayFinished):
         cam.grab_into(np.zeros((16, 20), np.uint8), 0.1)
+    assert cam.get_settings()["ended"] and cam.get_settings()["position"] == 10
 
 
 def test_loop_shifts_timestamps_by_the_video_length(tmp_path: Path) -> None:

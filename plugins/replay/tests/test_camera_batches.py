@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -69,3 +70,16 @@ def test_roi_videos_are_drawn_frame_by_frame_in_a_batch(tmp_path: Path) -> None:
     cam = ReplayCamera(path=str(tmp_path / "r.npy"), fps=0)
     got, _, _ = _batches(cam, 5, 3)
     np.testing.assert_array_equal(got, cam.render(0, 5))
+
+
+def test_a_video_without_timestamps_at_full_speed_gets_one_time_per_frame(
+        tmp_path: Path) -> None:
+    """fps=0 and no timestamps in the file: the replay's clock, never two frames alike."""
+    frames = np.zeros((30, 4, 4), np.uint8)
+    np.save(tmp_path / "v.npy", frames)
+    cam = ReplayCamera(path=str(tmp_path / "v.npy"), fps=0, loop=True)
+    t0 = time.time()
+    _, ts, sizes = _batches(cam, 60, 16)
+    assert max(sizes) > 1  # batches of several frames
+    assert np.all(np.diff(ts) > 0)
+    assert t0 <= ts[0] and ts[-1] <= time.time() + 60 * 1e-6

@@ -3,7 +3,9 @@
 One module-scoped live session (simulated microscope, CPU tracker, HDF5 with ROI
 positions, full-frame TIFF video) is re-tracked with the same Z-LUT and tracker options:
 by ``magscope retrack`` on this machine (a session with the replay camera), then on a
-Dask ``LocalCluster`` of 2 workers with one task made to fail once.
+Dask ``LocalCluster`` of 2 workers with one task made to fail once. A second live session
+records a ROI video (our ImageJ hyperstack of the bead ROIs) instead, and ``magscope
+retrack`` of that video gives the live tracks too.
 """
 
 from __future__ import annotations
@@ -30,59 +32,11 @@ FRAMES = 120  # live frames to wait for (3 stacks of 40)
 
 def _make_zlut(path: Path) -> None:
     """A Z-LUT of the simulator's bead, by stepping its focus (in this process)."""
-    from magscope_sim import SimulatedCamera
+    from magscope_sim import SimulatedCamera, focus_sweep
     from magscope_tracker import create_tracker
 
-    cam = SimulatedCamera(width=128, height=128, n_fixed=1, n_tethered=0, seed=5, fps=1000)
-    info = cam.connect()
-    x, y = cam.bead_positions()[0].roi_center
-    out = np.zeros(info.shape, info.dtype)
-    z = np.arange(-2000.0, 2001.0, 200.0)
-    stack = []
-    for dz in z:
-        cam.set_focus(-dz)
-        imgs = []
-        for _ in range(3):
-            cam.grab_into(out, 1.0)
-            imgs.append(out[y - 32:y + 32, x - 32:x + 32].astype(np.float32))
-        stack.append(imgs)
-    cam.disconnect()
-    tracker = create_tracker()
-    tracker.save_zlut(tracker.make_zlut(np.array(stack), z, nm_per_px=info.nm_per_px), path)
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A live run: tracks (with ROI positions) and a full-frame video of the same frames."""
-    from magscope_core import AddBead, FindBeads, Hub, plan_session
-    from magscope_core.cli._common import load_everything
-
-    root = tmp_path_factory.mktemp("retrack")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MAGSCOPE_CONFIG_DIR", str(root / "config"))
-        mp.setenv("MAGSCOPE_DATA_DIR", str(root / "data"))
-        mp.setenv("MAGSCOPE_AUTO_ZLUT", "0")
-        lut = root / "zlut.txt"
-        _make_zlut(lut)
-        plugins, store = load_everything(None)
-        store.set("writer.hdf5", "save_roi_positions", True)
-        store.save()
-        plugins, store = load_everything(None)
-        plan = plan_session(
-            plugins, store, camera="sim", out_dir=root / "live", writers=["hdf5", "tiff"],
-            with_managers=False, tracker="cpu", mode="track+video-full", zlut=lut,
-            n_workers=1, camera_options={"width": 256, "height": 256, "n_fixed": 2,
-                                         "n_tethered": 1, "fps": 60.0, "seed": 3})
-        with Hub(plan.managers, plan.commands, plan.config) as hub:
-            for x, y in hub.call(FindBeads(n=3, size=64)):
-                hub.call(AddBead(x=x, y=y, size=64))
-            ring = hub.resources.ring()
-            deadline = time.monotonic() + 30
-            while (ring.frames_written - ring.frames_live_only < FRAMES
-                   and time.monotonic() < deadline):
-                hub.wait(0.1)
-        yield {"root": root, "lut": lut, "h5": next((root / "live").glob("*.h5")),
-               "video": next((root / "live").glob("Video *.tif"))}
+    cam = SimulatedCamera(width=128, height=128, n_fixed=1, n_tethered=0, seed=5)
+    focus_sweep(cam, np.arange(-2000.0, 2001.0, 200.0)).save_zlut(create_tracker(), path)
 
 
 def _env(root: Path) -> dict[str, str]:
@@ -97,6 +51,48 @@ def _per_bead(path: Path) -> dict[tuple[int, int], np.ndarray]:
     data = read_tracking(path)
     return {(int(b), int(t)): p for b, t, p in zip(data.bead_ids, data.timestamps_ns,
                                                     data.positions_nm, strict=True)}
+
+
+def _live_run(root: Path, mode: str, frames: int, fps: float) -> dict[str, Any]:
+    """A live run of the simulator in ``mode``, tracked with a Z-LUT, recorded in ``root``.
+
+    The environment (``MAGSCOPE_*``) must point into ``root``.
+    """
+    from magscope_core import AddBead, FindBeads, Hub, plan_session
+    from magscope_core.cli._common import load_everything
+
+    lut = root / "zlut.txt"
+    _make_zlut(lut)
+    plugins, store = load_everything(None)
+    store.set("writer.hdf5", "save_roi_positions", True)
+    store.save()
+    plugins, store = load_everything(None)
+    plan = plan_session(
+        plugins, store, camera="sim", out_dir=root / "live", writers=["hdf5", "tiff"],
+        with_managers=False, tracker="cpu", mode=mode, zlut=lut, n_workers=1,
+        camera_options={"width": 256, "height": 256, "n_fixed": 2, "n_tethered": 1,
+                        "fps": fps, "seed": 3})
+    with Hub(plan.managers, plan.commands, plan.config) as hub:
+        for x, y in hub.call(FindBeads(n=3, size=64)):
+            hub.call(AddBead(x=x, y=y, size=64))
+        ring = hub.resources.ring()
+        deadline = time.monotonic() + 30
+        while (ring.frames_written - ring.frames_live_only < frames
+               and time.monotonic() < deadline):
+            hub.wait(0.1)
+    return {"root": root, "lut": lut, "h5": next((root / "live").glob("*.h5"))}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A live run: tracks (with ROI positions) and a full-frame video of the same frames."""
+    root = tmp_path_factory.mktemp("retrack")
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in _env(root).items():
+            if k.startswith("MAGSCOPE"):
+                mp.setenv(k, v)
+        run = _live_run(root, "track+video-full", FRAMES, 60.0)
+        yield {**run, "video": next((root / "live").glob("Video *.tif"))}
 
 
 def test_retrack_equals_the_live_tracks(live: dict[str, Any]) -> None:
@@ -191,3 +187,42 @@ def test_the_live_full_frame_video_records_the_session_rois(live: dict[str, Any]
     job = plan_job(str(live["video"]), live["root"] / "plan", rois_file=None, beads=None,
                    roi_size=64)
     assert job.roi_source == "video" and len(job.rois) == 3
+
+
+@pytest.fixture(scope="module")
+def live_rois(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A live run recording a ROI video (our ImageJ hyperstack of the bead ROIs)."""
+    root = tmp_path_factory.mktemp("retrack-rois")
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in _env(root).items():
+            if k.startswith("MAGSCOPE"):
+                mp.setenv(k, v)
+        run = _live_run(root, "track+video-rois", ROI_FRAMES, 100.0)
+        yield {**run, "videos": sorted((root / "live").glob("Video ROIs *.tif"))}
+
+
+ROI_FRAMES = 80  # 2 stacks of 40
+
+
+def test_retrack_of_a_roi_video_equals_the_live_tracks(live_rois: dict[str, Any]) -> None:
+    """A ROI video carries its beads' ids and origins: retrack needs nothing else."""
+    root = live_rois["root"]
+    assert len(live_rois["videos"]) == 1
+    video = live_rois["videos"][0]
+    cmd = [sys.executable, "-m", "magscope_core.cli", "retrack", str(video),
+           "--zlut", str(live_rois["lut"]), "--out", str(root / "again"), "--workers", "1",
+           "--json-summary"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(root), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)[0]
+    assert (summary["engine"], summary["beads"], summary["roi_source"]) == ("local", 3, "video")
+    live_rows = _per_bead(live_rois["h5"])
+    again = _per_bead(Path(summary["files"][0]))
+    assert summary["frames"] >= ROI_FRAMES and len(again) == 3 * summary["frames"]
+    # the same beads (the video's ids), and every frame of the video tracked as live
+    live_ids = {b for b, _ in live_rows}
+    assert {b for b, _ in again} == live_ids and len(live_ids) == 3
+    assert set(again) <= set(live_rows)
+    for key, pos in again.items():
+        np.testing.assert_array_equal(pos, live_rows[key], err_msg=str(key))
+    assert np.isfinite(np.stack(list(again.values()))).all()  # X, Y and Z tracked

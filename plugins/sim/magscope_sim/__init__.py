@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         fisher_information,
         poisson_gaussian_variance,
     )
+    from magscope_sim._focus_sweep import FocusSweep, ZLutMaker, focus_sweep
     from magscope_sim._magnet import MagnetCalibration
     from magscope_sim._motor import MotorAxis
     from magscope_sim._noise import GAUSSIAN_MIN_PHOTONS, NoiseBank, photon_noise_adu
@@ -57,6 +58,7 @@ __all__ = [
     "BeadField",
     "BeadRenderer",
     "BeadSite",
+    "FocusSweep",
     "FrameTruth",
     "MagnetCalibration",
     "MotorAxis",
@@ -69,9 +71,11 @@ __all__ = [
     "SimMagnetSettings",
     "SimulatedCamera",
     "TetherParams",
+    "ZLutMaker",
     "bead_crlb",
     "compute_profile_table",
     "fisher_information",
+    "focus_sweep",
     "ou_exposure",
     "ou_step",
     "photon_noise_adu",
@@ -91,6 +95,7 @@ __getattr__ = lazy_exports(__name__, {
                "wlc_stiffness"),
     "_camera": ("BeadSite", "FrameTruth", "SimulatedCamera"),
     "_crlb": ("BeadBound", "bead_crlb", "fisher_information", "poisson_gaussian_variance"),
+    "_focus_sweep": ("FocusSweep", "ZLutMaker", "focus_sweep"),
     "_magnet": ("MagnetCalibration",),
     "_motor": ("MotorAxis",),
     "_noise": ("GAUSSIAN_MIN_PHOTONS", "NoiseBank", "photon_noise_adu"),
