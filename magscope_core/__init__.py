@@ -10,7 +10,8 @@ commands and routes         ``_commands`` (:class:`Command`, :class:`Route`)
 command registry            ``_registry``
 manager processes           ``_manager`` (:class:`ManagerProcess`, :func:`handles`),
                             ``_manager_child`` (the child process's start and end)
-hub and supervision         ``_hub`` (:class:`Hub`), ``_hub_child``
+hub and supervision         ``_hub`` (:class:`Hub`), ``_hub_handlers`` (the hub's own
+                            commands), ``_router``, ``_supervisor``, ``_hub_child``
 shared buffers              ``_buffers`` (video ring, tracks, ROIs, profile, counters)
 plugin hooks and loading    ``_hookspecs``, ``_plugins``, ``_specs``, ``_import_path``
 camera and writer contracts ``_camera``, ``_writer``

@@ -16,7 +16,6 @@ from magscope_core._camera_manager import CameraManager
 from magscope_core._commands import CommandSpec, Route
 from magscope_core._config_errors import (
     ConfigurationError,
-    call_factory,
     check_call,
     unknown_name,
 )
@@ -24,24 +23,23 @@ from magscope_core._hub import HubConfig
 from magscope_core._hub_child import ManagerEntry
 from magscope_core._import_path import resolve_factory
 from magscope_core._locks import LOCKS_MANAGER
-from magscope_core._options import check_options
+from magscope_core._options import check_options, settings_for
 from magscope_core._pipeline import PipelineManager
 from magscope_core._plugins import Contribution, PluginSet
 from magscope_core._settings import CoreSettings, SettingsStore, default_output_dir
 from magscope_core._specs import CameraSpec, ManagerSpec, RestartPolicy, TrackerSpec
 from magscope_core._version import __version__
-from magscope_core._zlut_memory import auto_sweep_settings, remembered_zlut
+from magscope_core._zlut_check import check_zlut, usable_remembered_zlut
+from magscope_core._zlut_memory import auto_sweep_settings
 
 __all__ = [
     "SessionPlan",
     "SetupError",
-    "check_zlut",
     "choose_camera",
     "choose_tracker",
     "plan_session",
     "plugin_managers",
     "prepare_out_dir",
-    "settings_for",
 ]
 
 log = logging.getLogger("magscope")
@@ -124,95 +122,11 @@ def choose_tracker(plugins: PluginSet, name: str | None) -> Contribution[Tracker
     return max(trackers.values(), key=lambda c: (c.spec.priority, c.spec.name))
 
 
-def settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
-    """Factory keyword arguments from the settings namespace of a spec.
-
-    That is the namespace whose schema is ``spec.settings`` or, without a schema, the
-    namespace named like the spec.
-    """
-    if store is None:
-        return {}
-    schema = getattr(spec, "settings", None)
-    for namespace in store.namespaces:
-        if (schema is not None and store.schema(namespace) is schema) or (
-            schema is None and namespace == spec.name
-        ):
-            return dict(attrs.asdict(store.get(namespace)))
-    return {}
-
-
 def _camera_options(cam: Contribution[CameraSpec], given: dict[str, Any]) -> dict[str, Any]:
     """The user's camera options, converted and checked when the camera declares them."""
     if not given or cam.spec.settings is None:
         return dict(given)
     return check_options(cam.spec.settings, given, f"camera {cam.spec.name!r}")
-
-
-def check_zlut(tracker: Contribution[TrackerSpec] | None, path: Path,
-               store: SettingsStore | None = None) -> Any:
-    """Read a Z-LUT file with the tracker plugin's own loader, in this process.
-
-    Returns the loaded Z-LUT object.
-
-    Raises
-    ------
-    ConfigurationError
-        If there is no tracker, the file does not exist, or the tracker cannot read it
-        (the message names the file and the tracker's reason).
-    """
-    if tracker is None:
-        raise ConfigurationError(f"Z-LUT file {path}: no tracker plugin is installed to "
-                                 "use it (see 'magscope plugins')")
-    if not path.is_file():
-        raise ConfigurationError(f"Z-LUT file {path} does not exist (or is not a file)")
-    options = {**tracker.spec.options, **settings_for(store, tracker.spec)}
-    try:
-        obj = call_factory(tracker.spec.factory, options, f"tracker {tracker.spec.name!r}")
-    except ConfigurationError:
-        raise
-    except Exception as exc:
-        raise ConfigurationError(
-            f"tracker {tracker.spec.name!r} cannot be created to read the Z-LUT: {exc}"
-        ) from exc
-    loader = getattr(obj, "load_zlut", None)
-    if loader is None:
-        raise ConfigurationError(f"Z-LUT file {path}: tracker {tracker.spec.name!r} "
-                                 "cannot load Z-LUT files")
-    try:
-        zlut = loader(path)
-    except Exception as exc:
-        log.debug("Z-LUT %s rejected", path, exc_info=True)
-        raise ConfigurationError(
-            f"Z-LUT file {path} cannot be used by tracker {tracker.spec.name!r}: {exc}"
-        ) from exc
-    # profiles of another tracker would give wrong heights without any error
-    made_by = str((getattr(zlut, "metadata", None) or {}).get("tracker") or "").split(" ")[0]
-    if made_by and made_by != tracker.spec.name:
-        raise ConfigurationError(
-            f"Z-LUT file {path} was made by tracker {made_by!r}; the session tracks with "
-            f"{tracker.spec.name!r}, whose profiles differ: make a Z-LUT with it (or run "
-            f"--tracker {made_by})")
-    return zlut
-
-
-def _remembered_zlut(camera: str, tracker: Contribution[TrackerSpec],
-                     store: SettingsStore | None, roi_size: int) -> Path | None:
-    """The Z-LUT last loaded with ``camera``, if it still loads and fits the ROI size."""
-    path = remembered_zlut(camera)
-    if path is None:
-        return None
-    try:
-        zlut = check_zlut(tracker, path, store)
-    except ConfigurationError as exc:
-        log.warning("the Z-LUT remembered for camera %r is not used: %s", camera, exc)
-        return None
-    shape = (getattr(zlut, "metadata", None) or {}).get("roi_shape")
-    if shape is not None and list(shape) != [roi_size, roi_size]:
-        log.warning("the Z-LUT remembered for camera %r, %s, was made for %s ROIs, not %d x "
-                    "%d (core.roi_size): not used", camera, path, "x".join(map(str, shape)),
-                    roi_size, roi_size)
-        return None
-    return path
 
 
 def prepare_out_dir(path: Path) -> Path:
@@ -371,7 +285,7 @@ def plan_session(
         check_zlut(trk, zlut, store)
         zlut_origin = "given"
     elif trk is not None:
-        zlut = _remembered_zlut(cam.spec.name, trk, store, core.roi_size)
+        zlut = usable_remembered_zlut(cam.spec.name, trk, store, core.roi_size)
         zlut_origin = "remembered" if zlut is not None else ""
     auto = (zlut is None and trk is not None and cam.spec.auto_zlut
             and auto_sweep_settings() is not None)

@@ -5,6 +5,11 @@ process and pipe: it blocks in :func:`multiprocessing.connection.wait` on all co
 pipes, all process sentinels and a wake-up pipe, so it reacts at once to a message or a
 death and otherwise sleeps. Other threads (the CLI, a GUI, tests) talk to it through
 :meth:`Hub.send`, :meth:`Hub.call` and :meth:`Hub.stop`, which hand work to that thread.
+
+The hub is assembled from mixins, one concept each: :mod:`magscope_core._router` (what
+the hub thread does with each message), :mod:`magscope_core._supervisor` (spawning,
+restarts, start-up waits, shutdown), :mod:`magscope_core._hub_handlers` (the commands
+the hub answers itself) and :mod:`magscope_core._beads` (the bead commands).
 """
 
 from __future__ import annotations
@@ -24,25 +29,14 @@ from typing import Any
 
 import attrs
 
-from magscope_core._beads import BEAD_HANDLERS, BeadHandlers, GetBeads
-from magscope_core._builtin import (
-    CameraConnected,
-    FilesWritten,
-    GetStatus,
-    Ping,
-    PipelineFinished,
-    SetAcquisition,
-    Shutdown,
-)
+from magscope_core._beads import BeadHandlers
+from magscope_core._builtin import SetAcquisition
 from magscope_core._commands import Command, CommandSpec, Route, validate_command
 from magscope_core._core_plugin import CORE_COMMANDS
 from magscope_core._hub_child import Child, ManagerEntry, telemetry_layout
+from magscope_core._hub_handlers import HubHandlers
 from magscope_core._import_path import resolve_factory
-from magscope_core._messages import (
-    CommandError,
-    Envelope,
-    ErrorReport,
-)
+from magscope_core._messages import CommandError, Envelope, ErrorReport
 from magscope_core._registry import HUB, CommandRegistry
 from magscope_core._router import Router
 from magscope_core._session import Session
@@ -77,7 +71,7 @@ class HubConfig:
     roi_size: int = 64
 
 
-class Hub(BeadHandlers, Router, Supervisor):
+class Hub(BeadHandlers, HubHandlers, Router, Supervisor):
     """Run a session: shared memory, manager processes, command routing, supervision.
 
     Parameters
@@ -340,80 +334,6 @@ class Hub(BeadHandlers, Router, Supervisor):
         assert self.session is not None
         return self.session.resources
 
-    # ------------------------------------------------------------------ hub handlers
-    _HUB_HANDLERS: dict[type[Command], str] = {
-        Shutdown: "_on_shutdown",
-        GetStatus: "_on_status",
-        Ping: "_on_ping",
-        CameraConnected: "_on_camera_connected",
-        FilesWritten: "_on_files_written",
-        SetAcquisition: "_on_set_acquisition",
-        PipelineFinished: "_on_pipeline_finished",
-        **BEAD_HANDLERS,
-    }
-
-    @classmethod
-    def _hub_handler_types(cls) -> list[tuple[type[Command], str]]:
-        return list(cls._HUB_HANDLERS.items())
-
-    def _on_shutdown(self, cmd: Shutdown) -> None:
-        log.info("shutdown requested: %s", cmd.reason or "no reason given")
-        self.request_stop(cmd.reason or "Shutdown command")
-
-    def _on_ping(self, cmd: Ping) -> Any:
-        return cmd.payload
-
-    def _on_status(self, cmd: GetStatus) -> dict[str, Any]:
-        return self.status()
-
-    def _on_camera_connected(self, cmd: CameraConnected) -> dict[str, Any]:
-        assert self.session is not None
-        handle = self.session.attach_camera(cmd.info)
-        self._ring_ready.set()
-        info = cmd.info
-        self.startup.emit("camera", "progress",
-                          f"camera connected: {info.model or 'camera'} {info.width}x"
-                          f"{info.height} {info.dtype}, {info.fps:g} fps")
-        return {"ring": handle, "acquiring": self.acquiring}
-
-    def _on_pipeline_finished(self, cmd: PipelineFinished) -> None:
-        self.pipeline_final = {"stacks": cmd.stacks, "frames": cmd.frames,
-                               "failed_writers": dict(cmd.failed_writers),
-                               "stacks_tracked": cmd.stacks_tracked,
-                               "stacks_failed": cmd.stacks_failed,
-                               "worker_restarts": cmd.worker_restarts,
-                               "worker_timeouts": cmd.worker_timeouts}
-
-    def _on_set_acquisition(self, cmd: SetAcquisition) -> None:
-        self.acquiring = cmd.on
-
-    def _on_files_written(self, cmd: FilesWritten) -> None:
-        known = self.files.setdefault(cmd.writer, [])
-        known.extend(p for p in cmd.paths if p not in known)
-
-    def status(self) -> dict[str, Any]:
-        """Managers (state, pid, restarts), counters and buffer figures, as plain data."""
-        assert self.session is not None
-        managers = {
-            name: {
-                "state": self.session.status.state(name).name.lower(),
-                "pid": (self._children[name].proc.pid if name in self._children else None),
-                "restarts": self._children[name].restarts if name in self._children else 0,
-                "plugin": entry.plugin,
-                "distribution": entry.distribution,
-            }
-            for name, entry in self._entries.items()
-        }
-        return {
-            "session": self.session.session_id,
-            "managers": managers,
-            "counters": self.session.counters_snapshot(),
-            "ring": self.session.ring_stats(),
-            "beads": self._on_get_beads(GetBeads()),
-            "acquiring": self.acquiring,
-            "errors": len(self.errors),
-        }
-
     # ------------------------------------------------------------------ hub thread
     def _submit(self, job: Callable[[], Any]) -> Future[Any]:
         fut: Future[Any] = Future()
@@ -466,47 +386,3 @@ class Hub(BeadHandlers, Router, Supervisor):
             if child.restart_at is not None:
                 timeout = min(timeout, max(0.0, child.restart_at - now))
         return timeout
-
-    # ------------------------------------------------------------------ helpers
-    def _wait_until(self, predicate: Callable[[], bool], names: Sequence[str]) -> bool:
-        """Wait for ``predicate`` while any of ``names`` still makes start-up progress.
-
-        The deadline is that of the manager whose deadline is latest: ``launch_timeout_s``
-        after its spawn until its process runs, then ``start_timeout_s`` after its latest
-        sign of progress (process launched, :class:`Progress` report), so a slow but
-        reporting setup is waited for and a silent one is not. A stop request (Ctrl-C, a
-        closed start-up window) ends the wait at once.
-        """
-        while True:
-            if predicate():
-                return True
-            if self._stop_requested.is_set():
-                return False
-            deadline = max((self._children[n].start_deadline(self.config)
-                            for n in names if n in self._children), default=0.0)
-            if time.monotonic() > deadline:
-                return predicate()
-            time.sleep(0.02)
-
-    def _all_down(self, names: Sequence[str]) -> bool:
-        return all(
-            self.session is not None
-            and self.session.status.state(n) in (ManagerState.FAILED, ManagerState.STOPPED)
-            for n in names
-        )
-
-    def _all_settled(self, names: Sequence[str]) -> bool:
-        """Whether every manager is up or given up (one being restarted is not settled).
-
-        A manager marks itself running in shared memory just before its ``Ready`` message:
-        it is up once that message is handled, so its "ready" step precedes the session's.
-        """
-        assert self.session is not None
-        for n in names:
-            state = self.session.status.state(n)
-            if state in (ManagerState.STARTING, ManagerState.RESTARTING):
-                return False
-            child = self._children.get(n)
-            if state is ManagerState.RUNNING and child is not None and not child.ready:
-                return False
-        return True

@@ -72,7 +72,7 @@ def motion_models(plugins: PluginSet, store: SettingsStore | None = None
     Managers whose class has no ``motion_models`` classmethod, or whose options it cannot
     use, add none (their waits stay unknown in plans).
     """
-    from magscope_core._app import settings_for
+    from magscope_core._options import settings_for
 
     models: dict[str, MotionModel] = {}
     for name, contrib in sorted(plugins.managers.items()):

@@ -1,7 +1,8 @@
 """``magscope new-plugin``: generate a plugin package from the templates shipped as data.
 
 The templates live in ``magscope_core/_templates/new_plugin/`` (package data): ``common/``
-for every kind, one folder per kind, and ``licenses/``. In file contents and paths,
+for every kind, one folder per kind (``motor/`` is the focus motor, ``motor-magnet/`` the
+magnet motor of ``--kind motor --axis magnet``), and ``licenses/``. In file contents and paths,
 ``{{key}}`` is replaced by the values of :class:`PluginNames`; a path part ``PACKAGE`` becomes
 the Python package; ``.tmpl`` is dropped from file names (so the templates are never
 linted, imported or collected as tests in this repository).
@@ -21,10 +22,15 @@ import attrs
 from magscope_core._config_errors import ConfigurationError, did_you_mean
 from magscope_core._version import __version__
 
-__all__ = ["KINDS", "LICENSES", "PluginNames", "core_requirement", "generate", "plugin_names"]
+__all__ = [
+    "AXES", "KINDS", "LICENSES", "PluginNames", "core_requirement", "generate", "plugin_names",
+]
 
 KINDS: tuple[str, ...] = ("camera", "motor", "tracker", "writer", "panel")
 """What ``--kind`` accepts."""
+
+AXES: tuple[str, ...] = ("focus", "magnet")
+"""What ``--axis`` accepts (``--kind motor`` only; ``focus`` by default)."""
 
 LICENSES: dict[str, tuple[str, str]] = {
     "bsd-3": ("BSD-3-Clause", "bsd-3.txt"),
@@ -36,7 +42,7 @@ LICENSES: dict[str, tuple[str, str]] = {
 
 _DESCRIPTIONS = {
     "camera": "camera",
-    "motor": "focus motor",
+    "motor": "motor",
     "tracker": "bead tracker",
     "writer": "file writer",
     "panel": "GUI panel",
@@ -61,8 +67,13 @@ class PluginNames:
         Python package, ``magscope_<name with _>``.
     prefix
         Class-name prefix, ``AcmeCam``.
-    kind, license_id, license_spdx, author, year, core_requirement
-        The choices and what follows from them.
+    kind, axis, license_id, license_spdx, author, year, core_requirement
+        The choices and what follows from them (``axis`` is ``""`` unless ``kind`` is
+        ``motor``).
+    template
+        The template folder: the kind, or ``motor-magnet`` for a magnet motor.
+    generator_args
+        The ``magscope new-plugin`` options that generate it (for the README).
     description, dependencies, test_dependencies
         ``pyproject.toml`` text for the kind (dependencies as quoted, comma-separated
         TOML strings).
@@ -73,6 +84,9 @@ class PluginNames:
     package: str
     prefix: str
     kind: str
+    axis: str
+    template: str
+    generator_args: str
     license_id: str
     license_spdx: str
     author: str
@@ -98,8 +112,11 @@ def core_requirement(version: str = __version__) -> str:
 
 
 def plugin_names(name: str, kind: str, license_id: str = "bsd-3",
-                 author: str = "") -> PluginNames:
-    """Check NAME, kind and licence; derive every name.
+                 author: str = "", axis: str | None = None) -> PluginNames:
+    """Check NAME, kind, axis and licence; derive every name.
+
+    ``axis`` chooses the motor of ``kind="motor"``: ``"focus"`` (the default) or
+    ``"magnet"``; other kinds take none.
 
     Raises
     ------
@@ -120,6 +137,16 @@ def plugin_names(name: str, kind: str, license_id: str = "bsd-3",
         hint = f"did you mean {near!r}? " if near else ""
         raise ConfigurationError(f"new-plugin --kind {kind!r} rejected: {hint}"
                                  f"expected one of {', '.join(KINDS)}")
+    if axis is not None and kind != "motor":
+        raise ConfigurationError(f"new-plugin --axis {axis!r} rejected: --axis applies to "
+                                 f"--kind motor only, not --kind {kind}")
+    if kind == "motor" and axis is None:
+        axis = "focus"
+    if axis is not None and axis not in AXES:
+        near = did_you_mean(axis, AXES)
+        hint = f"did you mean {near!r}? " if near else ""
+        raise ConfigurationError(f"new-plugin --axis {axis!r} rejected: {hint}"
+                                 f"expected one of {', '.join(AXES)}")
     if license_id not in LICENSES:
         raise ConfigurationError(f"new-plugin --license {license_id!r} rejected: expected "
                                  f"one of {', '.join(LICENSES)}")
@@ -129,12 +156,16 @@ def plugin_names(name: str, kind: str, license_id: str = "bsd-3",
     if kind == "panel":
         deps.append(_GUI_REQUIREMENT)
         test_deps.append("pytest-qt>=4.4")
+    template = "motor-magnet" if axis == "magnet" else kind
+    args = f"--kind {kind}" + (" --axis magnet" if axis == "magnet" else "")
+    what = f"{axis} motor" if axis else _DESCRIPTIONS[kind]
     return PluginNames(
         name=name, dist=f"magscope-{name}", package="magscope_" + "_".join(words),
-        prefix="".join(w.capitalize() for w in words), kind=kind, license_id=license_id,
+        prefix="".join(w.capitalize() for w in words), kind=kind, axis=axis or "",
+        template=template, generator_args=args, license_id=license_id,
         license_spdx=LICENSES[license_id][0], author=author or f"The magscope-{name} authors",
         year=str(datetime.date.today().year), core_requirement=core_requirement(),
-        description=f"MagScope {_DESCRIPTIONS[kind]} plugin {name}",
+        description=f"MagScope {what} plugin {name}",
         dependencies=", ".join(f'"{d}"' for d in deps),
         test_dependencies=", ".join(f'"{d}"' for d in test_deps))
 
@@ -194,7 +225,7 @@ def generate(names: PluginNames, out: Path) -> Path:
                                  "name is installed already (see 'magscope plugins')")
     root = resources.files("magscope_core") / "_templates" / "new_plugin"
     files: dict[Path, str] = {}
-    for folder in ("common", names.kind):
+    for folder in ("common", names.template):
         for parts, node in _walk(root / folder):
             where = "/".join((folder, *parts))
             files[_target(parts, names)] = render(node.read_text(encoding="utf-8"),

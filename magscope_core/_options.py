@@ -4,19 +4,25 @@ A camera plugin declares its options as a settings schema (``CameraSpec.settings
 ``@attrs.frozen`` class of :func:`~magscope_core.setting` fields), the same records the
 settings system uses. Options given as text or numbers are converted to the declared
 type and checked against the declared range or choices here, in the main process, so
-a typo never reaches a manager process.
+a typo never reaches a manager process. :func:`settings_for` gives the options a spec's
+settings namespace holds (from the settings file).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from magscope_core._config_errors import ConfigurationError, unknown_name
 from magscope_core._settings._records import SettingsError
 from magscope_core._settings._schema import SettingInfo, check_value, setting_infos
 
-__all__ = ["check_option", "check_options", "option_table"]
+if TYPE_CHECKING:
+    from magscope_core._settings._store import SettingsStore
+
+__all__ = ["check_option", "check_options", "option_table", "settings_for"]
 
 
 def check_option(schema: type, key: str, value: Any, what: str) -> Any:
@@ -88,3 +94,20 @@ def _shown(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     return str(value)
+
+
+def settings_for(store: SettingsStore | None, spec: Any) -> dict[str, Any]:
+    """Factory keyword arguments from the settings namespace of a spec.
+
+    That is the namespace whose schema is ``spec.settings`` or, without a schema, the
+    namespace named like the spec.
+    """
+    if store is None:
+        return {}
+    schema = getattr(spec, "settings", None)
+    for namespace in store.namespaces:
+        if (schema is not None and store.schema(namespace) is schema) or (
+            schema is None and namespace == spec.name
+        ):
+            return dict(attrs.asdict(store.get(namespace)))
+    return {}

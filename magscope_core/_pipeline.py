@@ -19,17 +19,13 @@ import attrs
 import numpy as np
 
 from magscope_core._acquisition import (
-    GetAcquisition,
     LoadZLut,
-    NewRecording,
-    SetAcquisitionMode,
-    SetOutputFolder,
-    SetSaving,
     mode_parts,
 )
-from magscope_core._builtin import FilesWritten, GetPipelineStats, PipelineFinished
+from magscope_core._builtin import FilesWritten, PipelineFinished
 from magscope_core._config_errors import ConfigurationError
-from magscope_core._manager import ManagerProcess, handles
+from magscope_core._manager import ManagerProcess
+from magscope_core._pipeline_acquisition import AcquisitionHandlers
 from magscope_core._pipeline_commands import TrackerCommandHandlers
 from magscope_core._pipeline_stats import PipelineFigures
 from magscope_core._protocol_record import ProtocolRecordHandlers
@@ -43,8 +39,8 @@ from magscope_core._zlut_sweep import SweepHandlers
 __all__ = ["PipelineManager"]
 
 
-class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandlers,
-                      ManagerProcess):
+class PipelineManager(AcquisitionHandlers, TrackerCommandHandlers, SweepHandlers,
+                      ProtocolRecordHandlers, ManagerProcess):
     """Dispatch ring stacks to tracker workers and writers.
 
     Parameters
@@ -414,75 +410,3 @@ class PipelineManager(TrackerCommandHandlers, SweepHandlers, ProtocolRecordHandl
             self._telemetry_cursors[name] = read.cursor
             if self.saving and read.rows.shape[0]:
                 self._write("write_telemetry", name, ring.columns, read.rows)
-
-    def _stats(self) -> dict[str, Any]:
-        return {
-            "stacks": self.stacks,
-            "frames": self.frames,
-            "live_only_frames": self.live_frames,
-            "stacks_tracked": self.tracked,
-            "frames_dropped": self.ring.frames_dropped if hasattr(self, "ring") else 0,
-            "frames_written_to_ring": self.ring.frames_written if hasattr(self, "ring") else 0,
-            "worker_restarts": self.pool.restarts if self.pool else 0,
-            "worker_timeouts": self.pool.timeouts if self.pool else 0,
-            "stacks_failed": self.stacks_failed,
-            "failed_stacks": [list(f) for f in self.failed_stacks],
-        }
-
-    # ------------------------------------------------------------------ commands
-    @handles(GetPipelineStats)
-    def stats(self, cmd: GetPipelineStats) -> dict[str, Any]:
-        """Stacks and frames processed, failed writers, tracking time per stack."""
-        reply = {**self._stats(), "failed_writers": self.recording.problems(),
-                "writers_stopped_for_space": dict(self.recording.stopped),
-                "writer_errors": list(self.recording.errors[-20:]),
-                "writer_ms_per_call": self.recording.timing_ms(),
-                "track_ms_per_stack": 1e3 * self._track_seconds / max(1, self.tracked),
-                "frames_tracked": self.frames_tracked,
-                "stage_seconds": dict(self.figures.stages),
-                "latency_ms": self.figures.latency_ms(),
-                "workers": self.pool.size if self.pool else 0,
-                "workers_busy": self.pool.busy if self.pool else 0,
-                "stacks_in_flight": len(self._inflight),
-                "tracker_options": dict(self._tracker_spec[2]) if self._tracker_spec else {},
-                "worker_tracker_options": (dict(self.pool.applied_options) if self.pool
-                                           else {})}
-        if cmd.reset_latency:
-            self.figures.reset_latency()
-        return reply
-
-    @handles(GetAcquisition)
-    def acquisition(self, cmd: GetAcquisition) -> dict[str, Any]:
-        """Mode, saving, folder, Z-LUT and figures."""
-        return {"mode": self.mode, "saving": self.saving,
-                "out_dir": str(self.recording.out_dir), "zlut": self.zlut_meta,
-                **self.stats(GetPipelineStats())}
-
-    @handles(SetAcquisitionMode)
-    def set_mode(self, cmd: SetAcquisitionMode) -> None:
-        """Change the mode (an unknown mode is refused, the old one kept)."""
-        mode_parts(cmd.mode)
-        self._write_tracks(self._tracks_out.flush())
-        self.mode = cmd.mode
-
-    @handles(SetSaving)
-    def set_saving(self, cmd: SetSaving) -> None:
-        """Start or stop giving data to the writers."""
-        self._rois_given = -1  # new files: the ROIs again
-        self._write_tracks(self._tracks_out.flush())
-        self.saving = cmd.on
-        self.recording.saving_changed(cmd.on)
-
-    @handles(SetOutputFolder)
-    def set_folder(self, cmd: SetOutputFolder) -> None:
-        """New files go to ``cmd.path`` (a new recording starts)."""
-        self._rois_given = -1  # new files: the ROIs again
-        self._write_tracks(self._tracks_out.flush())
-        self.recording.new_folder(Path(cmd.path))
-
-    @handles(NewRecording)
-    def new_recording(self, cmd: NewRecording) -> list[str]:
-        """Close the files and start new ones; return the closed paths."""
-        self._rois_given = -1  # new files: the ROIs again
-        self._write_tracks(self._tracks_out.flush())
-        return [str(p) for p in self.recording.restart(self._stats())]

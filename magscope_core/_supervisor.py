@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
@@ -196,3 +196,46 @@ class Supervisor:
         if self.session is not None:
             self.session.close()
 
+    # ------------------------------------------------------------------ start-up waits
+    def _wait_until(self, predicate: Callable[[], bool], names: Sequence[str]) -> bool:
+        """Wait for ``predicate`` while any of ``names`` still makes start-up progress.
+
+        The deadline is that of the manager whose deadline is latest: ``launch_timeout_s``
+        after its spawn until its process runs, then ``start_timeout_s`` after its latest
+        sign of progress (process launched, :class:`Progress` report), so a slow but
+        reporting setup is waited for and a silent one is not. A stop request (Ctrl-C, a
+        closed start-up window) ends the wait at once.
+        """
+        while True:
+            if predicate():
+                return True
+            if self._stop_requested.is_set():
+                return False
+            deadline = max((self._children[n].start_deadline(self.config)
+                            for n in names if n in self._children), default=0.0)
+            if time.monotonic() > deadline:
+                return predicate()
+            time.sleep(0.02)
+
+    def _all_down(self, names: Sequence[str]) -> bool:
+        return all(
+            self.session is not None
+            and self.session.status.state(n) in (ManagerState.FAILED, ManagerState.STOPPED)
+            for n in names
+        )
+
+    def _all_settled(self, names: Sequence[str]) -> bool:
+        """Whether every manager is up or given up (one being restarted is not settled).
+
+        A manager marks itself running in shared memory just before its ``Ready`` message:
+        it is up once that message is handled, so its "ready" step precedes the session's.
+        """
+        assert self.session is not None
+        for n in names:
+            state = self.session.status.state(n)
+            if state in (ManagerState.STARTING, ManagerState.RESTARTING):
+                return False
+            child = self._children.get(n)
+            if state is ManagerState.RUNNING and child is not None and not child.ready:
+                return False
+        return True

@@ -11,6 +11,9 @@ import pytest
 from magscope_core._config_errors import ConfigurationError
 from magscope_core._new_plugin import KINDS, core_requirement, generate, plugin_names
 
+VARIANTS = [(kind, None) for kind in KINDS] + [("motor", "magnet")]
+"""Every template: each kind, and the magnet motor (``--kind motor --axis magnet``)."""
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -44,23 +47,57 @@ def test_bad_input_is_one_clear_line(name: str, kind: str, licence: str, fragmen
     assert fragment in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_every_kind_renders_a_complete_package(kind: str, tmp_path: Path) -> None:
-    dest = generate(plugin_names("acme", kind, "gpl-3", "Ada Lovelace"), tmp_path)
+@pytest.mark.parametrize(("kind", "axis", "fragment"), [
+    ("motor", "magnit", "--axis 'magnit' rejected: did you mean 'magnet'? expected one of "
+                        "focus, magnet"),
+    ("motor", "xy", "--axis 'xy' rejected: expected one of focus, magnet"),
+    ("camera", "magnet", "--axis 'magnet' rejected: --axis applies to --kind motor only, "
+                         "not --kind camera"),
+])
+def test_bad_axis_is_one_clear_line(kind: str, axis: str, fragment: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        plugin_names("acme", kind, axis=axis)
+    assert fragment in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("kind", "axis", "expected"), [
+    ("motor", None, ("focus", "motor", "MagScope focus motor plugin acme", "--kind motor")),
+    ("motor", "focus", ("focus", "motor", "MagScope focus motor plugin acme", "--kind motor")),
+    ("motor", "magnet", ("magnet", "motor-magnet", "MagScope magnet motor plugin acme",
+                         "--kind motor --axis magnet")),
+    ("camera", None, ("", "camera", "MagScope camera plugin acme", "--kind camera")),
+])
+def test_the_axis_chooses_the_motor_template(kind: str, axis: str | None,
+                                             expected: tuple[str, str, str, str]) -> None:
+    n = plugin_names("acme", kind, axis=axis)
+    assert (n.axis, n.template, n.description, n.generator_args) == expected
+
+
+@pytest.mark.parametrize(("kind", "axis"), VARIANTS)
+def test_every_kind_renders_a_complete_package(kind: str, axis: str | None,
+                                               tmp_path: Path) -> None:
+    names = plugin_names("acme", kind, "gpl-3", "Ada Lovelace", axis)
+    dest = generate(names, tmp_path)
     files = {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
     assert {"pyproject.toml", "LICENSE", "README.md", "magscope_acme/__init__.py",
             "magscope_acme/plugin.py", "magscope_acme/py.typed"} <= files
     assert any(f.startswith("tests/test_") for f in files)
+    assert ("magscope_acme/_magnet.py" in files) == (axis == "magnet")
+    assert ("magscope_acme/_focus.py" in files) == (kind == "motor" and axis != "magnet")
     assert not [f for f in files if f.endswith(".tmpl")]
     for path in dest.rglob("*"):
         if path.is_file():
             assert "{{" not in path.read_text(encoding="utf-8"), path
     project = tomllib.loads((dest / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["description"] == names.description
     assert project["name"] == "magscope-acme" and project["license"] == "GPL-3.0-or-later"
     assert core_requirement() in project["dependencies"]
     assert project["entry-points"]["magscope"] == {"acme": "magscope_acme.plugin"}
     assert ("magscope-gui>=0.1,<0.2" in project["dependencies"]) == (kind == "panel")
     assert "GNU GENERAL PUBLIC LICENSE" in (dest / "LICENSE").read_text(encoding="utf-8")
+    readme = (dest / "README.md").read_text(encoding="utf-8")
+    assert f"magscope new-plugin acme {names.generator_args}`" in readme
+    assert "\n## Platforms\n\n" in readme
     for source in dest.rglob("*.py"):
         compile(source.read_text(encoding="utf-8"), str(source), "exec")
 

@@ -1,6 +1,7 @@
 """The plugin manager: guarded discovery, registration, collection and conflict checks.
 
-pluggy provides the hook machinery; this module owns the loading loop and the error policy:
+pluggy provides the hook machinery; this module owns the loading loop, and
+:mod:`magscope_core._plugins._failures` the error policy:
 
 - every entry point is loaded in its own ``try``: a plugin that fails to import, declares a
   bad hook, raises in a hook or returns the wrong type is skipped and recorded (with its
@@ -15,12 +16,9 @@ pluggy provides the hook machinery; this module owns the loading loop and the er
 
 from __future__ import annotations
 
-import os
-import traceback
 from collections.abc import Iterable
 from typing import Any
 
-import attrs
 import pluggy
 
 from magscope_core import _hookspecs
@@ -33,16 +31,19 @@ from magscope_core._plugins._discovery import (
     distribution_of,
     distribution_version,
 )
+from magscope_core._plugins._failures import (
+    ENV_DISABLE,
+    ENV_STRICT,
+    FailurePolicy,
+    LoadEntry,
+    env_disabled,
+    env_strict,
+)
 from magscope_core._plugins._records import (
     BUILTIN,
     Contribution,
-    PluginError,
     PluginFailure,
-    PluginRecord,
     PluginSet,
-    PluginStatus,
-    Stage,
-    describe_origin,
 )
 from magscope_core._plugins._validation import (
     BadResult,
@@ -53,65 +54,10 @@ from magscope_core._plugins._validation import (
 
 __all__ = ["ENV_DISABLE", "ENV_STRICT", "PluginManager", "load_plugins"]
 
-ENV_STRICT = "MAGSCOPE_STRICT_PLUGINS"
-"""Set to ``1`` to make every plugin failure raise :class:`~magscope_core.PluginError`."""
-
-ENV_DISABLE = "MAGSCOPE_DISABLE_PLUGINS"
-"""Comma-separated plugin names to skip without importing; ``*`` skips all entry points."""
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-
-
-def _env_strict() -> bool:
-    return os.environ.get(ENV_STRICT, "").strip().lower() in _TRUE
-
-
-def _env_disabled() -> set[str]:
-    return {n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()}
-
-
-def _format_traceback(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
-@attrs.define
-class _Entry:
-    """Mutable bookkeeping for one plugin while loading (frozen into a PluginRecord)."""
-
-    name: str
-    distribution: str
-    version: str | None
-    status: PluginStatus = "loaded"
-    plugin: object = None
-    hooks: tuple[str, ...] = ()
-    provides: dict[str, list[str]] = attrs.Factory(dict)
-    error: str | None = None
-    traceback: str | None = None
-    notes: list[str] = attrs.Factory(list)
-    conflict_error: bool = False
-
-    @property
-    def origin(self) -> str:
-        return describe_origin(self.name, self.distribution, self.version)
-
-    def freeze(self) -> PluginRecord:
-        return PluginRecord(
-            name=self.name,
-            distribution=self.distribution,
-            version=self.version,
-            status=self.status,
-            provides={k: tuple(v) for k, v in self.provides.items()},
-            hooks=self.hooks,
-            error=self.error,
-            traceback=self.traceback,
-            notes=tuple(self.notes),
-        )
-
-
 _UNSET: Any = object()
 
 
-class PluginManager:
+class PluginManager(FailurePolicy):
     """Loads MagScope plugins and collects what they contribute.
 
     Parameters
@@ -141,13 +87,13 @@ class PluginManager:
     ) -> None:
         self._pm = pluggy.PluginManager(PROJECT_NAME)
         self._pm.add_hookspecs(_hookspecs)
-        self.strict: bool = _env_strict() if strict is None else bool(strict)
-        self.disabled: frozenset[str] = frozenset(_env_disabled() | set(disabled or ()))
+        self.strict: bool = env_strict() if strict is None else bool(strict)
+        self.disabled: frozenset[str] = frozenset(env_disabled() | set(disabled or ()))
         self.core_version: str | None = (
             _core_version_default() if core_version is _UNSET else core_version
         )
-        self._entries: list[_Entry] = []
-        self._by_name: dict[str, _Entry] = {}
+        self._entries: list[LoadEntry] = []
+        self._by_name: dict[str, LoadEntry] = {}
         self._failures: list[PluginFailure] = []
         self._result: PluginSet | None = None
 
@@ -202,7 +148,7 @@ class PluginManager:
         """
         if version is None:
             version = distribution_version(distribution, self.core_version)
-        entry = _Entry(name, distribution, version)
+        entry = LoadEntry(name, distribution, version)
         before = len(self._failures)
         if self._add_entry(entry) and name in self.disabled:
             entry.status = "disabled"
@@ -236,7 +182,7 @@ class PluginManager:
 
     def _load_entry_point(self, ep: EntryPointLike) -> None:
         dist_name, dist_version = distribution_of(ep)
-        entry = _Entry(ep.name, dist_name, dist_version)
+        entry = LoadEntry(ep.name, dist_name, dist_version)
         if not self._add_entry(entry):
             return
         if ep.name in self.disabled or "*" in self.disabled:
@@ -262,7 +208,7 @@ class PluginManager:
             return
         self._register_object(entry, obj)
 
-    def _add_entry(self, entry: _Entry) -> bool:
+    def _add_entry(self, entry: LoadEntry) -> bool:
         """Record ``entry``; fail it if its name is taken. Returns whether it is usable."""
         self._result = None
         self._entries.append(entry)
@@ -279,7 +225,7 @@ class PluginManager:
         )
         return False
 
-    def _register_object(self, entry: _Entry, plugin: object) -> None:
+    def _register_object(self, entry: LoadEntry, plugin: object) -> None:
         if plugin is None:
             self._fail(entry, "register", None, f"{entry.origin}: the plugin object is None")
             return
@@ -392,7 +338,7 @@ class PluginManager:
         return self._result
 
     def _add_contribution(
-        self, entry: _Entry, kind: HookKind, spec: Any, lookup: dict[str, Contribution[Any]]
+        self, entry: LoadEntry, kind: HookKind, spec: Any, lookup: dict[str, Contribution[Any]]
     ) -> None:
         key = str(getattr(spec, kind.key))
         first = lookup.get(key)
@@ -409,44 +355,6 @@ class PluginManager:
             return
         lookup[key] = Contribution(spec, entry.name, entry.distribution, entry.version)
         entry.provides.setdefault(kind.kind, []).append(key)
-
-    # -- failures -------------------------------------------------------------------------
-
-    def _fail(
-        self,
-        entry: _Entry,
-        stage: Stage,
-        hook: str | None,
-        message: str,
-        exc: BaseException | None = None,
-        *,
-        status: PluginStatus | None = "failed",
-        unregister: bool = True,
-    ) -> None:
-        tb = _format_traceback(exc) if exc is not None else None
-        self._failures.append(
-            PluginFailure(entry.name, entry.distribution, entry.version, stage, hook, message, tb)
-        )
-        if stage == "version":
-            status = "needs update"
-        if status is not None:
-            entry.status = status
-        if entry.error is None:
-            entry.error = message
-            entry.traceback = tb
-            entry.conflict_error = stage == "conflict"
-        if (
-            unregister
-            and status is not None
-            and entry.plugin is not None
-            and self._pm.is_registered(entry.plugin)
-        ):
-            self._pm.unregister(entry.plugin)
-
-    def _raise_if_strict(self, before: int) -> None:
-        if self.strict and len(self._failures) > before:
-            raise PluginError(tuple(self._failures[before:]))
-
 
 def _core_version_default() -> str | None:
     return core_version()

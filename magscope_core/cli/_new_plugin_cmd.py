@@ -23,6 +23,8 @@ def add_parser(sub: Any) -> None:
         "Install it with: pip install -e 'magscope-NAME[test]'")
     p.add_argument("name", metavar="NAME", help="plugin name, e.g. acme-cam")
     p.add_argument("--kind", required=True, metavar="KIND", help=f"one of: {_KINDS}")
+    p.add_argument("--axis", default=None, metavar="AXIS",
+                   help="--kind motor only: focus (default) or magnet")
     p.add_argument("--license", default="bsd-3", metavar="LICENSE",
                    help="bsd-3 (default), mit, gpl-3 or proprietary")
     p.add_argument("--author", default="", help="copyright holder (default: the authors)")
@@ -35,12 +37,13 @@ def run(args: argparse.Namespace) -> int:
     from magscope_core._new_plugin import generate, plugin_names
 
     try:
-        names = plugin_names(args.name, args.kind, args.license, args.author)
+        names = plugin_names(args.name, args.kind, args.license, args.author, args.axis)
         dest = generate(names, args.out)
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"created {dest} ({names.kind} plugin {names.name!r}, package {names.package}, "
+    what = f"{names.axis} motor" if names.axis else names.kind
+    print(f"created {dest} ({what} plugin {names.name!r}, package {names.package}, "
           f"licence {names.license_spdx})")
     print(f"next: pip install -e '{dest}[test]' && pytest {dest / 'tests'}")
     return 0

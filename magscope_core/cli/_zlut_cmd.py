@@ -25,10 +25,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from magscope_core._app import check_zlut, choose_tracker, plan_session
+from magscope_core._app import choose_tracker, plan_session
 from magscope_core._config_errors import ConfigurationError
 from magscope_core._hub import Hub
 from magscope_core._logging import configure_logging
+from magscope_core._zlut_check import check_zlut
 from magscope_core._zlut_run import ProgressLine, describe_best, run_sweep
 from magscope_core._zlut_sweep import StartZLutSweep
 from magscope_core.cli._common import console, load_everything

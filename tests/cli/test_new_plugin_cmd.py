@@ -1,10 +1,10 @@
 """``magscope new-plugin``: one-line errors, and generated packages that install and pass.
 
-The integration test generates one plugin of every kind, installs all of them with one
-offline ``pip install --no-deps --no-build-isolation --target`` into a folder of its own
-(never into this environment: tests running beside it in other workers would load the
-generated plugins), checks that ``magscope plugins`` lists them when that folder is on
-``PYTHONPATH``, and runs their generated test suites in one pytest subprocess.
+The integration test generates one plugin of every kind and the magnet motor, installs all
+of them with one offline ``pip install --no-deps --no-build-isolation --target`` into a
+folder of its own (never into this environment: tests running beside it in other workers
+would load the generated plugins), checks that ``magscope plugins`` lists them when that
+folder is on ``PYTHONPATH``, and runs their generated test suites in one pytest subprocess.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from magscope_core.cli import main
     (["new-plugin", "Bad Name", "--kind", "camera"], "NAME 'Bad Name' rejected"),
     (["new-plugin", "acme", "--kind", "scope"], "--kind 'scope' rejected"),
     (["new-plugin", "acme", "--kind", "motor", "--license", "wtfpl"], "--license 'wtfpl'"),
+    (["new-plugin", "acme", "--kind", "motor", "--axis", "z"], "--axis 'z' rejected"),
+    (["new-plugin", "acme", "--kind", "writer", "--axis", "magnet"], "--kind motor only"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv: list[str], fragment: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,6 +60,9 @@ def test_every_kind_installs_is_listed_and_passes_its_tests(tmp_path: Path) -> N
     names = {kind: f"gen-{kind}" for kind in KINDS}
     for kind, name in names.items():
         assert main(["new-plugin", name, "--kind", kind, "--out", str(tmp_path)]) == 0
+    assert main(["new-plugin", "gen-magnet", "--kind", "motor", "--axis", "magnet",
+                 "--out", str(tmp_path)]) == 0
+    names["magnet"] = "gen-magnet"
     dists = [f"magscope-{n}" for n in names.values()]
     site = tmp_path / "site"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]

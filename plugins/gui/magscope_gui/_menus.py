@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from magscope_core import NewRecording, SetOutputFolder, __version__
 from magscope_gui._preferences import PreferencesDialog
-from magscope_gui._zlut_dialog import ZLutInfoDialog, ZLutSweepDialog, load_zlut, unload_zlut
+from magscope_gui._zlut_dialog import ZLutSweepDialog
+from magscope_gui._zlut_info import ZLutInfoDialog, load_zlut, unload_zlut
 
 if TYPE_CHECKING:
     from magscope_gui._window import MainWindow

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from magscope_gui import MainWindow, PanelContext
 from magscope_gui._panels import select_panels
-from magscope_gui._zlut_dialog import ZLutInfoDialog, ZLutSweepDialog, load_zlut, unload_zlut
+from magscope_gui._zlut_dialog import ZLutSweepDialog
+from magscope_gui._zlut_info import ZLutInfoDialog, load_zlut, unload_zlut
 from magscope_gui._zlut_preview import zlut_table
 from PySide6.QtCore import Qt
 

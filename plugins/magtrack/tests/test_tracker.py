@@ -133,7 +133,7 @@ def test_zlut_round_trips_through_magscope_1_text_files(tracker, zlut, tmp_path)
 
 def test_a_zlut_is_used_only_by_the_tracker_that_made_it(tracker, zlut, tmp_path) -> None:
     from magscope_core import ConfigurationError, CorePlugin, load_plugins
-    from magscope_core._app import check_zlut
+    from magscope_core._zlut_check import check_zlut
 
     path = tmp_path / "magtrack.zlut.txt"
     tracker.save_zlut(zlut, path)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         wlc_force,
         wlc_stiffness,
     )
-    from magscope_sim._camera import BeadSite, FrameTruth, SimulatedCamera
+    from magscope_sim._camera import SimulatedCamera
     from magscope_sim._crlb import (
         BeadBound,
         bead_crlb,
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         SimCameraSettings,
         SimMagnetSettings,
     )
+    from magscope_sim._truth import BeadSite, FrameTruth
 
 __all__ = [
     "GAUSSIAN_MIN_PHOTONS",
@@ -93,7 +94,7 @@ __getattr__ = lazy_exports(__name__, {
     "_beads": ("KT_PN_NM", "WATER_VISCOSITY_PN_S_PER_NM2", "BeadField", "TetherParams",
                "ou_exposure", "ou_step", "stokes_drag", "wlc_extension", "wlc_force",
                "wlc_stiffness"),
-    "_camera": ("BeadSite", "FrameTruth", "SimulatedCamera"),
+    "_camera": ("SimulatedCamera",),
     "_crlb": ("BeadBound", "bead_crlb", "fisher_information", "poisson_gaussian_variance"),
     "_focus_sweep": ("FocusSweep", "ZLutMaker", "focus_sweep"),
     "_magnet": ("MagnetCalibration",),
@@ -102,6 +103,7 @@ __getattr__ = lazy_exports(__name__, {
     "_optics": ("OpticsParams", "ProfileTable", "compute_profile_table", "profile_table"),
     "_render": ("BeadRenderer", "RoiStack", "render_bead_stack", "render_rois"),
     "_settings": ("SETTINGS", "SimCameraOptions", "SimCameraSettings", "SimMagnetSettings"),
+    "_truth": ("BeadSite", "FrameTruth"),
 })
 
 __version__ = _version("magscope-sim")

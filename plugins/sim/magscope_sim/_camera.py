@@ -28,8 +28,9 @@ from magscope_sim._noise import NoiseBank, adu_dtype, photon_noise_adu
 from magscope_sim._optics import OpticsParams, profile_table
 from magscope_sim._render import BeadRenderer
 from magscope_sim._settings import EFFECTS, SETTINGS, Effect, coerce
+from magscope_sim._truth import BeadSite, FrameTruth
 
-__all__ = ["BeadSite", "FrameTruth", "SimulatedCamera"]
+__all__ = ["SimulatedCamera"]
 
 F64 = NDArray[np.float64]
 #: Settings of the stage drift (applied by :class:`~magscope_sim._drift.StageDrift`).
@@ -40,65 +41,6 @@ AUTO_GAIN_LEVEL = 0.2
 #: Fraction of the noise bank redrawn per frame when the camera has idle time (~0.4 ms at
 #: 1 MP: the whole bank is new every 256 frames).
 _REFRESH_FRACTION = 1 / 256
-
-
-@attrs.frozen
-class BeadSite:
-    """Where a bead sits, for placing a tracking ROI on it.
-
-    Attributes
-    ----------
-    bead_id
-        Index of the bead (also its index in :class:`FrameTruth` arrays).
-    tethered
-        ``True`` for a DNA-tethered bead, ``False`` for a bead stuck to the surface.
-    x_px, y_px
-        Rest position (tether anchor or stuck position, with stage drift): column and row
-        in the frame, pixel centres at integers.
-    """
-
-    bead_id: int
-    tethered: bool
-    x_px: float
-    y_px: float
-
-    @property
-    def roi_center(self) -> tuple[int, int]:
-        """``(x, y)`` of the nearest pixel, to centre a ROI on."""
-        return round(self.x_px), round(self.y_px)
-
-
-@attrs.frozen(eq=False)
-class FrameTruth:
-    """Ground truth of one rendered frame. Arrays are indexed by bead id.
-
-    Attributes
-    ----------
-    frame
-        Frame number, counting every rendered frame from 0 (never reset).
-    timestamp
-        The frame's timestamp as returned by ``grab_into`` (seconds since the epoch).
-    focus_nm, force_pn
-        Focal-plane height above the surface and magnetic force at this frame.
-    tethered
-        Bead kinds.
-    x_px, y_px
-        Bead centres in the frame: column and row, pixel centres at integers.
-    z_nm
-        Height of each bead's centre above the surface.
-    dz_nm
-        Defocus ``z_nm + stage drift - focus_nm`` the bead was rendered at.
-    """
-
-    frame: int
-    timestamp: float
-    focus_nm: float
-    force_pn: float
-    tethered: NDArray[np.bool_]
-    x_px: F64
-    y_px: F64
-    z_nm: F64
-    dz_nm: F64
 
 
 class SimulatedCamera:
