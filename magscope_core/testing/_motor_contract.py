@@ -194,12 +194,25 @@ class MagnetMotorContract(_MotorContract):
         A force inside the calibration the test asks for.
     tolerance_mm, force_rtol
         How close "arrived" must be.
+    rotates
+        Whether the magnet turns (handles ``RotateMagnet``); ``False`` drops the rotation
+        test.
+    runs_ramps
+        Whether the magnet runs force ramps (handles ``RampForce``); ``False`` drops the
+        ramp test.
     """
 
     position_mm: ClassVar[float] = 5.0
     force_pn: ClassVar[float] = 5.0
     tolerance_mm: ClassVar[float] = 0.01
     force_rtol: ClassVar[float] = 0.05
+    rotates: ClassVar[bool] = True
+    runs_ramps: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        drop_inapplicable_tests(cls, {"rotates": ("test_rotation",),
+                                      "runs_ramps": ("test_force_ramp",)})
 
     @pytest.fixture
     def magnet_manager(self) -> ManagerSpec:
@@ -242,20 +255,21 @@ class MagnetMotorContract(_MotorContract):
         end = settle(magnet.call, GetMagnet(), self.settle_timeout_s)
         assert math.isclose(end["force_pn"], self.force_pn, rel_tol=self.force_rtol), end
 
-    def test_rotation_if_supported(self, magnet_manager: ManagerSpec,
-                                   magnet: ManagerHarness) -> None:
-        """A magnet that handles RotateMagnet reaches the turns and reports them."""
-        if not self._handles(magnet_manager, RotateMagnet):
-            pytest.skip("the magnet does not rotate")
+    def _require(self, spec: ManagerSpec, cmd: type[Command], flag: str) -> None:
+        assert self._handles(spec, cmd), (
+            f"{flag} = True (the default) but the magnet manager does not handle "
+            f"{cmd.__name__}: handle it, or set {flag} = False in the test class")
+
+    def test_rotation(self, magnet_manager: ManagerSpec, magnet: ManagerHarness) -> None:
+        """RotateMagnet reaches the turns and GetMagnet reports them (``rotates``)."""
+        self._require(magnet_manager, RotateMagnet, "rotates")
         magnet.call(RotateMagnet(turns=2.0))
         end = settle(magnet.call, GetMagnet(), self.settle_timeout_s)
         assert math.isclose(end["turns"], 2.0, abs_tol=0.01), end
 
-    def test_force_ramp_if_supported(self, magnet_manager: ManagerSpec,
-                                     magnet: ManagerHarness) -> None:
-        """A magnet that runs ramps plans one (duration = span / rate) and ends it."""
-        if not self._handles(magnet_manager, RampForce):
-            pytest.skip("the magnet does not run ramps")
+    def test_force_ramp(self, magnet_manager: ManagerSpec, magnet: ManagerHarness) -> None:
+        """A force ramp is planned (duration = span / rate) and ends (``runs_ramps``)."""
+        self._require(magnet_manager, RampForce, "runs_ramps")
         magnet.call(SetForce(force_pn=self.force_pn))
         start = settle(magnet.call, GetMagnet(), self.settle_timeout_s)["force_pn"]
         stop = start * 1.1

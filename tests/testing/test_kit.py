@@ -15,14 +15,18 @@ from magscope_core import (
     Command,
     CommandError,
     GetFocus,
+    GetMagnet,
     HardwareManager,
     ManagerSpec,
     MoveFocus,
+    MoveMagnet,
+    SetForce,
     handles,
 )
 from magscope_core.testing import (
     CameraContract,
     CommandRecorder,
+    MagnetMotorContract,
     ManagerHarness,
     PatternCamera,
 )
@@ -120,3 +124,40 @@ def test_the_camera_contract_fails_a_bad_camera() -> None:
         contract.test_timestamps_are_epoch_seconds_and_rise((camera, info))
     with pytest.raises(pytest.fail.Exception):
         contract.test_unknown_setting_is_a_clear_error((camera, info))
+
+
+class _PlainMagnet(HardwareManager):
+    """A magnet that neither turns nor ramps (its handlers are all the contract reads)."""
+
+    @handles(MoveMagnet)
+    def move(self, cmd: MoveMagnet) -> float:
+        return cmd.position_mm
+
+    @handles(SetForce)
+    def set_force(self, cmd: SetForce) -> float:
+        return cmd.force_pn
+
+    @handles(GetMagnet)
+    def state(self, cmd: GetMagnet) -> dict[str, Any]:
+        return {}
+
+
+def test_magnet_capabilities_choose_the_tests_and_a_wrong_claim_fails_clearly() -> None:
+    class Everything(MagnetMotorContract):
+        pass
+
+    class NoRamps(MagnetMotorContract):
+        runs_ramps = False
+
+    class Neither(MagnetMotorContract):
+        rotates = False
+        runs_ramps = False
+
+    assert callable(Everything.test_rotation) and callable(Everything.test_force_ramp)
+    assert callable(NoRamps.test_rotation) and NoRamps.test_force_ramp is None
+    assert Neither.test_rotation is None and Neither.test_force_ramp is None
+    spec = ManagerSpec("magnet", _PlainMagnet)
+    with pytest.raises(AssertionError, match=r"runs_ramps = True .* does not handle RampForce"):
+        Everything().test_force_ramp(spec, None)  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match=r"rotates = True .* does not handle RotateMagnet"):
+        Everything().test_rotation(spec, None)  # type: ignore[arg-type]
