@@ -301,7 +301,7 @@ def track_kernel(
             phase_correct(prof, m1, m1_ref, oversample)
             r_end = min((n_bins - 1) / oversample, x, w - 1 - x, y, h - 1 - y)
             if template_cells(prof, r_end, oversample, to_cubic, geom, cells, fine):
-                dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs)
+                dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs, r_end)
                 x_out[k] = x + dx
                 y_out[k] = y + dy
                 if status_out[k] == 0 and max(abs(dx), abs(dy)) > TEMPLATE_STEP_PX:
