@@ -56,7 +56,7 @@ def crlb_section(
     photons: float,
     repeats: int,
     magtrack_xyz: tuple[np.ndarray, ...] | None = None,
-    max_rois: int = 4000,
+    max_rois: int = 10_000,
 ) -> None:
     """Print RMS error / Cramér-Rao bound per axis and z band, and speed of both modes.
 

@@ -15,7 +15,7 @@ BLAS/OpenMP/numba threads are pinned to 1 (per-core figures); worker processes u
 Shared parts live in ``_tracker_common.py``, the Cramér-Rao section in ``_tracker_crlb.py``.
 
 Usage: ``python benchmarks/bench_tracker.py [--n 10000] [--repeats 5] [--quick]
-[--crlb-only] [--crlb-rois 4000]``
+[--crlb-only] [--crlb-rois 10000]``
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         "--crlb-only", action="store_true", help="print only the Cramér-Rao section"
     )
     parser.add_argument(
-        "--crlb-rois", type=int, default=4000, help="ROIs in the Cramér-Rao section (4000)"
+        "--crlb-rois", type=int, default=10_000, help="ROIs in the Cramér-Rao section (10000)"
     )
     args = parser.parse_args(argv)
     if args.quick:
