@@ -299,7 +299,10 @@ def track_kernel(
             status_out[k] = 4
         if precise and full:
             phase_correct(prof, m1, m1_ref, oversample)
-            r_end = min((n_bins - 1) / oversample, x, w - 1 - x, y, h - 1 - y)
+            # the nearest pixel outside the ROI lies 1 px beyond the edge pixel: up to
+            # there (less one table step) the disc is whole
+            edge = min(x, w - 1 - x, y, h - 1 - y) + 1.0 - 1.0 / (SUB * oversample)
+            r_end = min((n_bins - 1) / oversample, edge)
             if template_cells(prof, r_end, oversample, to_cubic, geom, cells, fine):
                 dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs, r_end)
                 x_out[k] = x + dx
