@@ -211,6 +211,7 @@ def template_step(
     fine: NDArray[np.float32],
     moments: NDArray[np.float32],
     xs: NDArray[np.float32],
+    radii: NDArray[np.float32],
     r_end: float,
 ) -> tuple[float, float]:
     """Gauss-Newton step ``(dx, dy)`` of the template fit around ``(x, y)`` (0 if undefined).
@@ -218,7 +219,8 @@ def template_step(
     ``moments[c, 4 + k]`` holds ``sum f**k`` over the pixels of radial cell ``c`` around
     ``(x, y)`` (from the profile pass), which gives ``H`` without touching the pixels.
     Pixels from ``r_end`` (that of :func:`template_cells`) plus one table step on have
-    zero weight and are skipped.
+    zero weight and are skipped. ``radii`` holds each pixel's radius around ``(x, y)``
+    (from the profile pass).
     """
     h, w = roi.shape
     n_cells = cells.shape[0]
@@ -240,13 +242,13 @@ def template_step(
             continue
         row = roi[i, j0:j1]
         xr = xs[j0:j1]
+        rr = radii[i, j0:j1]
         dy = np.float32(dyd)
-        dy2 = dy * dy
         sx = np.float32(0.0)
         sy = np.float32(0.0)
-        for j in range(row.shape[0]):  # a SIMD loop: no branches, four gathers
+        for j in range(row.shape[0]):  # a SIMD loop: no branches, two gathers
             dx = xr[j] - fx
-            t = min(math.sqrt(dx * dx + dy2) * scale, t_max)
+            t = min(rr[j] * scale, t_max)
             k = np.int32(t)
             f = t - np.float32(k)
             a0 = a[k]
