@@ -101,11 +101,7 @@ class CpuTracker:
         return "numba"
 
     def plan(self, roi_shape: tuple[int, int], n_bins: int | None = None) -> Plan:
-        """Concrete kernel parameters for ROIs of shape ``(height, width)``.
-
-        ``n_bins`` (one of :meth:`accepted_n_bins`) sets the profile length of a
-        Z-LUT in use instead of the default.
-        """
+        """Kernel parameters for ``(height, width)`` ROIs (``n_bins``: a Z-LUT's length)."""
         return make_plan(self.options, int(roi_shape[0]), int(roi_shape[1]), n_bins)
 
     def n_bins(self, roi_shape: tuple[int, int]) -> int:
@@ -118,11 +114,7 @@ class CpuTracker:
         return self.plan(roi_shape).n_bins
 
     def accepted_n_bins(self, roi_shape: tuple[int, int]) -> tuple[int, ...]:
-        """Profile lengths of the Z-LUTs this tracker can use, the default first.
-
-        With ``r_max_px=None`` both default layouts are accepted, so a Z-LUT built in
-        the other mode, or a MagScope file, keeps working.
-        """
+        """Usable Z-LUT lengths: the default, and the other mode's if ``r_max_px=None``."""
         return accepted_n_bins(self.options, int(roi_shape[0]), int(roi_shape[1]))
 
     def bin_radii(self, roi_shape: tuple[int, int]) -> NDArray[np.float64]:
