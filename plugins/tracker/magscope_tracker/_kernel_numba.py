@@ -195,7 +195,7 @@ def track_kernel(
     qx = np.empty(w, np.float32)
     qy = np.empty(h, np.float32)
     xs = np.arange(w).astype(np.float32)
-    rbuf = np.empty(w, np.float32)
+    rbuf = np.empty((h, w), np.float32)  # pixel radii around the profile centre
     acc = np.empty((n_bins + 2 * oversample + 1, 9), np.float32)
     m1 = np.zeros(n_bins, np.float64)
     own = np.empty(n_bins, np.float32)
@@ -299,9 +299,12 @@ def track_kernel(
             status_out[k] = 4
         if precise and full:
             phase_correct(prof, m1, m1_ref, oversample)
-            r_end = min((n_bins - 1) / oversample, x, w - 1 - x, y, h - 1 - y)
+            # the nearest pixel outside the ROI lies 1 px beyond the edge pixel: up to
+            # there (less one table step) the disc is whole
+            edge = min(x, w - 1 - x, y, h - 1 - y) + 1.0 - 1.0 / (SUB * oversample)
+            r_end = min((n_bins - 1) / oversample, edge)
             if template_cells(prof, r_end, oversample, to_cubic, geom, cells, fine):
-                dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs)
+                dx, dy = template_step(roi, x, y, oversample, cells, fine, acc, xs, rbuf, r_end)
                 x_out[k] = x + dx
                 y_out[k] = y + dy
                 if status_out[k] == 0 and max(abs(dx), abs(dy)) > TEMPLATE_STEP_PX:

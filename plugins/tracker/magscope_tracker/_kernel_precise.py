@@ -52,7 +52,7 @@ FLOOR_FRACTION = 0.01
 #: Samples per radial cell of the template weight table (linear in between).
 SUB = 4
 #: Width, in pixels, of the cosine taper that ends the template at the last profile bin.
-TAPER_PX = 4.0
+TAPER_PX = 2.0
 
 # f = 0, 1/4, 1/2, 3/4 -> cubic coefficients (inverse Vandermonde)
 _TO_CUBIC: NDArray[np.float64] = np.linalg.inv(
@@ -168,6 +168,11 @@ def template_cells(
     phs = np.empty(SUB, np.float64)
     phr = np.empty(SUB, np.float64)
     for c in range(n - 1):
+        if c >= r_end * os_:  # beyond the taper: zero weights
+            for s in range(SUB):
+                fine[SUB * c + s] = 0.0
+            cells[c, :] = 0.0
+            continue
         p0 = np.float64(prof[c])
         p1 = np.float64(prof[c + 1])
         m0 = m[c]
@@ -206,15 +211,20 @@ def template_step(
     fine: NDArray[np.float32],
     moments: NDArray[np.float32],
     xs: NDArray[np.float32],
+    radii: NDArray[np.float32],
+    r_end: float,
 ) -> tuple[float, float]:
     """Gauss-Newton step ``(dx, dy)`` of the template fit around ``(x, y)`` (0 if undefined).
 
     ``moments[c, 4 + k]`` holds ``sum f**k`` over the pixels of radial cell ``c`` around
     ``(x, y)`` (from the profile pass), which gives ``H`` without touching the pixels.
+    Pixels from ``r_end`` (that of :func:`template_cells`) plus one table step on have
+    zero weight and are skipped. ``radii`` holds each pixel's radius around ``(x, y)``
+    (from the profile pass).
     """
     h, w = roi.shape
     n_cells = cells.shape[0]
-    r_lim = n_cells / os_
+    r_lim = min(n_cells / os_, r_end + 1.0 / (SUB * os_))
     scale = np.float32(SUB * os_)
     t_max = np.float32(SUB * n_cells - 1e-3)
     a = fine
@@ -232,13 +242,13 @@ def template_step(
             continue
         row = roi[i, j0:j1]
         xr = xs[j0:j1]
+        rr = radii[i, j0:j1]
         dy = np.float32(dyd)
-        dy2 = dy * dy
         sx = np.float32(0.0)
         sy = np.float32(0.0)
-        for j in range(row.shape[0]):  # a SIMD loop: no branches, four gathers
+        for j in range(row.shape[0]):  # a SIMD loop: no branches, two gathers
             dx = xr[j] - fx
-            t = min(math.sqrt(dx * dx + dy2) * scale, t_max)
+            t = min(rr[j] * scale, t_max)
             k = np.int32(t)
             f = t - np.float32(k)
             a0 = a[k]
@@ -248,7 +258,7 @@ def template_step(
         gx += sx
         gy += sy * dy
     curv = 0.0
-    for c in range(n_cells):
+    for c in range(min(n_cells, math.ceil(r_end * os_))):
         cf = cells[c]
         mo = moments[c]
         curv -= cf[0] * mo[0] + cf[1] * mo[1] + cf[2] * mo[2] + cf[3] * mo[3]

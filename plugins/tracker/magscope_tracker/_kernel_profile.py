@@ -97,6 +97,9 @@ def profile(
     (``m = 0..3``) per cell; ``spline[d, m]`` (from :func:`spline_table`) turns them
     into bin ``c + d - 2 * oversample + 1``. Returns False when a bin got no weight.
 
+    ``rbuf`` ``(h, w)`` receives the radius of every pixel of the rows within reach
+    (the precise mode's template step reads them back).
+
     With ``precise``, ``acc[:, 8]`` also collects ``sum f**4`` and ``m1[b]`` receives the
     weighted mean offset ``r - r_b`` (pixels) of the pixels of bin ``b`` (for
     :func:`._kernel_precise.phase_correct`).
@@ -113,14 +116,15 @@ def profile(
         if abs(dy) >= r_lim:
             continue
         dy2 = dy * dy
+        radii = rbuf[i]
         for j in range(w):  # radii first: a SIMD loop
             dx = xs[j] - fx
-            rbuf[j] = math.sqrt(dx * dx + dy2)
+            radii[j] = math.sqrt(dx * dx + dy2)
         row = roi[i]
         if precise:
-            _accumulate_precise(row, rbuf, r_lim, fos, acc)
+            _accumulate_precise(row, radii, r_lim, fos, acc)
         else:
-            _accumulate(row, rbuf, r_lim, fos, acc)
+            _accumulate(row, radii, r_lim, fos, acc)
     n_off = spline.shape[0]
     shift = 2 * oversample - 1
     full = True

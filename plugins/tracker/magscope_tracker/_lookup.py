@@ -54,8 +54,9 @@ class PreparedLut:
     raw_poly : ndarray
         ``(m - S + 1, S, n_used)``: the coefficients ``A_p`` of the *raw* (not normalised)
         planes for each stencil, for the weighted fit of the precise mode.
-    radii : ndarray
-        ``(n_used,)`` radius in pixels of each matched bin.
+    counts : ndarray
+        ``(n_used,)`` pixels in each matched bin (:attr:`Plan.bin_counts`), the
+        numerator of the precise Z fit's bin weights.
     """
 
     z_nm: NDArray[np.float64]
@@ -64,16 +65,16 @@ class PreparedLut:
     to_poly: NDArray[np.float64]
     gram_poly: NDArray[np.float64]
     raw_poly: NDArray[np.float64]
-    radii: NDArray[np.float64]
+    counts: NDArray[np.float64]
 
 
 def prepare_lut(
     profiles: NDArray[np.floating],
     z_nm: NDArray[np.float64],
     used: NDArray[np.bool_],
-    radii: NDArray[np.float64],
+    counts: NDArray[np.float64],
 ) -> PreparedLut:
-    """Normalise LUT ``profiles`` ``(m, n_bins)`` over the bins in ``used`` (at ``radii``)."""
+    """Normalise LUT ``profiles`` ``(m, n_bins)`` over the bins in ``used`` (``counts`` pixels)."""
     planes = normalise_rows(profiles[:, used])
     m = planes.shape[0]
     size = min(4, m)
@@ -96,7 +97,7 @@ def prepare_lut(
         to_poly=to_poly,
         gram_poly=gram_poly,
         raw_poly=raw_poly,
-        radii=np.asarray(radii, np.float64)[used],
+        counts=np.asarray(counts, np.float64)[used],
     )
 
 
@@ -238,7 +239,7 @@ def lookup_z(
     if z_fit == "parabola":
         position = _fit_parabola(corr, best, n_local)
     elif weighted and lut.planes.shape[0] >= 4:
-        position = fit_weighted(matched, lut.radii, lut.raw_poly, _interval(corr, best), best)
+        position = fit_weighted(matched, lut.counts, lut.raw_poly, _interval(corr, best), best)
     else:
         position = _fit_interpolate(corr, best, lut)
     z = _z_at(position, lut.z_nm)

@@ -87,9 +87,10 @@ class TrackerOptions:
         Radial profile bins per pixel (1-8, default 1). Bin ``b`` lies at radius
         ``b / profile_oversample`` px.
     r_max_px : float or None
-        Radius of the last profile bin, in pixels. ``None`` (default) gives
+        Radius of the last profile bin, in pixels. ``None`` (default): in fast mode
         ``min(h, w) // 2 * profile_oversample`` bins, the layout of MagScope Z-LUT
-        files.
+        files; in precise mode 4 px more, into the ROI's corners (no further than
+        they reach). With ``None`` either mode also uses a Z-LUT in the other's layout.
     r_min_px : float
         Bins at smaller radii are kept in the profiles but ignored when matching the
         Z-LUT (default 2.0; the innermost bins average few pixels).

@@ -13,11 +13,14 @@ from ._options import TrackerOptions
 
 __all__ = [
     "CONVERGENCE_PX",
+    "PRECISE_EXTRA_PX",
     "PRECISE_TOLERANCE_PX",
     "STATUS_MESSAGES",
     "TEMPLATE_STEP_PX",
     "XY_TOLERANCE_PX",
     "Plan",
+    "accepted_n_bins",
+    "legacy_n_bins",
     "make_plan",
 ]
 
@@ -40,8 +43,9 @@ TEMPLATE_STEP_PX = 0.5
 #: X/Y iterations continue past ``n_xy_iterations`` (up to twice as many) while the
 #: last step is larger than this, in pixels (fast mode).
 XY_TOLERANCE_PX = 0.002
-#: The same in precise mode, whose template step removes a remaining error of this size.
-PRECISE_TOLERANCE_PX = 0.02
+#: The same in precise mode, whose template step removes the rest (the symmetry fit gains
+#: about ten-fold per iteration; 0.02 gave the same accuracy for 0.7 us more per ROI).
+PRECISE_TOLERANCE_PX = 0.1
 
 _BACKGROUND_CODES = {"mean": 0, "border": 1, "none": 2}
 
@@ -92,6 +96,15 @@ class Plan:
         return np.arange(self.n_bins, dtype=np.float64) / self.oversample
 
     @property
+    def bin_counts(self) -> NDArray[np.float64]:
+        """Pixels in each bin (sum of its B-spline weights) for a bead at the ROI centre.
+
+        The number of pixels a bin averages: ``2 pi r_b`` for a ring inside the ROI, less
+        for the rings the ROI edges cut. The precise Z fit weights bins by it.
+        """
+        return _bin_counts(self.height, self.width, self.n_bins, self.oversample)
+
+    @property
     def ring_offsets(self) -> NDArray[np.float64]:
         """Mean offset ``r - r_b`` (px) of each bin's weights over a continuous 2-D plane.
 
@@ -129,17 +142,73 @@ def _ring_offsets(n_bins: int, oversample: int) -> NDArray[np.float64]:
     return out
 
 
-def default_n_bins(options: TrackerOptions, height: int, width: int) -> int:
-    """Number of radial bins the options give for a ``height x width`` ROI."""
+@functools.lru_cache(maxsize=32)
+def _bin_counts(height: int, width: int, n_bins: int, oversample: int) -> NDArray[np.float64]:
+    yy, xx = np.mgrid[:height, :width]
+    r = np.hypot(xx - (width - 1) / 2.0, yy - (height - 1) / 2.0).ravel()
+    r = r[r < (n_bins - 1) / oversample + 2.0]
+    out = np.empty(n_bins)
+    for b in range(n_bins):
+        a = np.abs(r - b / oversample)
+        out[b] = np.where(
+            a < 1.0, 2.0 / 3.0 - a**2 + 0.5 * a**3, np.where(a < 2.0, (2.0 - a) ** 3 / 6.0, 0.0)
+        ).sum()
+    out.setflags(write=False)
+    return out
+
+
+#: Precise mode: profile bins reach this far (px) beyond half the ROI's smaller side.
+PRECISE_EXTRA_PX = 4
+
+
+def legacy_n_bins(options: TrackerOptions, height: int, width: int) -> int:
+    """Bins out to half the ROI's smaller side: MagScope's layout, the fast mode's default."""
+    return (min(height, width) // 2) * options.profile_oversample
+
+
+def precise_n_bins(options: TrackerOptions, height: int, width: int) -> int:
+    """The precise mode's default: :data:`PRECISE_EXTRA_PX` more, within the ROI's corners."""
     os_ = options.profile_oversample
+    corners = math.floor(math.hypot(height - 1, width - 1) / 2.0 * os_ + 1e-9) + 1
+    return min(legacy_n_bins(options, height, width) + PRECISE_EXTRA_PX * os_, corners)
+
+
+def default_n_bins(options: TrackerOptions, height: int, width: int) -> int:
+    """Number of radial bins the options give for a ``height x width`` ROI.
+
+    With ``r_max_px=None``: the fast mode's bins stop at half the smaller side
+    (:func:`legacy_n_bins`, 32 for 64 px ROIs); the precise mode's go 4 px further,
+    into the ROI's corners (:func:`precise_n_bins`, 36), where the rings hold much of
+    the Z information at large defocus.
+    """
     if options.r_max_px is None:
-        return (min(height, width) // 2) * os_
-    return math.floor(options.r_max_px * os_ + 1e-9) + 1
+        if options.mode == "precise":
+            return precise_n_bins(options, height, width)
+        return legacy_n_bins(options, height, width)
+    return math.floor(options.r_max_px * options.profile_oversample + 1e-9) + 1
+
+
+def accepted_n_bins(options: TrackerOptions, height: int, width: int) -> tuple[int, ...]:
+    """Profile lengths of Z-LUTs these options can use for ``height x width`` ROIs.
+
+    The default layout first; with ``r_max_px=None`` the other mode's default layout
+    too (a Z-LUT built in the other mode, or a MagScope file, keeps working).
+    """
+    first = default_n_bins(options, height, width)
+    if options.r_max_px is not None:
+        return (first,)
+    others = (legacy_n_bins(options, height, width), precise_n_bins(options, height, width))
+    return tuple(dict.fromkeys((first, *others)))
 
 
 @functools.lru_cache(maxsize=64)
-def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
+def make_plan(
+    options: TrackerOptions, height: int, width: int, n_bins: int | None = None
+) -> Plan:
     """Resolve ``options`` for ``height x width`` ROIs.
+
+    ``n_bins`` overrides the profile length (one of :func:`accepted_n_bins`: the
+    length of the Z-LUT in use).
 
     Raises
     ------
@@ -148,7 +217,8 @@ def make_plan(options: TrackerOptions, height: int, width: int) -> Plan:
     """
     if min(height, width) < 8:
         raise ValueError(f"ROIs must be at least 8x8 pixels, got {height}x{width}")
-    n_bins = default_n_bins(options, height, width)
+    if n_bins is None:
+        n_bins = default_n_bins(options, height, width)
     r_last = (n_bins - 1) / options.profile_oversample
     if n_bins < 3 or r_last > math.hypot(height, width) / 2:
         raise ValueError(

@@ -103,7 +103,8 @@ def template_step_block(
     os_ = plan.oversample
     n_cells = nb - 1
     r_lim = n_cells / os_
-    r_end = np.minimum.reduce([np.full(n, n_cells / os_), x, w - 1 - x, y, h - 1 - y])
+    edge = np.minimum.reduce([x, w - 1 - x, y, h - 1 - y]) + 1.0 - 1.0 / (SUB * os_)
+    r_end = np.minimum(n_cells / os_, edge)  # as in the numba kernel
     phi_r, cells, good = _tables(prof, np.nan_to_num(r_end), plan)
     fx = np.nan_to_num(x).astype(np.float32)
     fy = np.nan_to_num(y).astype(np.float32)

@@ -19,7 +19,7 @@ from . import _kernel_numba, _kernel_precise, _kernel_profile
 from ._kernel_numpy import track_numpy
 from ._lookup import PreparedLut, correlate, lookup_z, prepare_lut
 from ._options import TrackerOptions
-from ._plan import Plan, make_plan
+from ._plan import Plan, accepted_n_bins, legacy_n_bins, make_plan
 from ._result import TrackResult
 from ._zfit_weighted import fit_weighted
 from ._zlut import ZLut, ZLutError
@@ -100,13 +100,22 @@ class CpuTracker:
             return "numpy"
         return "numba"
 
-    def plan(self, roi_shape: tuple[int, int]) -> Plan:
-        """Concrete kernel parameters for ROIs of shape ``(height, width)``."""
-        return make_plan(self.options, int(roi_shape[0]), int(roi_shape[1]))
+    def plan(self, roi_shape: tuple[int, int], n_bins: int | None = None) -> Plan:
+        """Kernel parameters for ``(height, width)`` ROIs (``n_bins``: a Z-LUT's length)."""
+        return make_plan(self.options, int(roi_shape[0]), int(roi_shape[1]), n_bins)
 
     def n_bins(self, roi_shape: tuple[int, int]) -> int:
-        """Number of radial profile bins for ROIs of shape ``(height, width)``."""
+        """Number of radial profile bins for ROIs of shape ``(height, width)``.
+
+        The default layout: in fast mode out to half the smaller side (32 bins for
+        64 px ROIs, MagScope's layout), in precise mode 4 px further, into the ROI's
+        corners (36 bins).
+        """
         return self.plan(roi_shape).n_bins
+
+    def accepted_n_bins(self, roi_shape: tuple[int, int]) -> tuple[int, ...]:
+        """Usable Z-LUT lengths: the default, and the other mode's if ``r_max_px=None``."""
+        return accepted_n_bins(self.options, int(roi_shape[0]), int(roi_shape[1]))
 
     def bin_radii(self, roi_shape: tuple[int, int]) -> NDArray[np.float64]:
         """Radius in pixels of each profile bin for ROIs of shape ``(height, width)``."""
@@ -155,14 +164,17 @@ class CpuTracker:
 
     def check_zlut(self, zlut: ZLut, roi_shape: tuple[int, int]) -> None:
         """Raise :class:`ZLutError` unless ``zlut`` fits ROIs of ``roi_shape``."""
-        plan = self.plan(roi_shape)
-        if zlut.n_bins != plan.n_bins:
+        accepted = self.accepted_n_bins(roi_shape)
+        if zlut.n_bins not in accepted:
+            plan = self.plan(roi_shape)
             raise zlut.error(
-                f"{zlut.n_bins} profile bins, but this tracker makes {plan.n_bins} bins for "
+                f"{zlut.n_bins} profile bins, but this tracker makes "
+                f"{' or '.join(str(b) for b in accepted)} bins for "
                 f"{plan.height}x{plan.width} ROIs (profile_oversample="
                 f"{self.options.profile_oversample}, r_max_px={self.options.r_max_px}); "
                 "build the Z-LUT with the same ROI size and options"
             )
+        plan = self.plan(roi_shape, zlut.n_bins)
         used = int(np.count_nonzero(plan.bin_radii >= self.options.r_min_px))
         if used < 3:
             raise zlut.error(
@@ -189,7 +201,7 @@ class CpuTracker:
         """
         if roi_shape is None:
             return ZLut.load(path)
-        zlut = ZLut.load(path, n_bins=self.n_bins(roi_shape))
+        zlut = ZLut.load(path, n_bins=self.accepted_n_bins(roi_shape))
         self.check_zlut(zlut, roi_shape)
         return zlut
 
@@ -198,7 +210,7 @@ class CpuTracker:
         zlut.save(path)
 
     def _prepared(self, zlut: ZLut, plan: Plan) -> PreparedLut:
-        key = (plan.n_bins, plan.oversample, self.options.r_min_px)
+        key = (plan.n_bins, plan.oversample, self.options.r_min_px, plan.precise)
         per_lut = _PREPARED.setdefault(zlut, {})
         prepared = per_lut.get(key)
         if prepared is None:
@@ -207,11 +219,16 @@ class CpuTracker:
             if built_mode is not None and built_mode != self.options.mode:
                 log.warning(
                     "Z-LUT %s was built in %r mode and is used in %r mode: profiles differ "
-                    "slightly (Z bias up to about 1 nm); rebuild it in this mode",
+                    "slightly (Z bias up to about 2 nm); rebuild it in this mode",
                     zlut.metadata.get("source") or "(unnamed)", built_mode, self.options.mode,
                 )
             used = plan.bin_radii >= self.options.r_min_px
-            prepared = prepare_lut(zlut.profiles, zlut.z_nm, used, plan.bin_radii)
+            if not plan.precise and self.options.r_max_px is None:
+                # a precise-layout LUT in fast mode: its corner bins need the precise
+                # mode's phase correction and weights; match MagScope's bins only
+                last = legacy_n_bins(self.options, plan.height, plan.width)
+                used &= np.arange(plan.n_bins) < last
+            prepared = prepare_lut(zlut.profiles, zlut.z_nm, used, plan.bin_counts)
             per_lut[key] = prepared
         return prepared
 
@@ -271,9 +288,9 @@ class CpuTracker:
         """
         arr = _as_rois(rois)
         n, h, w = arr.shape
-        plan = self.plan((h, w))
         if zlut is not None:
             self.check_zlut(zlut, (h, w))
+        plan = self.plan((h, w), None if zlut is None else zlut.n_bins)
         do_profile = return_profiles or zlut is not None
         x, y, prof, status = self._run_kernel(arr, plan, do_profile)
         if zlut is not None:
@@ -394,7 +411,7 @@ class CpuTracker:
         """
         arr = np.asarray(stack)
         h, w = arr.shape[-2:]
-        used = self.plan((h, w)).bin_radii >= self.options.r_min_px
+        used = self.plan((h, w), zlut.n_bins).bin_radii >= self.options.r_min_px
         return score_zlut(zlut, z_nm, arr, self, used=used)
 
 

@@ -1,8 +1,9 @@
 """Variance-weighted Z refinement between LUT planes (the precise mode's ``interpolate``).
 
-A profile bin at radius ``r_b`` averages about ``2 pi r_b`` pixels whose shot-noise
-variance is about the bin's value ``P_b``, so its weight in a least-squares match is
-``w_b = r_b / max(P_b, floor)``. The uniform-weight match overweights the few pixels of the
+A profile bin averages ``N_b`` pixels (``2 pi r_b`` for a ring inside the ROI, fewer
+for the rings the ROI edges cut: :attr:`Plan.bin_counts`) whose shot-noise variance is
+about the bin's value ``P_b``, so its weight in a least-squares match is
+``w_b = N_b / max(P_b, floor)``. The uniform-weight match overweights the few pixels of the
 inner bins and ignores that the bead's dark core is nearly noise-free; weighting brings Z
 from about 1.5x to about 1.1-1.2x the Cramér-Rao bound.
 
@@ -58,7 +59,7 @@ def _horner(coef: NDArray[np.float64], t: float, deriv: int) -> float:
 @jit
 def fit_rows(
     p: NDArray[np.float32],
-    radii: NDArray[np.float64],
+    counts: NDArray[np.float64],
     raw_poly: NDArray[np.float64],
     lower: NDArray[np.int64],
     best: NDArray[np.int64],
@@ -86,7 +87,7 @@ def fit_rows(
         sp = 0.0
         for b in range(nb):
             v = np.float64(row[b])
-            w[b] = radii[b] / max(v, floor)
+            w[b] = counts[b] / max(v, floor)
             s0 += w[b]
             sp += w[b] * v
         for q in range(size):
@@ -134,7 +135,7 @@ def fit_rows(
 
 def fit_weighted(
     profiles: NDArray[np.floating],
-    radii: NDArray[np.float64],
+    counts: NDArray[np.float64],
     raw_poly: NDArray[np.float64],
     best_lower: NDArray[np.int64],
     best: NDArray[np.int64],
@@ -145,8 +146,8 @@ def fit_weighted(
     ----------
     profiles
         ``(n, n_used)`` measured profiles over the matched bins.
-    radii
-        ``(n_used,)`` bin radii in pixels.
+    counts
+        ``(n_used,)`` pixels per bin (:attr:`Plan.bin_counts`).
     raw_poly
         ``(m - S + 1, S, n_used)``: Lagrange coefficients ``A_q`` of the raw LUT planes
         for the stencil starting at each plane (:attr:`PreparedLut.raw_poly`).
@@ -161,14 +162,14 @@ def fit_weighted(
     if AVAILABLE:
         out = np.empty(profiles.shape[0], np.float64)
         rows = np.ascontiguousarray(profiles, dtype=np.float32)
-        fit_rows(rows, radii, raw_poly, best_lower.astype(np.int64), best.astype(np.int64), out)
+        fit_rows(rows, counts, raw_poly, best_lower.astype(np.int64), best.astype(np.int64), out)
         return out
     n_stencil, size, _ = raw_poly.shape
     m = n_stencil + size - 1
     p = np.asarray(profiles, np.float32).astype(np.float64)
     level = np.abs(p).mean(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        w = radii[None, :] / np.maximum(p, FLOOR_FRACTION * level)
+        w = counts[None, :] / np.maximum(p, FLOOR_FRACTION * level)
     start = np.clip(best_lower - 1, 0, m - size)
     a = raw_poly[start]  # (n, S, b)
     wa = a * w[:, None, :]

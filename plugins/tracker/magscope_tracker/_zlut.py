@@ -9,7 +9,7 @@ whitespace-separated matrix with one column per plane; row 0 holds z in nm, rows
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -207,16 +207,16 @@ class ZLut:
         Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path, *, n_bins: int | None = None) -> ZLut:
+    def load(cls, path: str | Path, *, n_bins: int | Sequence[int] | None = None) -> ZLut:
         """Read a Z-LUT text file (ours, or a reference file without comments).
 
         Parameters
         ----------
         path : str or Path
             The file.
-        n_bins : int or None
-            If given, the number of profile bins the caller's tracker makes; a file
-            with another profile length is rejected.
+        n_bins : int, sequence of int, or None
+            If given, the number(s) of profile bins the caller's tracker can use; a
+            file with another profile length is rejected.
 
         Raises
         ------
@@ -284,10 +284,12 @@ class ZLut:
         if problem is not None:
             row, message = problem
             raise ZLutError(message, path=name, line=row_lines[row] if row >= 0 else None)
-        if n_bins is not None and matrix.shape[0] - 1 != n_bins:
+        allowed = (n_bins,) if isinstance(n_bins, int) else tuple(n_bins or ())
+        if allowed and matrix.shape[0] - 1 not in allowed:
             raise ZLutError(
                 f"{matrix.shape[0] - 1} profile bins (rows after the z row), but the tracker "
-                f"makes {n_bins} bins for this ROI size and options",
+                f"makes {' or '.join(str(b) for b in allowed)} bins for this ROI size and "
+                "options",
                 path=name,
             )
         metadata["file"] = name

@@ -141,11 +141,18 @@ def test_numba_and_numpy_backends_agree(beads: ModuleType, model: Any) -> None:
 
 
 def test_profiles_of_a_uniform_image_are_flat_and_bins_follow_options() -> None:
-    tracker = create_tracker(profile_oversample=2)
-    assert tracker.n_bins((64, 64)) == 64
+    tracker = create_tracker(profile_oversample=2, mode="fast")
+    assert tracker.n_bins((64, 64)) == 64  # out to half the side: MagScope's layout
     np.testing.assert_allclose(tracker.bin_radii((64, 64))[:3], [0.0, 0.5, 1.0])
     assert create_tracker(r_max_px=20.0).n_bins((64, 64)) == 21
-    assert create_tracker().n_bins((50, 50)) == 25
+    assert create_tracker(r_max_px=20.0).accepted_n_bins((64, 64)) == (21,)
+    assert create_tracker(mode="fast").n_bins((50, 50)) == 25
+    # precise: 4 px further, into the corners; either mode takes the other's Z-LUTs
+    assert create_tracker().n_bins((50, 50)) == 29
+    assert create_tracker().accepted_n_bins((64, 64)) == (36, 32)
+    assert create_tracker(mode="fast").accepted_n_bins((64, 64)) == (32, 36)
+    assert create_tracker(profile_oversample=2).n_bins((64, 64)) == 72
+    assert create_tracker().n_bins((8, 8)) == 5  # no further than the corners
     # a bead plus a constant: the profile of the constant part is the constant
     yy, xx = np.mgrid[:64, :64]
     image = 100.0 + 50.0 * np.cos(2 * np.pi * np.hypot(xx - 31.5, yy - 31.5) / 9.0)

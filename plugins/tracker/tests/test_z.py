@@ -70,9 +70,9 @@ def test_make_zlut_from_3d_and_4d_stacks(
     planes = z.size
     stack3 = beads.render_rois(model, np.full(planes, 31.5), np.full(planes, 31.5), z, photons=None)
     lut3 = tracker.make_zlut(stack3, z, nm_per_px=100.0, source="bead 7")
-    assert lut3.profiles.shape == (planes, 32)
+    assert lut3.profiles.shape == (planes, 36)  # precise layout: 4 px beyond half the side
     assert lut3.metadata["roi_shape"] == [64, 64]
-    assert lut3.metadata["n_bins"] == 32
+    assert lut3.metadata["n_bins"] == 36
     assert lut3.metadata["nm_per_px"] == 100.0
     assert lut3.metadata["source"] == "bead 7"
     assert lut3.metadata["tracker_options"]["n_xy_iterations"] == 3
@@ -85,7 +85,7 @@ def test_make_zlut_from_3d_and_4d_stacks(
     y = 31.5 + rng.uniform(-1, 1, planes * images)
     stack4 = beads.render_rois(model, x, y, np.repeat(z, images), seed=2, dtype=np.uint16)
     lut4 = tracker.make_zlut(stack4.reshape(planes, images, 64, 64), z)
-    assert lut4.profiles.shape == (planes, 32)
+    assert lut4.profiles.shape == (planes, 36)
     assert lut4.metadata["images_per_plane"] == images
     # averaged profiles of shifted noisy images match the centred noise-free ones
     scale = lut3.profiles.mean()
@@ -111,6 +111,6 @@ def test_lut_with_other_profile_length_is_rejected(
 ) -> None:
     rois50 = beads.render_rois(model, 24.5, 24.5, [0.0], size=50, photons=None)
     with pytest.raises(
-        ZLutError, match="32 profile bins, but this tracker makes 25 bins for 50x50"
+        ZLutError, match="36 profile bins, but this tracker makes 29 or 25 bins for 50x50"
     ):
         tracker.track(rois50, zlut)

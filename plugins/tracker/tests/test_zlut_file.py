@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
-from magscope_tracker import CpuTracker, ZLut, ZLutError
+from magscope_tracker import CpuTracker, ZLut, ZLutError, create_tracker
 
 
 def test_text_round_trip_is_exact(tmp_path: Path, zlut: ZLut) -> None:
@@ -30,10 +32,28 @@ def test_reference_file_without_comments_loads_and_tracks(
     path = tmp_path / "simulation_zlut.txt"
     np.savetxt(path, zlut.to_matrix())  # the reference system's writer: '%.18e', no header
     loaded = tracker.load_zlut(str(path), (64, 64))
-    assert loaded.n_planes == 101 and loaded.n_bins == 32
+    assert loaded.n_planes == 101 and loaded.n_bins == 36
     assert loaded.metadata == {"file": str(path)}
     np.testing.assert_allclose(loaded.profiles, zlut.profiles, rtol=1e-15)
-    assert loaded.summary() == "101 planes, z -5000..5000 nm (mean step 100 nm), 32 bins"
+    assert loaded.summary() == "101 planes, z -5000..5000 nm (mean step 100 nm), 36 bins"
+
+
+def test_a_file_in_the_other_modes_layout_loads_and_tracks(
+    tmp_path: Path, beads: ModuleType, model: Any, lut_images: np.ndarray, lut_z: np.ndarray
+) -> None:
+    # MagScope's layout (32 bins for 64 px, the fast mode's) in the precise mode, and the
+    # precise layout (36 bins) in the fast mode: both load and give z
+    z = np.array([-2500.0, -300.0, 1700.0])
+    rois = beads.render_rois(model, 31.5 + np.array([0.7, -1.2, 0.3]), 30.9, z, photons=None)
+    for built, used, bins in (("fast", "precise", 32), ("precise", "fast", 36)):
+        path = tmp_path / f"{built}.txt"
+        np.savetxt(path, create_tracker(mode=built).make_zlut(lut_images, lut_z).to_matrix())
+        tracker = create_tracker(mode=used)
+        loaded = tracker.load_zlut(str(path), (64, 64))
+        assert loaded.n_bins == bins
+        result = tracker.track(rois, loaded)
+        assert result.ok.all()
+        np.testing.assert_allclose(result.z, z, atol=3.0)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -104,7 +124,7 @@ def test_bad_files_name_file_line_and_problem(
 def test_wrong_profile_length_for_the_tracker(tmp_path: Path, tracker: CpuTracker) -> None:
     path = _write(tmp_path, _text(_good_rows(planes=5, bins=25)))
     with pytest.raises(
-        ZLutError, match=r"25 profile bins \(rows after the z row\), but the tracker makes 32"
+        ZLutError, match=r"25 profile bins \(rows after the z row\), but the tracker makes 36 or 32"
     ):
         tracker.load_zlut(str(path), (64, 64))
     assert ZLut.load(path, n_bins=25).n_bins == 25
