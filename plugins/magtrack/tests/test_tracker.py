@@ -146,8 +146,9 @@ def test_a_zlut_is_used_only_by_the_tracker_that_made_it(tracker, zlut, tmp_path
         n = LUT_Z.size
         images = render(np.column_stack([np.full(n, CENTRE), np.full(n, CENTRE), LUT_Z]), False)
         cpu_path = tmp_path / "cpu.zlut.txt"
-        cpu.save_zlut(cpu.make_zlut(images, LUT_Z), cpu_path)
-        assert tracker.load_zlut(cpu_path).n_bins == 32  # the file itself reads
+        made = cpu.make_zlut(images, LUT_Z)
+        cpu.save_zlut(made, cpu_path)
+        assert tracker.load_zlut(cpu_path).n_bins == made.n_bins  # the file itself reads
         with pytest.raises(ConfigurationError, match="made by tracker 'cpu'; the session "
                            "tracks with 'magtrack'"):
             check_zlut(trackers["magtrack"], cpu_path)
