@@ -10,6 +10,7 @@ retrack`` of that video gives the live tracks too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -83,14 +84,21 @@ def _live_run(root: Path, mode: str, frames: int, fps: float) -> dict[str, Any]:
     return {"root": root, "lut": lut, "h5": next((root / "live").glob("*.h5"))}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A live run: tracks (with ROI positions) and a full-frame video of the same frames."""
-    root = tmp_path_factory.mktemp("retrack")
+@contextlib.contextmanager
+def _magscope_env(root: Path) -> Iterator[None]:
+    """This test's MAGSCOPE_* environment while the block runs (restored afterwards)."""
     with pytest.MonkeyPatch.context() as mp:
         for k, v in _env(root).items():
             if k.startswith("MAGSCOPE"):
                 mp.setenv(k, v)
+        yield
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A live run: tracks (with ROI positions) and a full-frame video of the same frames."""
+    root = tmp_path_factory.mktemp("retrack")
+    with _magscope_env(root):
         run = _live_run(root, "track+video-full", FRAMES, 60.0)
         yield {**run, "video": next((root / "live").glob("Video *.tif"))}
 
@@ -193,10 +201,7 @@ def test_the_live_full_frame_video_records_the_session_rois(live: dict[str, Any]
 def live_rois(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A live run recording a ROI video (our ImageJ hyperstack of the bead ROIs)."""
     root = tmp_path_factory.mktemp("retrack-rois")
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in _env(root).items():
-            if k.startswith("MAGSCOPE"):
-                mp.setenv(k, v)
+    with _magscope_env(root):
         run = _live_run(root, "track+video-rois", ROI_FRAMES, 100.0)
         yield {**run, "videos": sorted((root / "live").glob("Video ROIs *.tif"))}
 

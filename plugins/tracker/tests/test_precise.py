@@ -16,14 +16,18 @@ def _rms(a: np.ndarray) -> float:
     return float(np.sqrt(np.mean(a * a)))
 
 
+def _noisy_truth(n: int, z_lo: float, z_hi: float) -> tuple[np.ndarray, ...]:
+    """``n`` bead positions (px) near the ROI centre and heights (nm) in a band."""
+    rng = np.random.default_rng(21)
+    x = 31.5 + rng.uniform(-1.5, 1.5, n)
+    y = 31.5 + rng.uniform(-1.5, 1.5, n)
+    return x, y, rng.uniform(z_lo, z_hi, n)
+
+
 def test_precise_mode_beats_fast_mode_on_the_same_noisy_images(
     beads: ModuleType, model: Any, lut_images: np.ndarray, lut_z: np.ndarray
 ) -> None:
-    rng = np.random.default_rng(21)
-    n = 400
-    x = 31.5 + rng.uniform(-1.5, 1.5, n)
-    y = 31.5 + rng.uniform(-1.5, 1.5, n)
-    z = rng.uniform(-4000.0, 4000.0, n)
+    x, y, z = _noisy_truth(400, -4000.0, 4000.0)
     rois = beads.render_rois(model, x, y, z, seed=5, dtype=np.uint16)
     err = {}
     for mode in ("fast", "precise"):
@@ -43,11 +47,7 @@ def test_corner_bins_bring_z_closer_to_the_bound_at_large_defocus(
 ) -> None:
     # at -4..-3 um the wide faint rings reach the ROI corners: the precise layout's bins
     # 4 px beyond MagScope's, weighted by their pixel counts, use them (issue 11 s.3)
-    rng = np.random.default_rng(21)
-    n = 300
-    x = 31.5 + rng.uniform(-1.5, 1.5, n)
-    y = 31.5 + rng.uniform(-1.5, 1.5, n)
-    z = rng.uniform(-4000.0, -3000.0, n)
+    x, y, z = _noisy_truth(300, -4000.0, -3000.0)
     rois = beads.render_rois(model, x, y, z, seed=5, dtype=np.uint16)
     clean = beads.render_rois(model, x, y, z, photons=None)
     err = {}
