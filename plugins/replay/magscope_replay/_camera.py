@@ -365,7 +365,11 @@ class ReplayCamera:
                 "recorded_fps": self._recorded_fps, "memory_mapped": s.mapped}
 
     def set_setting(self, name: str, value: Any) -> None:
-        """Change ``fps``, ``loop``, ``at_end`` or ``timestamps`` while playing."""
+        """Change ``fps``, ``loop``, ``at_end`` or ``timestamps`` while playing.
+
+        ``loop=true`` after the video ended (``at_end=pause``) plays it again: the next
+        pass starts at once.
+        """
         from magscope_core import check_option
 
         if name not in _LIVE:
@@ -380,6 +384,10 @@ class ReplayCamera:
             self.hold()
         else:
             setattr(self, name, value)
+            if name == "loop" and value and self.ended:
+                # played to its end and paused there: looping plays it again, from now
+                self.ended = False
+                self.hold()
 
     # ------------------------------------------------------------------ extras
     def _start_rois(self, spec: str) -> list[tuple[int, int, int, int]]:

@@ -12,7 +12,8 @@ On top of :class:`magscope_core.CameraManager`:
 - **The end of a video played once.** The stack being filled is completed with
   live-only frames (the pipeline tracks and saves only the real ones), and once every
   stack has been tracked and written the session is ended (``Shutdown``), or, with
-  ``at_end=pause``, kept running without frames.
+  ``at_end=pause``, kept running without frames (until ``loop`` is switched on: the video
+  then plays again).
 - **Bead ROIs.** Those of the camera option ``rois`` (a ROI video's recorded ROIs by
   default, with their ids and size) are added before the first frame; ``FindBeads``
   then finds nothing more, and otherwise finds the beads in the video's first frame.
@@ -117,7 +118,14 @@ class ReplayCameraManager(CameraManager):
                       cam.frames_played, cam.get_settings()["loops"], then)
 
     def _after_end(self) -> None:
-        """Once the pipeline has taken every stack, end the session (at_end=stop)."""
+        """Once the pipeline has taken every stack, end the session (at_end=stop).
+
+        With ``at_end=pause``, switching ``loop`` on plays the video again.
+        """
+        if not self._ended and not self._replay.ended:  # loop on after a paused end
+            self._finished = False
+            self.log.info("replay of %s: loop on, playing again", self._replay.source.name)
+            return
         if self._ended or self._replay.at_end != "stop":
             time.sleep(0.05)
             return

@@ -51,6 +51,24 @@ def test_plays_once_pixel_exact_with_recorded_timestamps(tmp_path: Path) -> None
     assert cam.get_settings()["ended"] and cam.get_settings()["position"] == 10
 
 
+def test_loop_switched_on_after_the_end_plays_the_video_again(tmp_path: Path) -> None:
+    path, frames, stamps = _npz(tmp_path, n=4, rate=100.0)
+    cam = ReplayCamera(path=str(path), fps=0, at_end="pause")
+    _play(cam, 4)
+    out = np.zeros((16, 20), np.uint8)
+    with pytest.raises(ReplayFinished):
+        cam.grab_into(out, 0.1)
+    cam.set_setting("loop", False)  # not a restart
+    assert cam.get_settings()["ended"]
+    cam.set_setting("loop", True)
+    assert not cam.get_settings()["ended"]
+    got, ts = _play(cam, 4)
+    for a, b in zip(got, frames, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(ts, stamps + 4 / 100.0, rtol=0, atol=1e-9)  # the next pass
+    assert cam.get_settings()["loops"] == 1
+
+
 def test_loop_shifts_timestamps_by_the_video_length(tmp_path: Path) -> None:
     path, frames, stamps = _npz(tmp_path, n=4, rate=100.0)
     cam = ReplayCamera(path=str(path), fps=0, loop=True)

@@ -128,7 +128,7 @@ def test_an_hdf5_stack_played_once_tracks_every_frame_and_ends_the_session(
     assert np.isfinite(tracks).all()
 
 
-def test_a_npy_stack_with_at_end_pause_tracks_every_frame_then_waits_without_frames(
+def test_a_npy_stack_with_at_end_pause_waits_without_frames_until_loop_is_on(
         video: dict[str, Any]) -> None:
     from magscope_core import GetCameraSettings, SetCameraSetting
 
@@ -143,12 +143,17 @@ def test_a_npy_stack_with_at_end_pause_tracks_every_frame_then_waits_without_fra
         assert (ring.frames_written, hub.status()["counters"]["camera_frames"]) == before
         settings = hub.call(GetCameraSettings())
         assert (settings["position"], settings["loops"], settings["ended"]) == (N, 0, True)
-        hub.call(SetCameraSetting(name="at_end", value="stop"))  # now it may end
-        assert hub.wait(10) and "replay finished" in hub.stop_reason
+        hub.call(SetCameraSetting(name="loop", value=True))  # plays it again
+        assert wait_for(lambda: ring.frames_written - ring.frames_live_only >= N + 10, 30)
+        hub.call(SetCameraSetting(name="at_end", value="stop"))
+        hub.call(SetCameraSetting(name="loop", value=False))  # ends with the pass playing
+        assert hub.wait(30) and "replay finished" in hub.stop_reason
     stamps, tracks = _tracks(hub)
-    assert tracks.shape[0] == N
+    passes = tracks.shape[0] // N
+    assert passes >= 2 and tracks.shape[0] == passes * N
     assert np.all(np.diff(stamps) > 0)  # a .npy has no timestamps: the replay's clock
-    np.testing.assert_array_equal(tracks, video["tracks"])
+    for p in range(passes):  # every pass is the whole video, tracked the same
+        np.testing.assert_array_equal(tracks[p * N:(p + 1) * N], video["tracks"])
 
 
 def test_a_looping_replay_goes_past_the_end_with_increasing_numbers_and_timestamps(
