@@ -61,7 +61,7 @@ def make_panel_context(hub: Any, plugins: PluginSet | None = None,
 
 
 def wait_ticking(qtbot: Any, context: Any, predicate: Callable[[], object],
-                 timeout: int = 5000) -> None:
+                 timeout: int = 20000) -> None:
     """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
 
     def ticked() -> bool:

@@ -70,7 +70,7 @@ class TinyFocus(HardwareManager):
 
     @handles(GetFocus)
     def get(self, cmd: GetFocus) -> dict[str, Any]:
-        return {"z_nm": self.z, "asked": self.call(AskPeer(), timeout=2.0)}
+        return {"z_nm": self.z, "asked": self.call(AskPeer(), timeout=10.0)}
 
 
 def test_harness_routes_records_answers_and_tears_down_once() -> None:

@@ -45,7 +45,7 @@ def test_refresh_follows_display_fps(context: PanelContext, qtbot) -> None:
     assert timer.interval() == 50 and context.display_fps == 20
     ticks: list[int] = []
     context.events.refresh.connect(lambda: ticks.append(1))
-    qtbot.waitUntil(lambda: len(ticks) >= 8, timeout=3000)  # the timer drives the ticks
+    qtbot.waitUntil(lambda: len(ticks) >= 8, timeout=20000)  # the timer drives the ticks
     context.close()
     assert not context.timer_active and not timer.isActive()
 
@@ -54,11 +54,11 @@ def test_beads_changed_when_the_table_changes(context: PanelContext, sim_hub: Hu
                                               qtbot) -> None:
     version = context.resources.rois().version
     # the context has seen the current version (it compares every few ticks)
-    qtbot.waitUntil(lambda: context.seen_roi_version == version, timeout=3000)
-    with qtbot.waitSignal(context.events.beads_changed, timeout=3000):
+    qtbot.waitUntil(lambda: context.seen_roi_version == version, timeout=20000)
+    with qtbot.waitSignal(context.events.beads_changed, timeout=20000):
         bead = sim_hub.call(AddBead(x=40.0, y=40.0, size=32))
     assert bead in [row[0] for row in context.call(GetBeads())]
-    with qtbot.waitSignal(context.events.beads_changed, timeout=3000):
+    with qtbot.waitSignal(context.events.beads_changed, timeout=20000):
         sim_hub.call(RemoveBead(bead_id=bead))
     assert bead not in [row[0] for row in context.call(GetBeads())]
 

@@ -20,7 +20,7 @@ def panel(qtbot, context: PanelContext) -> HistogramPanel:
 
 def test_histogram_of_the_live_frame(qtbot, panel: HistogramPanel, context: PanelContext,
                                      sim_hub: Hub) -> None:
-    wait_ticking(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
+    wait_ticking(qtbot, panel.context, lambda: panel.counts is not None, timeout=20000)
     info = context.resources.camera_info
     frame = panel._frame
     assert int(panel.counts.sum()) == info.width * info.height
@@ -46,9 +46,9 @@ def test_histogram_of_the_live_frame(qtbot, panel: HistogramPanel, context: Pane
 def test_updates_follow_the_interval_and_stop_when_disabled(qtbot, panel: HistogramPanel
                                                             ) -> None:
     panel.interval.setValue(0.1)
-    wait_ticking(qtbot, panel.context, lambda: panel.counts is not None, timeout=5000)
+    wait_ticking(qtbot, panel.context, lambda: panel.counts is not None, timeout=20000)
     first = panel._last
-    wait_ticking(qtbot, panel.context, lambda: panel._last > first, timeout=3000)
+    wait_ticking(qtbot, panel.context, lambda: panel._last > first, timeout=20000)
     panel.enabled.setChecked(False)
     stopped = panel._last
     tick_for(qtbot, panel.context, 300)

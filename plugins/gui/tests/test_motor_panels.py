@@ -40,7 +40,7 @@ pytestmark = pytest.mark.integration
 _SIM_COMMANDS = [(c, "sim", "magscope-sim") for c in SIM_COMMANDS]
 
 
-def _wait(qtbot, context, predicate, timeout: int = 5000) -> None:
+def _wait(qtbot, context, predicate, timeout: int = 20000) -> None:
     """Wait for ``predicate``, emitting display ticks meanwhile (not relying on the timer)."""
 
     def ticked() -> bool:
@@ -76,7 +76,7 @@ def _show(qtbot, panel):
     panel.show()
     qtbot.waitExposed(panel)
     _wait(qtbot, panel.context, lambda: panel.limits is not None and panel.position is not None,
-                    timeout=5000)
+                    timeout=20000)
 
 
 def _button(panel, text: str) -> QtWidgets.QPushButton:
@@ -140,7 +140,7 @@ def test_focus_panel_moves_and_jogs_the_motor(qtbot, context, hub: Hub) -> None:
         return (panel.labels["status"].text() == "at target"
                 and panel.position == pytest.approx(start + 1500, abs=10))
 
-    _wait(qtbot, panel.context, arrived, timeout=5000)
+    _wait(qtbot, panel.context, arrived, timeout=20000)
     assert max(speeds) == pytest.approx(2000.0, rel=0.2)  # measured while it moved
     assert panel.labels["speed"].text() == "0.0"
     assert float(panel.labels["position"].text()) == pytest.approx(start + 1500.0, abs=10)
@@ -149,7 +149,8 @@ def test_focus_panel_moves_and_jogs_the_motor(qtbot, context, hub: Hub) -> None:
     qtbot.mouseClick(panel.jog_plus, QtCore.Qt.MouseButton.LeftButton)
     assert hub.call(GetFocus())["target_nm"] == pytest.approx(start + 1750.0)
     panel.refresh()
-    _wait(qtbot, panel.context, lambda: panel.target == pytest.approx(start + 1750.0), timeout=3000)
+    _wait(qtbot, panel.context, lambda: panel.target == pytest.approx(start + 1750.0),
+          timeout=20000)
     qtbot.mouseClick(panel.jog_minus, QtCore.Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.jog_minus, QtCore.Qt.MouseButton.LeftButton)
     assert hub.call(GetFocus())["target_nm"] == pytest.approx(start + 1250.0)
@@ -170,7 +171,7 @@ def test_magnet_panel_moves_sets_force_and_jogs(qtbot, context, hub: Hub) -> Non
     _wait(qtbot, panel.context, lambda: not hub.call(GetMagnet())["moving"], timeout=10000)
     assert hub.call(GetMagnet())["force_pn"] == pytest.approx(5.0, rel=0.01)
     _wait(qtbot, panel.context, lambda: abs(float(panel.labels["force"].text()) - 5.0) < 0.05,
-                    timeout=3000)
+                    timeout=20000)
 
     panel.move_to.setValue(panel.target + 2.0)
     qtbot.mouseClick(_button(panel, "Move"), QtCore.Qt.MouseButton.LeftButton)
@@ -192,8 +193,8 @@ def test_magnet_panel_rotates(qtbot, context, hub: Hub) -> None:
     qtbot.mouseClick(_button(panel, "Rotate"), QtCore.Qt.MouseButton.LeftButton)
     assert hub.call(GetMagnet())["target_turns"] == 3.0
     # the label reads "3.00" from 2.995 turns on: wait for the magnet to arrive first
-    _wait(qtbot, panel.context, lambda: hub.call(GetMagnet())["turns"] == 3.0, timeout=5000)
-    _wait(qtbot, panel.context, lambda: panel.labels["turns"].text() == "3.00", timeout=5000)
+    _wait(qtbot, panel.context, lambda: hub.call(GetMagnet())["turns"] == 3.0, timeout=20000)
+    _wait(qtbot, panel.context, lambda: panel.labels["turns"].text() == "3.00", timeout=20000)
     assert panel.rotate(0.0) == 0.0
     assert panel.rotate(5000.0) is None  # beyond the rotation axis: refused, notified
 
@@ -262,6 +263,6 @@ def test_focus_panel_without_telemetry_asks_the_motor(qtbot, context, hub: Hub) 
     start = hub.call(GetFocus())["target_nm"]
     assert panel.move_motor(start + 600.0) == pytest.approx(start + 600.0)
     _wait(qtbot, context, lambda: panel.labels["status"].text() == "at target"
-          and panel.position == pytest.approx(start + 600.0, abs=10), timeout=5000)
+          and panel.position == pytest.approx(start + 600.0, abs=10), timeout=20000)
     assert float(panel.labels["position"].text()) == pytest.approx(start + 600.0, abs=10)
     panel.move_motor(start)

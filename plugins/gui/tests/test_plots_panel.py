@@ -60,7 +60,7 @@ def test_plots_show_the_selected_bead(qtbot, panel: PlotsPanel, context: PanelCo
     assert bead not in panel._series
     wait_ticking(qtbot, context,
                  lambda: other in panel._series and len(panel._series[other]) >= 10,
-                 timeout=5000)
+                 timeout=20000)
 
 
 def test_minus_reference_bead(qtbot, panel: PlotsPanel, context: PanelContext,

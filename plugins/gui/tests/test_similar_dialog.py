@@ -25,7 +25,7 @@ def panel(qtbot, context: PanelContext, sim_hub: Hub) -> Iterator[VideoPanel]:
     p.resize(600, 600)
     p.show()
     qtbot.waitExposed(p)
-    wait_ticking(qtbot, context, lambda: p._last_frame >= 0, timeout=5000)
+    wait_ticking(qtbot, context, lambda: p._last_frame >= 0, timeout=20000)
     yield p
     sim_hub.call(ClearBeads())
     for bead, x0, y0, size in before:
@@ -68,7 +68,7 @@ def test_find_similar_beads_previews_and_adds(qtbot, panel: VideoPanel, context:
     for x, y in truth:
         assert np.sum(np.hypot(centres[:, 0] - x, centres[:, 1] - y) <= 16) == 1
     dialog.close()
-    qtbot.waitUntil(lambda: panel.similar_dialog is None, timeout=5000)
+    qtbot.waitUntil(lambda: panel.similar_dialog is None, timeout=20000)
 
 
 def test_add_random_beads_from_the_panel(panel: VideoPanel, sim_hub: Hub) -> None:

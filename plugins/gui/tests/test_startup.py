@@ -152,7 +152,7 @@ def test_a_failed_manager_is_named_and_the_window_stays(
     assert window.continue_button.isVisible() and window.close_button.isVisible()
     QApplication.processEvents()
     assert window.isVisible() and launcher.outcome == ""  # it waits for the user
-    with qtbot.waitSignal(launcher.finished, timeout=2000):
+    with qtbot.waitSignal(launcher.finished, timeout=20000):
         qtbot.mouseClick(window.continue_button, Qt.MouseButton.LeftButton)
     assert launcher.outcome == "ready"
     launcher.stop_listening()
@@ -167,7 +167,7 @@ def test_close_after_a_failure_ends_without_the_main_window(
         qtbot: Any, failing_session: Session) -> None:
     window, launcher = _launch(qtbot, failing_session)
     qtbot.waitUntil(lambda: window.failure != "", timeout=45_000)
-    with qtbot.waitSignal(launcher.finished, timeout=2000):
+    with qtbot.waitSignal(launcher.finished, timeout=20000):
         qtbot.mouseClick(window.close_button, Qt.MouseButton.LeftButton)
     assert launcher.outcome == "closed" and not window.isVisible()
 
@@ -182,7 +182,7 @@ def test_stopping_during_start_up_ends_the_start_at_once(
         window.close()
     else:
         session.hub.request_stop("signal SIGINT")  # what the CLI's handler does
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
     assert session.hub.stop_requested
     # Hub.start() gives up waiting for the gated manager (its gate is never opened)
     qtbot.waitUntil(lambda: launcher.outcome == "closed", timeout=20_000)
@@ -204,7 +204,7 @@ def test_a_start_that_raises_is_shown_and_only_close_is_offered(qtbot: Any) -> N
     launcher = SessionLauncher(hub, window, start)
     window.show()
     launcher.begin()
-    qtbot.waitUntil(lambda: window.failure != "", timeout=5000)
+    qtbot.waitUntil(lambda: window.failure != "", timeout=20000)
     assert isinstance(launcher.error, OSError)
     assert window.failure == ("the session could not start: OSError: [Errno 28] No space "
                               "left on device: /dev/shm")

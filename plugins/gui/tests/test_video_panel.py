@@ -52,7 +52,7 @@ def panel(qtbot, context: PanelContext, beads_restored) -> VideoPanel:
     p.resize(700, 700)
     p.show()
     qtbot.waitExposed(p)
-    wait_ticking(qtbot, context, lambda: p._last_frame >= 0, timeout=5000)
+    wait_ticking(qtbot, context, lambda: p._last_frame >= 0, timeout=20000)
     p.fit()
     return p
 
