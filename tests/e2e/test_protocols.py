@@ -257,7 +257,7 @@ def test_wait_tracks_crossing_and_timeout(hub: Hub, tmp_path: Path) -> None:
 
 def test_wait_acquisition(hub: Hub, tmp_path: Path) -> None:
     hub.send(SetAcquisition(on=False))
-    assert wait_for(lambda: not hub.acquiring, timeout=5)
+    assert wait_for(lambda: not hub.acquiring, timeout=20)
     path = tmp_path / "acq.py"
     path.write_text("steps = [SetAcquisition(on=True), wait_acquisition(timeout=5)]\n")
     assert _run(hub, load_protocol(path, hub.registry)).state == "done"
