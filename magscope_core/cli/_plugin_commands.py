@@ -5,7 +5,10 @@ commands (``magscope retrack`` of ``magscope-replay`` is one). The command line 
 them after the core's; ``magscope plugins`` lists them with their distribution. A module
 that fails to import, or whose ``add_parser`` raises (a name the core or another plugin
 already has, say), is skipped: the command line still works, and the listing names the
-entry point, its distribution and the error.
+entry point, its distribution and the error. Like plugins, an entry point named in
+``MAGSCOPE_DISABLE_PLUGINS`` (or all with ``*``) is listed as disabled and never
+imported, and strict loading (``magscope plugins --strict-plugins`` or
+``MAGSCOPE_STRICT_PLUGINS=1``) makes a failed one an error.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from magscope_core._plugins._discovery import discover_entry_points, distribution_of
+from magscope_core._plugins._failures import env_disabled
 
 __all__ = ["CLI_GROUP", "PluginCommand", "add_plugin_commands"]
 
@@ -39,7 +43,7 @@ class PluginCommand:
     commands
         The subcommands it added (empty when it failed).
     status
-        ``"loaded"`` or ``"failed"``.
+        ``"loaded"``, ``"failed"`` or ``"disabled"`` (``MAGSCOPE_DISABLE_PLUGINS``).
     error, traceback
         Why it failed (one line; the traceback), if it did.
     """
@@ -49,7 +53,7 @@ class PluginCommand:
     distribution: str
     version: str | None
     commands: tuple[str, ...] = ()
-    status: Literal["loaded", "failed"] = "loaded"
+    status: Literal["loaded", "failed", "disabled"] = "loaded"
     error: str | None = None
     traceback: str | None = None
 
@@ -81,8 +85,12 @@ def add_plugin_commands(sub: argparse._SubParsersAction) -> list[PluginCommand]:
         included.
     """
     records = []
+    disabled = env_disabled()
     for ep in discover_entry_points(CLI_GROUP):
         dist, version = distribution_of(ep)
+        if ep.name in disabled or "*" in disabled:
+            records.append(PluginCommand(ep.name, ep.value, dist, version, status="disabled"))
+            continue
         before = set(sub.choices)
         try:
             ep.load().add_parser(sub)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from magscope_core._plugins import PluginError, PluginRecord, PluginSet
+from magscope_core._plugins._failures import env_strict
 from magscope_core._plugins._records import describe_origin
 from magscope_core.cli._common import load_plugin_set
 
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     -------
     int
         0, also when plugins failed (they are listed as failed); 2 when loading is strict
-        (``--strict-plugins`` or ``MAGSCOPE_STRICT_PLUGINS=1``) and a plugin failed.
+        (``--strict-plugins`` or ``MAGSCOPE_STRICT_PLUGINS=1``) and a plugin, or a plugin
+        subcommand (``magscope.cli``), failed.
     """
     from magscope_core.cli import plugin_commands
 
@@ -65,6 +67,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     commands = plugin_commands()
+    strict = getattr(args, "strict_plugins", None)
+    if strict is None:
+        strict = env_strict()
+    failed = [c for c in commands if c.status == "failed"]
+    if strict and failed:  # each one was named by a warning when the parser was built
+        print(f"error: strict plugin loading: {len(failed)} plugin command(s) not loaded: "
+              f"{', '.join(c.name for c in failed)}. Allowed: fix them, or skip them with "
+              f"MAGSCOPE_DISABLE_PLUGINS", file=sys.stderr)
+        return 2
     if getattr(args, "json", False):
         print(render_json(plugins, commands))
     else:

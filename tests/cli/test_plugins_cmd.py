@@ -329,3 +329,27 @@ def test_plugin_commands_are_listed_with_their_distribution(cli_site: Path) -> N
     done = _magscope(cli_site, "hello")
     assert (done.returncode, done.stdout.strip()) == (0, "hello from a plugin")
     assert "command 'broken' of cmdplug.broken (cmdplug) not loaded" in done.stderr
+
+
+@pytest.mark.integration
+def test_plugin_commands_follow_strict_and_disable_like_plugins(cli_site: Path) -> None:
+    strict = _magscope(cli_site, "--strict-plugins", "plugins")
+    assert strict.returncode == 2 and strict.stdout == ""
+    lines = strict.stderr.splitlines()
+    assert "Traceback" not in strict.stderr and len(lines) == 3, lines
+    assert lines[0] == ("warning: command 'broken' of cmdplug.broken (cmdplug) not loaded: "
+                        "ImportError: no module named acme_sdk")
+    assert lines[1].startswith("warning: command 'clash' of cmdplug.clash (cmdplug)")
+    assert lines[2] == ("error: strict plugin loading: 2 plugin command(s) not loaded: "
+                        "broken, clash. Allowed: fix them, or skip them with "
+                        "MAGSCOPE_DISABLE_PLUGINS")
+    by_env = _magscope(cli_site, "plugins", MAGSCOPE_STRICT_PLUGINS="1")
+    assert by_env.returncode == 2 and by_env.stderr == strict.stderr
+    # the two bad ones disabled: never imported, listed as such, and strict is satisfied
+    off = _magscope(cli_site, "--strict-plugins", "plugins", "--json",
+                    MAGSCOPE_DISABLE_PLUGINS="broken,clash")
+    assert off.returncode == 0, off.stderr
+    rows = {r["name"]: r for r in json.loads(off.stdout) if r["group"] == "magscope.cli"}
+    assert (rows["broken"]["status"], rows["clash"]["status"]) == ("disabled", "disabled")
+    assert rows["broken"]["error"] is None and rows["hello"]["status"] == "loaded"
+    assert "not loaded" not in off.stderr
