@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Collection
 
 import attrs
 import pluggy
@@ -26,7 +27,8 @@ from magscope_core._plugins._records import (
 )
 
 __all__ = [
-    "ENV_DISABLE", "ENV_STRICT", "FailurePolicy", "LoadEntry", "env_disabled", "env_strict",
+    "ENV_DISABLE", "ENV_STRICT", "FailurePolicy", "LoadEntry", "entry_point_disabled",
+    "env_disabled", "env_strict", "strict_mode",
 ]
 
 ENV_STRICT = "MAGSCOPE_STRICT_PLUGINS"
@@ -43,9 +45,19 @@ def env_strict() -> bool:
     return os.environ.get(ENV_STRICT, "").strip().lower() in _TRUE
 
 
+def strict_mode(strict: bool | None) -> bool:
+    """``strict`` as asked (``--strict-plugins``), or ``MAGSCOPE_STRICT_PLUGINS`` if None."""
+    return env_strict() if strict is None else bool(strict)
+
+
 def env_disabled() -> set[str]:
     """Plugin names ``MAGSCOPE_DISABLE_PLUGINS`` lists."""
     return {n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()}
+
+
+def entry_point_disabled(name: str, disabled: Collection[str]) -> bool:
+    """Whether the entry point ``name`` is skipped: named in ``disabled``, or ``*`` there."""
+    return name in disabled or "*" in disabled
 
 
 def _format_traceback(exc: BaseException) -> str:

@@ -36,8 +36,9 @@ from magscope_core._plugins._failures import (
     ENV_STRICT,
     FailurePolicy,
     LoadEntry,
+    entry_point_disabled,
     env_disabled,
-    env_strict,
+    strict_mode,
 )
 from magscope_core._plugins._records import (
     BUILTIN,
@@ -87,7 +88,7 @@ class PluginManager(FailurePolicy):
     ) -> None:
         self._pm = pluggy.PluginManager(PROJECT_NAME)
         self._pm.add_hookspecs(_hookspecs)
-        self.strict: bool = env_strict() if strict is None else bool(strict)
+        self.strict: bool = strict_mode(strict)
         self.disabled: frozenset[str] = frozenset(env_disabled() | set(disabled or ()))
         self.core_version: str | None = (
             _core_version_default() if core_version is _UNSET else core_version
@@ -185,7 +186,7 @@ class PluginManager(FailurePolicy):
         entry = LoadEntry(ep.name, dist_name, dist_version)
         if not self._add_entry(entry):
             return
-        if ep.name in self.disabled or "*" in self.disabled:
+        if entry_point_disabled(ep.name, self.disabled):
             entry.status = "disabled"
             return
         check = check_api_version(ep.dist, self.core_version)

@@ -70,7 +70,9 @@ def _build() -> tuple[argparse.ArgumentParser, list[PluginCommand]]:
         _script_cmd, _zlut_cmd, _new_plugin_cmd,
     ):
         module.add_parser(sub)
-    return parser, add_plugin_commands(sub)
+    records = add_plugin_commands(sub)
+    parser.set_defaults(plugin_commands=records)  # `magscope plugins` lists these
+    return parser, records
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from magscope_core._plugins._discovery import discover_entry_points, distribution_of
-from magscope_core._plugins._failures import env_disabled
+from magscope_core._plugins._failures import entry_point_disabled, env_disabled
 
 __all__ = ["CLI_GROUP", "PluginCommand", "add_plugin_commands"]
 
@@ -88,7 +88,7 @@ def add_plugin_commands(sub: argparse._SubParsersAction) -> list[PluginCommand]:
     disabled = env_disabled()
     for ep in discover_entry_points(CLI_GROUP):
         dist, version = distribution_of(ep)
-        if ep.name in disabled or "*" in disabled:
+        if entry_point_disabled(ep.name, disabled):
             records.append(PluginCommand(ep.name, ep.value, dist, version, status="disabled"))
             continue
         before = set(sub.choices)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from magscope_core._plugins import PluginError, PluginRecord, PluginSet
-from magscope_core._plugins._failures import env_strict
+from magscope_core._plugins._failures import strict_mode
 from magscope_core._plugins._records import describe_origin
 from magscope_core.cli._common import load_plugin_set
 
@@ -66,12 +66,13 @@ def run(args: argparse.Namespace) -> int:
     except PluginError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    commands = plugin_commands()
-    strict = getattr(args, "strict_plugins", None)
-    if strict is None:
-        strict = env_strict()
+    # the records of the parser ``magscope`` was started with (none when called directly)
+    commands = getattr(args, "plugin_commands", None)
+    if commands is None:
+        commands = plugin_commands()
     failed = [c for c in commands if c.status == "failed"]
-    if strict and failed:  # each one was named by a warning when the parser was built
+    # each failed one was named by a warning when the parser was built
+    if strict_mode(getattr(args, "strict_plugins", None)) and failed:
         print(f"error: strict plugin loading: {len(failed)} plugin command(s) not loaded: "
               f"{', '.join(c.name for c in failed)}. Allowed: fix them, or skip them with "
               f"MAGSCOPE_DISABLE_PLUGINS", file=sys.stderr)
